@@ -1,0 +1,78 @@
+import Logging
+
+/// Plugins are state machines: inputs in, effects out. They never touch a file descriptor, the clock
+/// or the environment; the host's effect runner carries the effects out against the loop.
+
+/// Names a child process or timer within one plugin instance (the host maps them to real pids/timers).
+public typealias PluginToken = UInt64
+
+/// How a child process ended.
+public enum ChildExit: Hashable, Sendable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    public var success: Bool { self == .exited(0) }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): "exit status \(code)"
+        case .signaled(let sig): "signal \(sig)"
+        }
+    }
+}
+
+/// Which output stream of a child.
+public enum OutputStream: String, Hashable, Sendable {
+    case stdout, stderr
+}
+
+/// A request to run a program as a child of the loop.
+public struct SpawnRequest: Hashable, Sendable {
+    /// Full argv; `argv[0]` is looked up in `PATH` when it has no slash.
+    public var argv: [String]
+    /// The complete environment of the child ("KEY=value"); nothing else is inherited.
+    public var environment: [String]
+    /// Whether the plugin wants the child's stdout/stderr lines as `.childOutput` inputs.
+    public var captureOutput: Bool
+
+    public init(argv: [String], environment: [String], captureOutput: Bool = true) {
+        self.argv = argv
+        self.environment = environment
+        self.captureOutput = captureOutput
+    }
+}
+
+/// An input to a change plugin.
+public enum PluginInput: Hashable, Sendable {
+    /// A diff of the DRBD state, in order.
+    case update(StateUpdate)
+    /// A child started with `.spawn` wrote a line.
+    case childOutput(PluginToken, OutputStream, String)
+    /// A child started with `.spawn` ended (always delivered once, after its output).
+    case childExited(PluginToken, ChildExit)
+    /// A child could not be started at all (e.g. `sh` missing).
+    case spawnFailed(PluginToken, String)
+    /// A timer set with `.startTimer` fired.
+    case timer(PluginToken)
+    /// The plugin is being stopped (daemon exit or reload removed it).
+    case stop
+}
+
+/// An effect a plugin asks the host to carry out.
+public enum PluginEffect: Hashable, Sendable {
+    case log(Logger.Level, String, resource: String?)
+    case spawn(PluginToken, SpawnRequest)
+    /// Send a signal (e.g. SIGTERM = 15, SIGKILL = 9) to a running child; ignored if it is gone.
+    case signal(PluginToken, Int32)
+    case startTimer(PluginToken, at: Instant)
+    case cancelTimer(PluginToken)
+    /// The plugin has finished stopping (all its children are gone); the host may drop it.
+    case stopped
+}
+
+/// A change plugin (promoter, umh, debugger): receives diffs in order, answers with effects.
+public protocol ChangePlugin {
+    /// The name used in logs and in `REACTOR_PLUGIN=` (e.g. "umh").
+    var kind: String { get }
+    mutating func handle(_ input: PluginInput, now: Instant) -> [PluginEffect]
+}
