@@ -1,0 +1,17 @@
+/// The daemon's own health counters, exported by the prometheus plugin beyond the original's metrics.
+/// Owned by the daemon and passed by reference to whoever counts; one thread, so no synchronisation.
+public final class ReactorStats {
+    /// events2 lines read from drbdsetup (parsed or not).
+    public var events2Lines: UInt64 = 0
+    /// events2 lines that could not be parsed (garbage, unknown object).
+    public var events2Unparsed: UInt64 = 0
+    /// Times drbdsetup had to be started again after it went away.
+    public var drbdsetupRestarts: UInt64 = 0
+    /// umh commands started / finished unsuccessfully (non-zero exit, signal, spawn failure, timeout).
+    public var umhCommandsRun: UInt64 = 0
+    public var umhCommandsFailed: UInt64 = 0
+    /// /metrics requests answered.
+    public var scrapes: UInt64 = 0
+
+    public init() {}
+}
