@@ -1,0 +1,151 @@
+import CEpoll
+import Glibc
+
+/// An owned file descriptor. Exactly one owner closes it, once; the loop removes it from epoll first.
+/// Created CLOEXEC (and NONBLOCK when it is polled) by the factories of this module.
+public final class FileDescriptor: CustomStringConvertible {
+    public private(set) var rawValue: Int32
+
+    /// Takes ownership of `rawValue`.
+    init(owning rawValue: Int32) { self.rawValue = rawValue }
+
+    deinit {
+        if rawValue >= 0 { _ = Glibc.close(rawValue) }
+    }
+
+    public var isOpen: Bool { rawValue >= 0 }
+    public var description: String { "fd \(rawValue)" }
+
+    /// close(2). Never retried: on Linux the fd is gone even when close reports EINTR.
+    public func close() {
+        guard rawValue >= 0 else { return }
+        _ = Glibc.close(rawValue)
+        rawValue = -1
+    }
+
+    /// The result of a non-blocking read.
+    public enum ReadResult: Equatable {
+        case bytes(Int)
+        case wouldBlock
+        case endOfFile
+    }
+
+    /// read(2) appending up to `maximum` bytes to `buffer`.
+    public func read(appendingTo buffer: inout [UInt8], maximum: Int = 65536) throws(Errno) -> ReadResult {
+        let old = buffer.count
+        buffer.reserveCapacity(old + maximum)
+        var result: ReadResult = .wouldBlock
+        var failure: Errno?
+        let fd = rawValue
+        buffer.append(contentsOf: repeatElement(0, count: maximum))
+        buffer.withUnsafeMutableBytes { raw in
+            let base = raw.baseAddress! + old  // non-nil: the buffer is non-empty after the append above
+            do throws(Errno) {
+                if let n = try retryingEINTRNonBlocking({ Glibc.read(fd, base, maximum) }) {
+                    result = n == 0 ? .endOfFile : .bytes(n)
+                }
+            } catch { failure = error }
+        }
+        if case .bytes(let n) = result {
+            buffer.removeLast(maximum - n)
+        } else {
+            buffer.removeLast(maximum)
+        }
+        if let failure { throw failure }
+        return result
+    }
+
+    /// write(2) of as much of `bytes[offset...]` as the fd takes; returns the count (0 when it would block).
+    public func write(_ bytes: [UInt8], from offset: Int = 0) throws(Errno) -> Int {
+        guard offset < bytes.count else { return 0 }
+        let fd = rawValue
+        var failure: Errno?
+        var written = 0
+        bytes.withUnsafeBytes { raw in
+            do throws(Errno) {
+                // MSG_NOSIGNAL is for sockets only; SIGPIPE is blocked for the whole daemon instead.
+                written = try retryingEINTRNonBlocking({ Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }) ?? 0
+            } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return written
+    }
+
+    /// Opens `path` for appending (log files), CLOEXEC.
+    public static func openForAppend(_ path: String) throws(Errno) -> FileDescriptor {
+        let fd = try retryingEINTR { Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640) }
+        return FileDescriptor(owning: fd)
+    }
+
+    /// Opens `path` read-only, CLOEXEC.
+    public static func openForReading(_ path: String) throws(Errno) -> FileDescriptor {
+        FileDescriptor(owning: try retryingEINTR { Glibc.open(path, O_RDONLY | O_CLOEXEC) })
+    }
+
+    /// A pipe: (read end, write end), both CLOEXEC, optionally NONBLOCK.
+    public static func pipe(nonBlocking: Bool) throws(Errno) -> (read: FileDescriptor, write: FileDescriptor) {
+        var fds: [Int32] = [-1, -1]
+        _ = try retryingEINTR { fds.withUnsafeMutableBufferPointer { reactor_pipe2($0.baseAddress!, nonBlocking ? 1 : 0) } }
+        return (FileDescriptor(owning: fds[0]), FileDescriptor(owning: fds[1]))
+    }
+
+    /// Sets or clears O_NONBLOCK.
+    public func setNonBlocking(_ on: Bool) throws(Errno) {
+        let fd = rawValue
+        let flags = try retryingEINTR { fcntl(fd, F_GETFL) }
+        _ = try retryingEINTR { fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) }
+    }
+}
+
+/// Whole-file helpers for config and /proc reading (small files, blocking reads are fine there).
+public enum FileSystem {
+    /// The contents of `path`.
+    public static func readFile(_ path: String) throws(Errno) -> [UInt8] {
+        let fd = try FileDescriptor.openForReading(path)
+        defer { fd.close() }
+        var buffer: [UInt8] = []
+        while true {
+            switch try fd.read(appendingTo: &buffer) {
+            case .endOfFile, .wouldBlock: return buffer
+            case .bytes: continue
+            }
+        }
+    }
+
+    /// What `stat` says about a path, as far as the config layer cares.
+    public struct FileInfo: Hashable, Sendable {
+        public var isDirectory: Bool
+        public var isRegularFile: Bool
+        public var modificationSeconds: Int64
+        public var modificationNanoseconds: Int64
+        public var size: Int64
+    }
+
+    /// stat(2), following symlinks.
+    public static func info(_ path: String) throws(Errno) -> FileInfo {
+        var st = stat()
+        _ = try retryingEINTR { stat(path, &st) }
+        let mode = st.st_mode & S_IFMT
+        return FileInfo(
+            isDirectory: mode == S_IFDIR, isRegularFile: mode == S_IFREG,
+            modificationSeconds: Int64(st.st_mtim.tv_sec), modificationNanoseconds: Int64(st.st_mtim.tv_nsec),
+            size: Int64(st.st_size))
+    }
+
+    /// The names in a directory (without `.` and `..`), unsorted.
+    public static func listDirectory(_ path: String) throws(Errno) -> [String] {
+        guard let dir = opendir(path) else { throw Errno.current }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Whether `fd` is a terminal.
+    public static func isTerminal(_ fd: Int32) -> Bool { reactor_isatty(fd) == 1 }
+}

@@ -1,0 +1,166 @@
+import CEpoll
+import Glibc
+
+/// Stream sockets (TCP over IPv4/IPv6, AF_UNIX), always NONBLOCK|CLOEXEC.
+public enum Socket {
+    /// A numeric socket address.
+    public enum Address: Hashable, Sendable, CustomStringConvertible {
+        case ipv4(String, UInt16)
+        case ipv6(String, UInt16)
+        case unix(String)
+
+        public var description: String {
+            switch self {
+            case .ipv4(let h, let p): "\(h):\(p)"
+            case .ipv6(let h, let p): "[\(h)]:\(p)"
+            case .unix(let path): "unix:\(path)"
+            }
+        }
+    }
+
+    /// Binds and listens on `address` (SO_REUSEADDR; IPV6_V6ONLY off, so `[::]` also takes IPv4).
+    public static func listen(_ address: Address, backlog: Int32 = 128) throws(Errno) -> FileDescriptor {
+        let fd = try open(address)
+        var one: Int32 = 1
+        let raw = fd.rawValue
+        if case .unix(let path) = address {
+            unlink(path)
+        } else {
+            _ = setsockopt(raw, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if case .ipv6 = address {
+            var zero: Int32 = 0
+            _ = setsockopt(raw, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &zero, socklen_t(MemoryLayout<Int32>.size))
+        }
+        try withSockaddr(address) { (sa, len) throws(Errno) in _ = try retryingEINTR { bind(raw, sa, len) } }
+        _ = try retryingEINTR { Glibc.listen(raw, backlog) }
+        return fd
+    }
+
+    /// Starts a non-blocking connect; the socket becomes writable when it completes (check `pendingError`).
+    public static func connect(_ address: Address) throws(Errno) -> FileDescriptor {
+        let fd = try open(address)
+        let raw = fd.rawValue
+        do {
+            try withSockaddr(address) { (sa, len) throws(Errno) in _ = try retryingEINTR { Glibc.connect(raw, sa, len) } }
+        } catch {
+            if error != .inProgress { throw error }
+        }
+        return fd
+    }
+
+    /// accept4(NONBLOCK|CLOEXEC); nil when no connection is pending.
+    public static func accept(_ listener: FileDescriptor) throws(Errno) -> FileDescriptor? {
+        let raw = listener.rawValue
+        return try retryingEINTRNonBlocking { reactor_accept4(raw) }.map { FileDescriptor(owning: $0) }
+    }
+
+    /// SO_ERROR: the outcome of a non-blocking connect.
+    public static func pendingError(_ fd: FileDescriptor) -> Errno? {
+        var err: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &err, &len) == 0 else { return Errno.current }
+        return err == 0 ? nil : Errno(err)
+    }
+
+    /// The port a listening socket got (for tests binding port 0).
+    public static func localPort(_ fd: FileDescriptor) -> UInt16? {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &len) }
+        }
+        guard ok == 0 else { return nil }
+        return withUnsafePointer(to: &storage) { p -> UInt16? in
+            switch Int32(p.pointee.ss_family) {
+            case AF_INET: return p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+            case AF_INET6: return p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+            default: return nil
+            }
+        }
+    }
+
+    /// Resolves a host name to numeric addresses with getaddrinfo (blocking; only used when a plugin starts,
+    /// and only for names: numeric addresses never get here).
+    public static func resolve(host: String, port: UInt16) throws(Errno) -> [Address] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, nil, &hints, &result)
+        guard rc == 0 else { throw Errno(EADDRNOTAVAIL) }
+        defer { freeaddrinfo(result) }
+        var out: [Address] = []
+        var p = result
+        while let ai = p {
+            if let a = numeric(ai.pointee.ai_addr, port: port), !out.contains(a) { out.append(a) }
+            p = ai.pointee.ai_next
+        }
+        return out
+    }
+
+    /// Whether `text` is a numeric IPv4 / IPv6 address.
+    public static func isIPv4(_ text: String) -> Bool { var a = in_addr(); return inet_pton(AF_INET, text, &a) == 1 }
+    public static func isIPv6(_ text: String) -> Bool { var a = in6_addr(); return inet_pton(AF_INET6, text, &a) == 1 }
+
+    // MARK: private
+
+    private static func open(_ address: Address) throws(Errno) -> FileDescriptor {
+        let domain: Int32
+        switch address {
+        case .ipv4: domain = AF_INET
+        case .ipv6: domain = AF_INET6
+        case .unix: domain = AF_UNIX
+        }
+        return FileDescriptor(owning: try retryingEINTR { reactor_socket(domain, Int32(SOCK_STREAM.rawValue)) })
+    }
+
+    private static func numeric(_ sa: UnsafeMutablePointer<sockaddr>?, port: UInt16) -> Address? {
+        guard let sa else { return nil }
+        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        switch Int32(sa.pointee.sa_family) {
+        case AF_INET:
+            var a = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+            inet_ntop(AF_INET, &a, &buf, socklen_t(buf.count))
+            return .ipv4(String(cString: buf), port)
+        case AF_INET6:
+            var a = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+            inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count))
+            return .ipv6(String(cString: buf), port)
+        default: return nil
+        }
+    }
+
+    private static func withSockaddr(
+        _ address: Address, _ body: (UnsafePointer<sockaddr>, socklen_t) throws(Errno) -> Void
+    ) throws(Errno) {
+        switch address {
+        case .ipv4(let host, let port):
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = port.bigEndian
+            guard inet_pton(AF_INET, host, &sin.sin_addr) == 1 else { throw Errno(EINVAL) }
+            try withUnsafePointer(to: &sin) { (p) throws(Errno) in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (s) throws(Errno) in try body(s, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        case .ipv6(let host, let port):
+            var sin6 = sockaddr_in6()
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = port.bigEndian
+            guard inet_pton(AF_INET6, host, &sin6.sin6_addr) == 1 else { throw Errno(EINVAL) }
+            try withUnsafePointer(to: &sin6) { (p) throws(Errno) in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (s) throws(Errno) in try body(s, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        case .unix(let path):
+            var sun = sockaddr_un()
+            sun.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            guard bytes.count < MemoryLayout.size(ofValue: sun.sun_path) else { throw Errno(ENAMETOOLONG) }
+            withUnsafeMutableBytes(of: &sun.sun_path) { raw in
+                for (i, b) in bytes.enumerated() { raw[i] = b }
+            }
+            try withUnsafePointer(to: &sun) { (p) throws(Errno) in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (s) throws(Errno) in try body(s, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+        }
+    }
+}
