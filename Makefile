@@ -1,0 +1,9 @@
+# Benchmarks (bench/README.md). REACTOR_BIN=/path/to/drbd-reactor make bench measures another binary;
+# without it, .build/release/drbd-reactor is used (built with `swift build -c release` if missing).
+.PHONY: bench bench-quick
+
+bench:
+	python3 bench/run.py
+
+bench-quick:
+	python3 bench/run.py --quick
