@@ -1,0 +1,75 @@
+/// The two per-resource update sequences the World builds everything whole-resource from: announcing a
+/// resource (replay, rename) and tearing it down (destroy, flush, rename).
+extension Resource {
+    /// This resource as a sequence of `event` updates, built up from an empty resource so that each
+    /// update's `resource` holds only what was announced so far (B.6 #43). The resource's own state
+    /// comes last as a Change, and only if it differs from the default.
+    func announce(as event: EventType) -> [StateUpdate] {
+        var shown = Resource(name: name)
+        var updates: [StateUpdate] = []
+        func emit(_ kind: UpdateKind) {
+            updates.append(StateUpdate(eventType: event, resourceName: name, kind: kind, resource: shown))
+        }
+        emit(.resource(old: ResourceState(), new: ResourceState()))
+        for (volume, device) in devices.sorted(by: { $0.key < $1.key }) {
+            shown.devices[volume] = device
+            emit(.device(volume: volume, old: DeviceState(), new: device.reportedState))
+        }
+        for (id, connection) in connections.sorted(by: { $0.key < $1.key }) {
+            var bare = connection
+            bare.peerDevices = [:]
+            bare.paths = [:]
+            shown.connections[id] = bare
+            emit(.connection(peerNodeID: id, old: ConnectionStateSet(), new: connection.reportedState))
+            for (key, path) in connection.paths.sorted(by: { $0.key < $1.key }) {
+                shown.connections[id]?.paths[key] = path
+                emit(.path(peerNodeID: id, key: key, old: false, new: path.established))
+            }
+            for (volume, peerDevice) in connection.peerDevices.sorted(by: { $0.key < $1.key }) {
+                shown.connections[id]?.peerDevices[volume] = peerDevice
+                emit(.peerDevice(peerNodeID: id, volume: volume, old: PeerDeviceState(), new: peerDevice.reportedState))
+            }
+        }
+        if reportedState != ResourceState() {
+            updates.append(StateUpdate(
+                eventType: .change, resourceName: name, kind: .resource(old: ResourceState(), new: reportedState), resource: self))
+        }
+        return updates
+    }
+
+    /// Removes everything below this resource, yielding a Destroy update per object in DRBD's order
+    /// (per connection: paths, peer devices, the connection; then devices), then the resource's own
+    /// Destroy. Each update carries the resource as it is after that removal.
+    mutating func tearDown() -> [StateUpdate] {
+        var updates: [StateUpdate] = []
+        for id in connections.keys.sorted() { updates += tearDownConnection(id) }
+        for volume in devices.keys.sorted() {
+            guard let device = devices.removeValue(forKey: volume) else { continue }
+            updates.append(destroyed(.device(volume: volume, old: device.reportedState, new: DeviceState())))
+        }
+        updates.append(destroyed(.resource(old: reportedState, new: ResourceState())))
+        return updates
+    }
+
+    /// Removes connection `id` with its paths and peer devices; nothing if it does not exist.
+    mutating func tearDownConnection(_ id: Int32) -> [StateUpdate] {
+        guard let connection = connections[id] else { return [] }
+        var updates: [StateUpdate] = []
+        for key in connection.paths.keys.sorted() {
+            guard let path = connections[id]?.paths.removeValue(forKey: key) else { continue }
+            updates.append(destroyed(.path(peerNodeID: id, key: key, old: path.established, new: false)))
+        }
+        for volume in connection.peerDevices.keys.sorted() {
+            guard let pd = connections[id]?.peerDevices.removeValue(forKey: volume) else { continue }
+            updates.append(destroyed(.peerDevice(peerNodeID: id, volume: volume, old: pd.reportedState, new: PeerDeviceState())))
+        }
+        connections[id] = nil
+        updates.append(destroyed(.connection(peerNodeID: id, old: connection.reportedState, new: ConnectionStateSet())))
+        return updates
+    }
+
+    /// A Destroy update carrying this resource as it is now.
+    private func destroyed(_ kind: UpdateKind) -> StateUpdate {
+        StateUpdate(eventType: .destroy, resourceName: name, kind: kind, resource: self)
+    }
+}
