@@ -176,6 +176,7 @@ public final class EventLoop {
         var pipes: [(stream: OutputStream, fd: FileDescriptor, source: SourceID, buffer: LineBuffer)] = []
         let onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?
         let onExit: (ChildExit) -> Void
+        var onStreamEnd: ((OutputStream) -> Void)?
         init(process: ChildProcess, name: String, onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?, onExit: @escaping (ChildExit) -> Void) {
             self.process = process
             self.name = name
@@ -190,11 +191,13 @@ public final class EventLoop {
     @discardableResult
     public func spawn(
         argv: [String], environment: [String], stdio: ChildProcess.Stdio = .init(), name: String,
-        onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?, onExit: @escaping (ChildExit) -> Void
+        onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?, onStreamEnd: ((OutputStream) -> Void)? = nil,
+        onExit: @escaping (ChildExit) -> Void
     ) throws(Errno) -> (id: SourceID, process: ChildProcess) {
         let process = try ChildProcess.spawn(argv: argv, environment: environment, stdio: stdio)
         let token = newToken()
         let watch = ChildWatch(process: process, name: name, onLine: onLine, onExit: onExit)
+        watch.onStreamEnd = onStreamEnd
         children[token] = watch
         for (stream, fd) in [(OutputStream.stdout, process.stdout), (.stderr, process.stderr)] {
             guard let fd else { continue }
@@ -245,6 +248,7 @@ public final class EventLoop {
             removeIO(entry.source)
             entry.fd.close()
             watch.pipes.remove(at: index)
+            if eof && !final { watch.onStreamEnd?(stream) }
         } else {
             watch.pipes[index] = entry
         }
