@@ -317,7 +317,7 @@ class Daemon:
         rc = self.proc.poll()
         if rc is not None:
             raise BenchError(f"[{self.label}] daemon exited with status {rc} while {what}; "
-                             f"log tail ({self.logfile}):\n{self.log_tail()}")
+                             f"log tail ({self.logfile}, kept with --keep-tmp):\n{self.log_tail()}")
 
     def wait_ready(self, timeout):
         """Wait for READY=1 on NOTIFY_SOCKET; returns its arrival time (time.time_ns)."""
@@ -366,7 +366,7 @@ class Daemon:
     def send(self, line):
         """Write one line to the stand-in's control FIFO (it writes it to the daemon)."""
         if self.control_fd is None:
-            self.control_fd = self.open_fifo_writer(self.control, 30, "the control FIFO")
+            self.control_fd = self.open_fifo_writer(self.control, self.bench.args.timeout, "the control FIFO")
         os.write(self.control_fd, (line + "\n").encode())
 
     def wait_sentinel(self, timeout, poll=0.01):
@@ -470,7 +470,7 @@ class Bench:
         path, lines = self.stream(a.ingest_resources, a.ingest_changes)
         d = self.daemon("ingest", path, gate=True)
         try:
-            fd = d.open_fifo_writer(d.gate, 30, "the start gate")
+            fd = d.open_fifo_writer(d.gate, a.timeout, "the start gate")
             # let the daemon settle: CPU time unchanged over 3 consecutive 100 ms samples
             last, same, deadline = proc_cpu_ticks(d.pid), 0, time.monotonic() + 5
             while same < 3 and time.monotonic() < deadline:
@@ -874,8 +874,8 @@ def table(results):
     if "parser" in s:
         p = s["parser"]
         add("parser", "micro-benchmark", "skipped" if "skipped" in p else "see JSON")
-    for scn, err in results["errors"].items():
-        add(scn, "ERROR", err.splitlines()[0][:100])
+    for scn in results["errors"]:
+        add(scn, "FAILED (see below)", "-")
     w = [max(len(r[i]) for r in rows + [("scenario", "figure", "value", "unit")]) for i in range(4)]
     out = []
     hdr = ("scenario", "figure", "value", "unit")
@@ -976,6 +976,8 @@ def main():
         print("WARNING: " + results["meta"]["warning"])
     print(f"binary: {results['meta'].get('binary')}  (git {results['meta'].get('git_head')})")
     print(table(results))
+    for scn, err in results["errors"].items():
+        print(f"\n{scn} FAILED: {err}")
     print(f"\nJSON: {a.out}")
     return 1 if results["errors"] else 0
 
