@@ -1,0 +1,143 @@
+/// The Prometheus text format (version 0.0.4), appended into one byte buffer.
+///
+/// Rendering thousands of samples must take milliseconds, so nothing here builds intermediate strings:
+/// names and label sets are appended as bytes, integers are written digit by digit, and label sets of
+/// an object are escaped once and reused for each of its families.
+
+/// A metric family: name, type and our own HELP text (plain text without backslashes or newlines).
+public struct MetricFamily: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable {
+        case gauge, counter
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let help: String
+
+    public init(_ name: String, _ kind: Kind, _ help: String) {
+        self.name = name
+        self.kind = kind
+        self.help = help
+    }
+}
+
+/// A sample value: integers stay exact (byte counters beyond 2^53), floats only where the unit is seconds.
+public enum MetricValue: Hashable, Sendable {
+    case unsigned(UInt64)
+    case signed(Int64)
+    case float(Double)
+
+    public static func bool(_ b: Bool) -> MetricValue { .unsigned(b ? 1 : 0) }
+    /// DRBD prints sizes and I/O in KiB; Prometheus wants bytes.
+    public static func kibibytes(_ v: UInt64) -> MetricValue { .unsigned(v.multipliedSaturating(by: 1024)) }
+    /// DRBD prints in-flight data in 512-byte sectors.
+    public static func sectors(_ v: UInt64) -> MetricValue { .unsigned(v.multipliedSaturating(by: 512)) }
+}
+
+extension UInt64 {
+    fileprivate func multipliedSaturating(by m: UInt64) -> UInt64 {
+        let (r, overflow) = multipliedReportingOverflow(by: m)
+        return overflow ? .max : r
+    }
+}
+
+/// Appends exposition text. `bytes` is the result.
+public struct ExpositionWriter {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    /// `# HELP` then `# TYPE`, the order Prometheus' own clients use.
+    public mutating func header(_ family: MetricFamily) {
+        append("# HELP ")
+        append(family.name)
+        append(" ")
+        append(family.help)
+        append("\n# TYPE ")
+        append(family.name)
+        append(" ")
+        append(family.kind.rawValue)
+        append("\n")
+    }
+
+    /// One sample line: `name{labels,extra} value`. `labels` is an already escaped `k="v",...` list
+    /// (see `labelSet`); `extra` an already escaped `k="v"` pair; either may be empty.
+    public mutating func sample(_ name: String, labels: [UInt8], extra: [UInt8] = [], _ value: MetricValue) {
+        append(name)
+        if !labels.isEmpty || !extra.isEmpty {
+            bytes.append(UInt8(ascii: "{"))
+            bytes.append(contentsOf: labels)
+            if !labels.isEmpty && !extra.isEmpty { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: extra)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: " "))
+        append(value)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    public mutating func append(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+    public mutating func append(_ value: MetricValue) {
+        switch value {
+        case .unsigned(let v): appendDecimal(v)
+        case .signed(let v):
+            if v < 0 { bytes.append(UInt8(ascii: "-")) }
+            appendDecimal(v.magnitude)
+        case .float(let v): append(v.isFinite ? "\(v)" : v.isNaN ? "NaN" : v < 0 ? "-Inf" : "+Inf")
+        }
+    }
+
+    /// Writes `v` in decimal without allocating.
+    public mutating func appendDecimal(_ v: UInt64) {
+        if v < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(v))
+            return
+        }
+        var digits = 0, rest = v
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        let end = bytes.count + digits
+        bytes.append(contentsOf: repeatElement(0, count: digits))
+        var i = end, n = v
+        while n > 0 {
+            i -= 1
+            bytes[i] = UInt8(ascii: "0") + UInt8(n % 10)
+            n /= 10
+        }
+    }
+
+    /// An escaped label list `k1="v1",k2="v2"`, built once per object and reused for all its samples.
+    public static func labelSet(_ pairs: KeyValuePairs<String, String>) -> [UInt8] {
+        var out: [UInt8] = []
+        for (i, (key, value)) in pairs.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            appendLabel(key, value, to: &out)
+        }
+        return out
+    }
+
+    /// One pair `k="v"`; in the value, backslash, double quote and newline are escaped as the format requires.
+    public static func appendLabel(_ key: String, _ value: String, to out: inout [UInt8]) {
+        out.append(contentsOf: key.utf8)
+        out.append(contentsOf: "=\"".utf8)
+        for c in value.utf8 {
+            switch c {
+            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
+            default: out.append(c)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// A single escaped pair, for the extra state label of enum families.
+    public static func label(_ key: String, _ value: String) -> [UInt8] {
+        var out: [UInt8] = []
+        appendLabel(key, value, to: &out)
+        return out
+    }
+}

@@ -1,0 +1,81 @@
+/// Where an HTTP connection gets the /metrics body from.
+///
+/// A protocol so the HTTP machine is tested with a fixed body and the real source (`MetricsEndpoint`)
+/// can keep its cache. Every call is one scrape.
+public protocol MetricsSource {
+    /// The exposition text, gzip-compressed when `gzip` is true.
+    func metricsBody(gzip: Bool) -> [UInt8]
+}
+
+/// Keeps the rendered DRBD section (plain and deflated) until the World or the versions change.
+///
+/// The key is the World's generation number, which the World bumps on every change, so a scrape
+/// between changes costs only the small daemon section and, for gzip, one small deflate (see `Gzip`).
+public struct MetricsCache {
+    public let renderer: MetricsRenderer
+    private var key: Key?
+    private var plain: [UInt8] = []
+    private var deflated: Gzip.Chunk?
+    /// How often the DRBD section was rendered (tests check the cache with it).
+    public private(set) var renders = 0
+
+    private struct Key: Equatable {
+        var generation: UInt64
+        var versions: DRBDVersions
+    }
+
+    public init(renderer: MetricsRenderer) { self.renderer = renderer }
+
+    /// The full body for the World at `generation`; `resources` is only read when that generation (or
+    /// the versions) differ from the cached one.
+    public mutating func body(
+        generation: UInt64, resources: [String: Resource], versions: DRBDVersions, stats: ReactorStats,
+        process: ProcessMetrics?, gzip: Bool
+    ) -> [UInt8] {
+        let key = Key(generation: generation, versions: versions)
+        if self.key != key {
+            plain = renderer.renderDRBD(resources: resources, versions: versions)
+            deflated = nil
+            renders += 1
+            self.key = key
+        }
+        let tail = renderer.renderDaemon(stats: stats, process: process)
+        guard gzip else { return plain + tail }
+        let head = deflated ?? Gzip.deflate(plain, final: false)
+        deflated = head
+        return Gzip.join([head, Gzip.deflate(tail, final: true)])
+    }
+}
+
+/// The real metrics source of one prometheus instance: reads the World and the daemon's counters
+/// through closures given by the host, counts the scrape, and answers from its cache.
+///
+/// A class because the HTTP connections of the instance share it (and its cache); one thread, so no
+/// synchronisation.
+public final class MetricsEndpoint: MetricsSource {
+    public private(set) var cache: MetricsCache
+    /// Set by the host once `drbdadm --version` has answered; `unknown` until then.
+    public var versions: DRBDVersions = .unknown
+    private let stats: ReactorStats
+    private let world: () -> (generation: UInt64, resources: [String: Resource])
+    private let process: () -> ProcessMetrics?
+
+    public init(
+        enums: Bool, stats: ReactorStats,
+        world: @escaping () -> (generation: UInt64, resources: [String: Resource]),
+        process: @escaping () -> ProcessMetrics? = ProcessStats.current
+    ) {
+        cache = MetricsCache(renderer: MetricsRenderer(enums: enums))
+        self.stats = stats
+        self.world = world
+        self.process = process
+    }
+
+    public func metricsBody(gzip: Bool) -> [UInt8] {
+        stats.scrapes += 1
+        let (generation, resources) = world()
+        return cache.body(
+            generation: generation, resources: resources, versions: versions, stats: stats, process: process(),
+            gzip: gzip)
+    }
+}

@@ -1,0 +1,110 @@
+import CZlib
+
+/// gzip (RFC 1952) through zlib, for `Content-Encoding: gzip` responses.
+///
+/// Design note: a /metrics body is a large part that changes only when the World changes (the DRBD
+/// section, cached) followed by a small part that changes on every scrape (process and health metrics).
+/// Compressing the large part again on each scrape would waste the cache, so parts are compressed as
+/// separate raw deflate *chunks* and joined, the way pigz does it: every chunk but the last ends with a
+/// sync flush (an empty stored block, so it ends on a byte boundary and is not final), the last with
+/// Z_FINISH; the gzip trailer's CRC is combined from the chunks' CRCs with `crc32_combine`. A later
+/// chunk never refers back into an earlier one, so the concatenation is one valid deflate stream.
+public enum Gzip {
+    /// One raw deflate chunk with what the gzip trailer needs about its input.
+    public struct Chunk: Hashable, Sendable {
+        public var deflated: [UInt8]
+        public var crc: UInt32
+        public var inputLength: Int
+        /// Whether the chunk ends the stream (Z_FINISH) rather than with a sync flush.
+        public var isFinal: Bool
+    }
+
+    /// `bytes` as one gzip member.
+    public static func compress(_ bytes: [UInt8]) -> [UInt8] {
+        join([deflate(bytes, final: true)])
+    }
+
+    /// Joins chunks into one gzip member. Every chunk but the last must be non-final and the last must be
+    /// final; a sequence that breaks this would decode wrongly, so it is caught in debug builds.
+    public static func join(_ chunks: [Chunk]) -> [UInt8] {
+        assert(chunks.last?.isFinal == true && chunks.dropLast().allSatisfy { !$0.isFinal }, "only the last chunk may be final")
+        // ID1 ID2 CM=deflate FLG=0 MTIME=0 (none, so equal bodies give equal bytes) XFL=0 OS=3 (Unix).
+        var out: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]
+        out.reserveCapacity(out.count + chunks.reduce(8) { $0 + $1.deflated.count })
+        var crc: uLong = 0
+        var length = 0
+        for chunk in chunks {
+            out += chunk.deflated
+            crc = crc32_combine(crc, uLong(chunk.crc), Int(chunk.inputLength))
+            length += chunk.inputLength
+        }
+        appendLittleEndian(UInt32(truncatingIfNeeded: crc), to: &out)
+        appendLittleEndian(UInt32(truncatingIfNeeded: length), to: &out)  // ISIZE is the length mod 2^32
+        return out
+    }
+
+    /// Compresses `input` as a raw deflate chunk (no header or trailer).
+    public static func deflate(_ input: [UInt8], final: Bool) -> Chunk {
+        var stream = z_stream()
+        // windowBits -15: raw deflate, the gzip framing is ours (see `join`). deflateInit2 is a macro,
+        // so its function is called with the version and struct size it would pass.
+        let rc = deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        // Fails only on bad parameters (constant here) or out of memory, where we cannot go on anyway.
+        precondition(rc == Z_OK, "deflateInit2 failed: \(rc)")
+        defer { deflateEnd(&stream) }
+        var input = input
+        var output: [UInt8] = []
+        output.reserveCapacity(Int(deflateBound(&stream, uLong(input.count))) + 16)
+        let crc = input.withUnsafeMutableBufferPointer { inBuf -> uLong in
+            stream.next_in = inBuf.baseAddress
+            stream.avail_in = uInt(inBuf.count)
+            drain(&stream, flush: final ? Z_FINISH : Z_SYNC_FLUSH, into: &output, step: { CZlib.deflate($0, $1) })
+            return crc32(0, inBuf.baseAddress, uInt(inBuf.count))
+        }
+        return Chunk(deflated: output, crc: UInt32(truncatingIfNeeded: crc), inputLength: input.count, isFinal: final)
+    }
+
+    /// The data of a gzip member, or nil when `bytes` is not valid gzip (also used by tests to check
+    /// what clients will see).
+    public static func decompress(_ bytes: [UInt8]) -> [UInt8]? {
+        var stream = z_stream()
+        // windowBits 15+16: expect and check the gzip header and trailer.
+        guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+        defer { inflateEnd(&stream) }
+        var input = bytes
+        var output: [UInt8] = []
+        let rc = input.withUnsafeMutableBufferPointer { inBuf -> Int32 in
+            stream.next_in = inBuf.baseAddress
+            stream.avail_in = uInt(inBuf.count)
+            return drain(&stream, flush: Z_NO_FLUSH, into: &output, step: { inflate($0, $1) })
+        }
+        return rc == Z_STREAM_END ? output : nil
+    }
+
+    /// Calls deflate or inflate until it has consumed its input and produced everything, collecting the
+    /// output through a fixed scratch buffer. Returns zlib's last code (Z_STREAM_END once finished).
+    @discardableResult
+    private static func drain(
+        _ stream: inout z_stream, flush: Int32, into output: inout [UInt8],
+        step: (UnsafeMutablePointer<z_stream>, Int32) -> Int32
+    ) -> Int32 {
+        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+        var rc: Int32 = Z_OK
+        repeat {
+            let produced = scratch.withUnsafeMutableBufferPointer { out -> Int in
+                stream.next_out = out.baseAddress
+                stream.avail_out = uInt(out.count)
+                rc = step(&stream, flush)
+                return out.count - Int(stream.avail_out)
+            }
+            output += scratch[..<produced]
+            // Go on while zlib may have more: a full scratch buffer, a finish not yet reported as
+            // Z_STREAM_END, or input left. A sync flush is complete once output space was left over.
+        } while rc == Z_OK && (stream.avail_out == 0 || flush == Z_FINISH || stream.avail_in > 0)
+        return rc
+    }
+
+    private static func appendLittleEndian(_ v: UInt32, to out: inout [UInt8]) {
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
+    }
+}
