@@ -102,6 +102,16 @@ public enum Socket {
     public static func isIPv4(_ text: String) -> Bool { var a = in_addr(); return inet_pton(AF_INET, text, &a) == 1 }
     public static func isIPv6(_ text: String) -> Bool { var a = in6_addr(); return inet_pton(AF_INET6, text, &a) == 1 }
 
+    /// Text form of a 16-byte IPv6 address (inet_ntop).
+    public static func ipv6String(_ bytes: [UInt8]) -> String {
+        guard bytes.count == 16 else { return "::" }
+        var a = in6_addr()
+        withUnsafeMutableBytes(of: &a) { raw in for i in 0..<16 { raw[i] = bytes[i] } }
+        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count))
+        return String(cString: buf)
+    }
+
     // MARK: private
 
     private static func open(_ address: Address) throws(Errno) -> FileDescriptor {

@@ -1,0 +1,255 @@
+import Logging
+
+/// Design note: the daemon ties the pieces together on the one loop.
+///
+/// drbdsetup lines -> parser -> World -> diffs -> change plugins (umh, debugger); the prometheus servers
+/// read the World when scraped. Signals: SIGHUP reloads (keeping unchanged plugins running), SIGTERM and
+/// SIGINT stop (a second one stops at once), SIGUSR1 logs the effective configuration. systemd hears
+/// READY=1 once the initial state is in (or after a bound, saying why), RELOADING=1/READY=1 around a
+/// reload, STOPPING=1, STATUS= lines, and WATCHDOG=1 from the loop itself.
+public final class Daemon {
+    /// How long to wait for drbdsetup's initial state before telling systemd we are ready anyway.
+    public static let startupBound: Duration = .seconds(10)
+    /// How long plugins get to stop (children are killed after that).
+    public static let stopBound: Duration = .seconds(15)
+
+    private let loop: EventLoop
+    private let notifier: Notifier
+    private let logger: Logger
+    public private(set) var config: DaemonConfig
+    public private(set) var world = World()
+    public let stats = ReactorStats()
+    private let host: PluginHost<PluginConfig>
+    private let events2: Events2Source
+    private var servers: [PrometheusConfig: PrometheusServer] = [:]
+    private var ready = false
+    private var stopping = false
+    private var snippetMonitor: EventLoop.SourceID?
+    private var lastLoad: Instant
+    private let garbageLog = RateLimitedLog(limit: 20, window: .seconds(60))
+
+    public init(config: DaemonConfig, loop: EventLoop, notifier: Notifier, logger: Logger) {
+        self.config = config
+        self.loop = loop
+        self.notifier = notifier
+        self.logger = logger
+        host = PluginHost(loop: loop, logger: logger)
+        events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config))
+        lastLoad = loop.now
+    }
+
+    static func pollInterval(_ c: DaemonConfig) -> Duration? {
+        c.statisticsPollInterval > 0 ? .seconds(c.statisticsPollInterval) : nil
+    }
+
+    /// Sets up signals, the watchdog, the plugins and drbdsetup.
+    public func start() throws {
+        try loop.handleSignals([Signal.hangup, Signal.terminate, Signal.interrupt, Signal.user1]) { [unowned self] sig in
+            self.signal(sig)
+        }
+        if let interval = notifier.watchdogInterval {
+            logger.info("systemd watchdog enabled: pinging every \(interval / 2).")
+            notify("WATCHDOG=1")
+            loop.addRepeatingTimer(every: interval / 2, name: "watchdog") { [unowned self] in self.notify("WATCHDOG=1") }
+        }
+        for w in config.warnings { logger.warning("\(w)") }
+        notify("STATUS=Starting plugins")
+        apply(plugins: config.plugins)
+        armSnippetMonitor()
+        events2.onLine = { [unowned self] line in self.ingest(line) }
+        events2.onGone = { [unowned self] in self.flush() }
+        events2.start()
+        notify("STATUS=Waiting for the initial DRBD state from drbdsetup")
+        loop.addTimer(at: loop.now + Self.startupBound, name: "startup bound") { [unowned self] in
+            guard !self.ready else { return }
+            self.ready = true
+            self.notify("READY=1\nSTATUS=Running, but no initial DRBD state from drbdsetup yet (is drbdsetup working?)")
+            self.logger.warning("No initial DRBD state from drbdsetup after \(Self.startupBound); reporting ready anyway.")
+        }
+    }
+
+    // MARK: events2
+
+    private func ingest(_ line: ArraySlice<UInt8>) {
+        stats.events2Lines += 1
+        let record: Events2Record
+        do {
+            record = try Events2Parser.parse(line)
+        } catch {
+            stats.events2Unparsed += 1
+            garbageLog.log(logger, now: loop.now, "Ignoring events2 line: \(error): '\(Self.excerpt(line))'")
+            return
+        }
+        let updates = world.apply(record)
+        host.deliver(updates)
+        if !ready, record.object == .endOfInitialState {
+            ready = true
+            notify("READY=1\n" + statusLine())
+            logger.info("Initial DRBD state received: \(world.resources.count) resources.")
+        }
+    }
+
+    static func excerpt(_ line: ArraySlice<UInt8>) -> String {
+        let s = String(decoding: line.prefix(200), as: UTF8.self)
+        return line.count > 200 ? s + "..." : s
+    }
+
+    /// drbdsetup went away: nothing it said is known to be true any more.
+    private func flush() {
+        stats.drbdsetupRestarts = events2.restarts
+        let updates = world.removeAll()
+        host.deliver(updates)
+        notify("STATUS=drbdsetup is gone; restarting it")
+    }
+
+    private func statusLine() -> String {
+        "STATUS=Running: \(world.resources.count) resources, \(host.runningConfigs.count + servers.count) plugins"
+    }
+
+    // MARK: plugins
+
+    /// Starts what is new, stops what is gone, leaves the rest running untouched.
+    private func apply(plugins wanted: [PluginConfig]) {
+        let wantedSet = Set(wanted)
+        host.stop { !wantedSet.contains($0) }
+        for (key, server) in servers where !wantedSet.contains(.prometheus(key)) {
+            server.stop()
+            servers.removeValue(forKey: key)
+        }
+        let running = Set(host.runningConfigs)
+        for p in wanted where !running.contains(p) {
+            switch p {
+            case .debugger(let c):
+                host.start(p, machine: DebuggerPlugin(config: c), replay: world.replay())
+            case .umh(let c):
+                host.start(p, machine: UMHPlugin(config: c, stats: stats), replay: world.replay())
+            case .prometheus(let c):
+                guard servers[c] == nil else { continue }
+                let server = PrometheusServer(config: c, loop: loop, logger: logger, stats: stats) { [unowned self] in self.world }
+                do {
+                    try server.start()
+                    servers[c] = server
+                } catch {
+                    logger.error("Failed to start prometheus plugin on '\(c.address)': \(error), ignoring it.")
+                }
+            case .unsupported(let kind, let file):
+                logger.warning("[[\(kind)]] in '\(file)' is not supported by this build yet, ignoring it.")
+            }
+        }
+    }
+
+    // MARK: signals
+
+    private func signal(_ sig: Int32) {
+        switch sig {
+        case Signal.hangup: reload()
+        case Signal.user1: logger.info("Effective configuration:\n\(config.tomlDump())")
+        default: stop()
+        }
+    }
+
+    private func reload() {
+        guard !stopping else { return }
+        notify("RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds())\nSTATUS=Reloading configuration")
+        do {
+            let new = try ConfigLoader.load(path: config.path)
+            for w in new.warnings { logger.warning("\(w)") }
+            if new.logs != config.logs {
+                logger.warning("[[log]] changes take effect at the next restart, not on reload.")
+            }
+            config = new
+            events2.setPollInterval(Self.pollInterval(new))
+            apply(plugins: new.plugins)
+            lastLoad = loop.now
+            armSnippetMonitor()
+            logger.info("Configuration reloaded from '\(new.path)'.")
+        } catch {
+            logger.error("Failed to reload the configuration, keeping the running one: \(error)")
+        }
+        notify("READY=1\n" + statusLine())
+    }
+
+    private func stop() {
+        if stopping {
+            logger.warning("Second stop request: not waiting for plugins any longer.")
+            host.killAllChildren()
+            loop.requestExit()
+            return
+        }
+        stopping = true
+        notify("STOPPING=1\nSTATUS=Stopping")
+        logger.info("Stopping.")
+        events2.stop()
+        for (_, s) in servers { s.stop() }
+        servers.removeAll()
+        host.onAllStopped = { [unowned self] in self.loop.requestExit() }
+        host.stop()
+        if !host.isStopping {
+            loop.requestExit()
+            return
+        }
+        loop.addTimer(at: loop.now + Self.stopBound, name: "stop bound") { [unowned self] in
+            self.logger.warning("Plugins did not stop within \(Self.stopBound); killing their children.")
+            self.host.killAllChildren()
+            self.loop.requestExit()
+        }
+    }
+
+    // MARK: snippets monitor
+
+    /// Warns when snippet files changed on disk since they were loaded (edited but not reloaded).
+    private func armSnippetMonitor() {
+        if let t = snippetMonitor { loop.cancelTimer(t) }
+        snippetMonitor = nil
+        guard config.snippetsMonitoringInterval > 0, let dir = config.snippets else { return }
+        snippetMonitor = loop.addRepeatingTimer(every: .seconds(config.snippetsMonitoringInterval), name: "snippet monitor") {
+            [unowned self] in
+            var ignored: [String] = []
+            let onDisk = ConfigLoader.snippetPaths(dir, warnings: &ignored)
+            if onDisk != self.config.snippetFiles {
+                let loaded = Set(self.config.snippetFiles.map(\.path))
+                let changed = onDisk.filter { !self.config.snippetFiles.contains($0) }.map(\.path)
+                let removed = loaded.subtracting(onDisk.map(\.path)).sorted()
+                self.logger.warning(
+                    "Snippets in '\(dir)' changed since the configuration was loaded (changed or new: \(changed), removed: \(removed)); run 'systemctl reload drbd-reactor' to apply them.")
+            }
+        }
+    }
+
+    private func notify(_ message: String) {
+        do { try notifier.send(message) } catch {
+            logger.warning("Failed to notify systemd (\(message.prefix(20))...): \(error)")
+        }
+    }
+}
+
+/// Logs at most `limit` warnings per `window`, then one summary of how many were suppressed: a flood of
+/// garbage from drbdsetup must not flood the journal.
+final class RateLimitedLog {
+    let limit: Int
+    let window: Duration
+    private var windowStart: Instant?
+    private var count = 0
+    private var suppressed = 0
+
+    init(limit: Int, window: Duration) {
+        self.limit = limit
+        self.window = window
+    }
+
+    func log(_ logger: Logger, now: Instant, _ message: @autoclosure () -> String) {
+        if let start = windowStart, now - start < window {
+            count += 1
+        } else {
+            if suppressed > 0 { logger.warning("\(suppressed) similar messages suppressed.") }
+            windowStart = now
+            count = 1
+            suppressed = 0
+        }
+        if count <= limit {
+            logger.warning("\(message())")
+        } else {
+            suppressed += 1
+        }
+    }
+}

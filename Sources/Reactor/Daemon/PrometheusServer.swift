@@ -1,0 +1,260 @@
+import Logging
+
+/// Design note: one `[[prometheus]]` instance on the loop.
+///
+/// It owns its listening sockets and client connections; each connection is an `HTTPConnection` machine
+/// fed with whatever the socket had, whose actions (write, close, abort) are carried out without ever
+/// blocking: unsent output waits for EPOLLOUT, and every connection has a deadline timer from its
+/// machine. A client that connects and sends nothing, trickles, or stops reading costs one fd and a
+/// few bytes until its deadline; everyone else's scrape proceeds in the same loop iteration.
+public final class PrometheusServer {
+    /// More clients than this are accepted and closed at once (the kernel backlog would hold them
+    /// otherwise, and stalled clients would keep good ones out).
+    public static let maxConnections = 256
+
+    private final class Client {
+        let fd: FileDescriptor
+        var source: EventLoop.SourceID?
+        var machine: HTTPConnection
+        var output: [UInt8] = []
+        var written = 0
+        var closeWhenDrained = false
+        var timer: EventLoop.SourceID?
+        var watchingWritable = false
+        init(fd: FileDescriptor, machine: HTTPConnection) {
+            self.fd = fd
+            self.machine = machine
+        }
+    }
+
+    public let config: PrometheusConfig
+    private let loop: EventLoop
+    private let logger: Logger
+    private let endpoint: MetricsEndpoint
+    private var listeners: [(fd: FileDescriptor, source: EventLoop.SourceID)] = []
+    private var clients: [ObjectIdentifier: Client] = [:]
+    private var versionChild: EventLoop.SourceID?
+
+    public init(config: PrometheusConfig, loop: EventLoop, logger: Logger, stats: ReactorStats, world: @escaping () -> World) {
+        self.config = config
+        self.loop = loop
+        var l = logger
+        l[metadataKey: "plugin"] = "prometheus"
+        self.logger = l
+        endpoint = MetricsEndpoint(enums: config.enums, stats: stats) {
+            let w = world()
+            return (w.generation, w.resources)
+        }
+    }
+
+    /// The port actually bound (tests bind port 0).
+    public var boundPort: UInt16? { listeners.first.flatMap { Socket.localPort($0.fd) } }
+
+    /// The number of open client connections.
+    public var connectionCount: Int { clients.count }
+
+    /// Binds the address (a failure throws, naming it) and asks drbdadm for the DRBD versions.
+    public func start() throws {
+        for address in try socketAddresses() {
+            let fd = try Socket.listen(address)
+            let source = try loop.addIO(fd, events: .readable, name: "prometheus listener \(address)") { [unowned self] _ in
+                self.acceptAll(fd)
+            }
+            listeners.append((fd, source))
+        }
+        logger.info("Serving /metrics on \(config.address).")
+        queryVersions()
+    }
+
+    /// The socket address(es) for the configured address: `:P` tries IPv6 any-address first and falls
+    /// back to IPv4 when the host has no IPv6 (`ipv6.disable=1`).
+    private func socketAddresses() throws -> [Socket.Address] {
+        switch config.address {
+        case .any(let port):
+            if ipv6Available() {
+                return [.ipv6("::", port)]
+            }
+            logger.info("IPv6 is not available; listening on 0.0.0.0:\(port) only.")
+            return [.ipv4("0.0.0.0", port)]
+        case .ipv4(let bytes, let port):
+            return [.ipv4(bytes.map(String.init).joined(separator: "."), port)]
+        case .ipv6(let bytes, let port):
+            return [.ipv6(Socket.ipv6String(bytes), port)]
+        case .host(let name, let port):
+            guard let first = try Socket.resolve(host: name, port: port).first else {
+                throw Errno(2)  // ENOENT: the name has no address
+            }
+            return [first]
+        }
+    }
+
+    /// Whether an IPv6 socket can be bound at all (fails with EAFNOSUPPORT when IPv6 is disabled).
+    private func ipv6Available() -> Bool {
+        guard let fd = try? Socket.listen(.ipv6("::", 0)) else { return false }
+        fd.close()
+        return true
+    }
+
+    /// Closes the listeners and every client.
+    public func stop() {
+        for l in listeners {
+            loop.removeIO(l.source)
+            l.fd.close()
+        }
+        listeners.removeAll()
+        for (_, c) in clients { close(c) }
+        if let v = versionChild { loop.signal(v, Signal.kill) }
+    }
+
+    // MARK: drbdadm --version
+
+    private func queryVersions() {
+        var output = ""
+        do {
+            versionChild = try loop.spawn(
+                argv: ["drbdadm", "--version"], environment: ChildProcess.inheritedEnvironment(),
+                stdio: .init(pipeStdin: false, captureStdout: true, captureStderr: false), name: "drbdadm --version",
+                onLine: { stream, line in output += String(decoding: line, as: UTF8.self) + "\n" }
+            ) { [weak self] exit in
+                guard let self else { return }
+                self.versionChild = nil
+                self.endpoint.versions = DRBDVersions(drbdadmVersionOutput: output)
+                if !exit.success { self.logger.warning("'drbdadm --version' ended with \(exit); DRBD versions may be unknown.") }
+            }.id
+        } catch {
+            logger.warning("Failed to run 'drbdadm --version': \(error); reporting DRBD version 0.0.0.")
+        }
+    }
+
+    // MARK: connections
+
+    private func acceptAll(_ listener: FileDescriptor) {
+        while true {
+            let fd: FileDescriptor?
+            do { fd = try Socket.accept(listener) } catch {
+                logger.warning("Failed to accept a /metrics client: \(error)")
+                return
+            }
+            guard let fd else { return }
+            guard clients.count < Self.maxConnections else {
+                logger.debug("Too many /metrics clients (\(clients.count)); closing a new one.")
+                fd.close()
+                continue
+            }
+            let client = Client(fd: fd, machine: HTTPConnection(now: loop.now))
+            clients[ObjectIdentifier(client)] = client
+            do {
+                client.source = try loop.addIO(fd, events: .readable, name: "prometheus client") { [unowned self, unowned client] events in
+                    self.ready(client, events)
+                }
+            } catch {
+                logger.warning("Failed to watch a /metrics client: \(error)")
+                close(client)
+                continue
+            }
+            armDeadline(client)
+        }
+    }
+
+    private func ready(_ client: Client, _ events: IOEvents) {
+        if events.contains(.writable) || events.contains(.error) { flush(client) }
+        guard clients[ObjectIdentifier(client)] != nil else { return }
+        if events.contains(.readable) || events.contains(.hangup) { read(client) }
+    }
+
+    private func read(_ client: Client) {
+        var bytes: [UInt8] = []
+        var eof = false
+        do {
+            switch try client.fd.read(appendingTo: &bytes, maximum: 16384) {
+            case .bytes, .wouldBlock: break
+            case .endOfFile: eof = true
+            }
+        } catch {
+            close(client)  // reset by peer and the like: nothing to answer
+            return
+        }
+        var actions = client.machine.receive(bytes, now: loop.now, source: endpoint)
+        if eof { actions += client.machine.endOfInput(now: loop.now, source: endpoint) }
+        perform(actions, client)
+        if eof, clients[ObjectIdentifier(client)] != nil, let source = client.source {
+            // Stop polling for input that will never come; only output remains.
+            try? loop.modifyIO(source, events: client.watchingWritable ? .writable : [])
+        }
+    }
+
+    private func perform(_ actions: [HTTPConnectionAction], _ client: Client) {
+        for action in actions {
+            switch action {
+            case .write(let bytes):
+                client.output += bytes
+            case .close:
+                client.closeWhenDrained = true
+            case .abort:
+                close(client)
+                return
+            }
+        }
+        flush(client)
+    }
+
+    /// Writes what the socket takes; waits for EPOLLOUT for the rest; tells the machine when drained.
+    private func flush(_ client: Client) {
+        guard clients[ObjectIdentifier(client)] != nil else { return }
+        if client.written < client.output.count {
+            do {
+                client.written += try client.fd.write(client.output, from: client.written)
+            } catch {
+                close(client)
+                return
+            }
+        }
+        if client.written < client.output.count {
+            watchWritable(client, true)
+            armDeadline(client)
+            return
+        }
+        let hadOutput = !client.output.isEmpty
+        client.output.removeAll(keepingCapacity: false)
+        client.written = 0
+        watchWritable(client, false)
+        if client.closeWhenDrained {
+            close(client)
+            return
+        }
+        if hadOutput {
+            let more = client.machine.writeDrained(now: loop.now, source: endpoint)
+            if !more.isEmpty {
+                perform(more, client)
+                return
+            }
+        }
+        armDeadline(client)
+    }
+
+    private func watchWritable(_ client: Client, _ on: Bool) {
+        guard client.watchingWritable != on, let source = client.source else { return }
+        client.watchingWritable = on
+        try? loop.modifyIO(source, events: on ? [.readable, .writable] : .readable)
+    }
+
+    private func armDeadline(_ client: Client) {
+        if let t = client.timer { loop.cancelTimer(t) }
+        client.timer = nil
+        guard let deadline = client.machine.deadline else { return }
+        client.timer = loop.addTimer(at: deadline, name: "prometheus client deadline") { [unowned self, weak client] in
+            guard let client, self.clients[ObjectIdentifier(client)] != nil else { return }
+            client.timer = nil
+            let actions = client.machine.timeout(now: self.loop.now)
+            if actions.isEmpty && client.machine.isClosed { self.close(client); return }
+            self.perform(actions, client)
+        }
+    }
+
+    private func close(_ client: Client) {
+        guard clients.removeValue(forKey: ObjectIdentifier(client)) != nil else { return }
+        if let t = client.timer { loop.cancelTimer(t) }
+        if let s = client.source { loop.removeIO(s) }
+        client.fd.close()
+    }
+}

@@ -1,2 +1,0 @@
-import Reactor
-print("placeholder")
