@@ -118,11 +118,19 @@ public struct UMHPattern: Hashable, Sendable {
         guard let op = UMHOperator(rawValue: name) else {
             throw sub.error("operator", "unknown operator '\(name)' (expected 'Equals' or 'NotEquals')")
         }
-        guard let raw = sub.value("value") else { throw sub.error("value", "missing required key (the value to compare with)") }
+        guard let raw = sub.value("value") else { throw missingValue(sub) }
         let at = sub
         let value = try kind.value(from: raw) { at.error("value", $0) }
         try sub.finish()
         return UMHPattern(op, value)
+    }
+
+    /// A table without `value`. Its own path has no line when it was written only as dotted keys
+    /// (`old.role.operator = ...`), so the error takes the line of the key that was written.
+    private static func missingValue(_ sub: TableReader) -> ConfigError {
+        let written = sub.table.keys.first.map(sub.keyPath) ?? sub.path
+        return ConfigError(file: sub.file, line: sub.locator.line(of: written), keyPath: sub.keyPath("value"),
+                           message: "missing required key (the value to compare with)")
     }
 
     /// The right-hand side of `key = ...` in TOML; the short form whenever the operator is the default.

@@ -149,11 +149,12 @@ public struct UMHPlugin: ChangePlugin {
 
     // MARK: - Stopping
 
-    /// Stops taking updates and terminates every running command; `.stopped` once none is left.
+    /// Stops taking updates and terminates every running command; `.stopped` once none is left. A second
+    /// stop changes nothing (the first one's deadlines stand).
     private mutating func stop(now: Instant) -> [PluginEffect] {
-        let wasStopping = stopping
+        guard !stopping else { return [] }
         stopping = true
-        if commands.isEmpty { return wasStopping ? [] : [.stopped] }
+        if commands.isEmpty { return [.stopped] }
         let running = commands.keys.sorted()
         let log = PluginEffect.log(.info, "stopping: sending SIGTERM to \(running.count) running command(s)", resource: nil)
         return [log] + running.flatMap { terminate($0, now: now) }
