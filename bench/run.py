@@ -41,6 +41,17 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 sys.path.insert(0, HERE)
 import gen_events2  # noqa: E402
 
+# families every drbd-reactor 1.x exposes for this input (with enums = true); reported if missing
+EXPECTED_FAMILIES = (
+    "drbdreactor_up", "drbd_version", "drbd_resource_resources", "drbd_resource_role",
+    "drbd_resource_suspended", "drbd_resource_maypromote", "drbd_resource_promotionscore",
+    "drbd_resource_forceiofailures", "drbd_connection_state", "drbd_connection_congested",
+    "drbd_connection_apinflight_bytes", "drbd_connection_rsinflight_bytes",
+    "drbd_peerdevice_outofsync_bytes", "drbd_peerdevice_sent_bytes", "drbd_peerdevice_received_bytes",
+    "drbd_device_state", "drbd_device_client", "drbd_device_unintentionaldiskless", "drbd_device_quorum",
+    "drbd_device_open", "drbd_device_size_bytes", "drbd_device_read_bytes_total",
+    "drbd_device_written_bytes_total", "drbd_device_alwrites_total", "drbd_device_bmwrites_total",
+    "drbd_device_upperpending", "drbd_device_lowerpending", "drbd_device_alsuspended")
 SENTINEL_RE = re.compile(rb'^drbd_device_[a-z_]+\{[^}\n]*name="sentinel"', re.M)
 
 
@@ -559,7 +570,12 @@ class Bench:
             res["gzip_honoured"] = hg.get("content-encoding", "").lower() == "gzip"
             if res["gzip_honoured"] and decoded(hg, gz) != plain:
                 res["gzip_note"] = "gzip body differs from the plain one after decompression"
-            res["samples"] = sum(1 for ln in plain.splitlines() if ln and not ln.startswith(b"#"))
+            samples = [ln for ln in plain.splitlines() if ln and not ln.startswith(b"#")]
+            res["samples"] = len(samples)
+            present = {re.split(rb"[{ ]", ln, 1)[0].decode() for ln in samples}
+            res["missing_families"] = [f for f in EXPECTED_FAMILIES if f not in present]
+            res["role_samples_for_resource_0"] = [ln.decode() for ln in samples if ln.startswith(b"drbd_resource_role{")
+                                                  and gen_events2.resource_name(0).encode() in ln]
             # latency on one keep-alive connection (cached rendering: the World does not change)
             for gz_ok in (False, True):
                 c = HttpClient(d.port)
@@ -858,6 +874,8 @@ def table(results):
         for key in ("throughput", "throughput_gzip"):
             t = r[key]
             add("scrape", f"{key.replace('_', ' ')} 8 clients ({t['tool'].split()[0]})", t["requests_per_s"], "req/s")
+        if r.get("missing_families"):
+            add("scrape", "MISSING metric families", ",".join(r["missing_families"])[:120])
     if "reaction" in s:
         r = s["reaction"]
         add("reaction", f"umh line->command p50 / p99 ({r['events']} events)",
