@@ -18,7 +18,7 @@ public struct DRBDVersions: Hashable, Sendable {
     /// such as `DRBD_KERNEL_VERSION=9.2.8`, are ignored); a missing or malformed code stays `0.0.0`.
     public init(drbdadmVersionOutput output: String) {
         self = .unknown
-        for line in output.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for line in output.split(whereSeparator: \.isNewline) {
             guard let eq = line.firstIndex(of: "=") else { continue }
             let key = line[..<eq].trimmingSpaces, value = line[line.index(after: eq)...].trimmingSpaces
             switch key {

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import Reactor
+
+/// Runs Prometheus' own `promtool check metrics` (Debian package `prometheus`) on our output.
+@Suite struct PrometheusPromtoolTests {
+    static let promtool = "/usr/bin/promtool"
+
+    /// promtool's exit status and combined output for `input` on stdin.
+    func check(_ input: [UInt8]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.promtool)
+        process.arguments = ["check", "metrics"]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        try process.run()
+        // promtool reads all input before writing, so writing first cannot deadlock.
+        stdin.fileHandleForWriting.write(Data(input))
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    /// Only the lint findings the original's names cause (its `_bytes` counters, kept for dashboards).
+    func unexpectedFindings(_ output: String) -> [Substring] {
+        output.split(separator: "\n").filter {
+            !$0.hasPrefix("drbd_peerdevice_sent_bytes ") && !$0.hasPrefix("drbd_peerdevice_received_bytes ")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func promtoolAcceptsOutput(enums: Bool) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.promtool) else {
+            print("skipped: \(Self.promtool) is not installed (Debian package 'prometheus')")
+            return
+        }
+        var world = PrometheusFixture.large(20).merging(PrometheusFixture.world) { a, _ in a }
+        var odd = Resource(name: "we\"ird\\name\nwith newline")
+        odd.role = .other("Fancy")
+        var d = Device(volume: 0)
+        d.diskState = .other("Weird")
+        odd.devices[0] = d
+        world[odd.name] = odd
+        let body = MetricsRenderer(enums: enums).render(
+            resources: world, versions: PrometheusFixture.versions, stats: PrometheusFixture.stats,
+            process: ProcessStats.current())
+        let (status, output) = try check(body)
+        // 0: clean, 3: lint findings only; 1 would be a parse error.
+        #expect(status == 0 || status == 3, "promtool: \(output)")
+        #expect(unexpectedFindings(output).isEmpty, "promtool: \(output)")
+    }
+
+    /// The check itself can fail: a broken exposition is reported.
+    @Test func promtoolRejectsBrokenOutput() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.promtool) else { return }
+        let (status, _) = try check(Array("# TYPE x gauge\nx{a=\"unterminated} 1\n".utf8))
+        #expect(status == 1)
+    }
+}
