@@ -73,11 +73,12 @@ public enum ConfigLoader {
         var config = DaemonConfig(path: path)
         let main = try readTable(path)
         try decodeFile(main.table, text: main.text, file: path, isMain: true, into: &config)
-        guard let dir = config.snippets else { return config }
-        for file in snippetPaths(dir, warnings: &config.warnings) {
-            let snippet = try readTable(file.path)
-            config.snippetFiles.append(file)
-            try decodeFile(snippet.table, text: snippet.text, file: file.path, isMain: false, into: &config)
+        if let dir = config.snippets {
+            for file in snippetPaths(dir, warnings: &config.warnings) {
+                let snippet = try readTable(file.path)
+                config.snippetFiles.append(file)
+                try decodeFile(snippet.table, text: snippet.text, file: file.path, isMain: false, into: &config)
+            }
         }
         try rejectDuplicates(config)
         return config
@@ -136,7 +137,8 @@ public enum ConfigLoader {
         }
     }
 
-    /// Global keys; a snippet may set one the main file left unset (the original concatenated files).
+    /// Global keys. A snippet may set the intervals too (the original concatenated all files into one);
+    /// the last file that sets one wins.
     static func decodeGlobals(_ r: inout TableReader, file: String, isMain: Bool, into c: inout DaemonConfig) throws {
         let seconds: ClosedRange<Int64> = 0...31_536_000
         if let v = try r.optionalString("snippets") {

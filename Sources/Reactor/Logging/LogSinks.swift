@@ -140,13 +140,18 @@ public final class FileOutput: LogOutput {
 extension FileOutput: @unchecked Sendable {}
 
 /// A swift-log handler writing to one output at its own level.
+///
+/// The sink's level is kept apart from `logLevel`: swift-log's multiplexer sets `logLevel` on every
+/// handler when a logger's level is changed, which would erase the per-sink filtering.
 public struct SinkLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
+    public let threshold: Logger.Level
     let output: any LogOutput
 
     public init(level: Logger.Level, output: any LogOutput) {
         logLevel = level
+        threshold = level
         self.output = output
     }
 
@@ -159,6 +164,7 @@ public struct SinkLogHandler: LogHandler {
         level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
         file: String, function: String, line: UInt
     ) {
+        guard level >= threshold else { return }
         var merged = metadata
         if let explicit { merged.merge(explicit) { _, new in new } }
         output.write(LogEntry(level: level, message: message.description, metadata: merged, file: file, function: function, line: line))
