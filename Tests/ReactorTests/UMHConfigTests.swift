@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Reactor
 
@@ -200,6 +201,41 @@ import Testing
             let edited = Self.everything.replacingFirst(from, with: to)
             #expect(edited != Self.everything, "\(from)")
             #expect(try UMHFixture.configs(edited)[0] != base, "\(from)")
+        }
+    }
+}
+
+/// example/umh.toml must load as shipped and with every commented-out key enabled.
+@Suite struct UMHExampleTests {
+    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../example/umh.toml").standardized.path
+
+    @Test func exampleDecodes() throws {
+        let text = try String(contentsOfFile: Self.path, encoding: .utf8)
+        let config = try #require(try UMHFixture.configs(text, file: Self.path).first)
+        #expect(config.rules.map(\.name) == ["became primary", "lost quorum", "resync finished", "peer gone"])
+        #expect(config.resource.first?.timeout == .seconds(60))
+        #expect(config.resource.first?.env == ["SITE": "berlin"])
+    }
+
+    @Test func everyCommentedKeyIsValid() throws {
+        let text = try String(contentsOfFile: Self.path, encoding: .utf8)
+        var enabled = 0
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            guard let m = line.wholeMatch(of: /# ([a-z][a-z.-]* = .*)/) else { return line }
+            enabled += 1
+            return m.1
+        }
+        #expect(enabled == 16)
+        let config = try #require(try UMHFixture.configs(lines.joined(separator: "\n"), file: Self.path).first)
+        #expect(config.rules.map(\.filters.count) == [7, 7, 7, 6])
+        // Every field of every type is shown (the common two once, in the resource rule).
+        for rule in config.rules {
+            let used = Set(rule.filters.keys.map { $0.replacing(/^(old|new)\./, with: "") })
+            let schema = rule.type.schema
+            let all = Set(schema.objectFields.map(\.spec.key) + schema.stateFields.map(\.key))
+            let common: Set = rule.type == .resource ? [] : ["resource-name", "event-type"]
+            #expect(all.subtracting(used) == common, "\(rule.type)")
         }
     }
 }
