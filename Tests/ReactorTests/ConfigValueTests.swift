@@ -21,6 +21,8 @@ import Testing
         #expect(l.line(of: "umh[0].resource[1].old.role.value") == 6)
         #expect(l.line(of: "umh[1].device[0].volume") == 9)
         #expect(l.line(of: "umh[1]") == 7)
+        #expect(l.line(of: "umh[1].device") == 8)
+        #expect(l.line(of: "umh[0].resource") == 3)
     }
 }
 

@@ -25,6 +25,7 @@ public struct LineLocator: Sendable {
                 let index = arrayCounts[parent, default: 0]
                 arrayCounts[parent] = index + 1
                 current = "\(parent)[\(index)]"
+                record(parent, lineNumber)  // the array itself, for errors about it as a whole
                 record(current, lineNumber)
             } else if line.hasPrefix("[") {
                 guard let end = line.firstIndex(of: "]") else { continue }
