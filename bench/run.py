@@ -380,8 +380,22 @@ class Daemon:
             self.control_fd = self.open_fifo_writer(self.control, self.bench.args.timeout, "the control FIFO")
         os.write(self.control_fd, (line + "\n").encode())
 
-    def wait_sentinel(self, timeout, poll=0.01):
-        """Poll /metrics until a drbd_device_* sample of resource "sentinel" shows up."""
+    def wait_stream_written(self, timeout):
+        """Wait, without touching the daemon, until the stand-in's `cat` wrote the whole stream."""
+        deadline = time.monotonic() + timeout
+        while not read_stamps(self.done_file):
+            self.check_alive("ingesting the stream")
+            if time.monotonic() > deadline:
+                raise BenchError(f"[{self.label}] the stand-in did not finish writing the stream within "
+                                 f"{timeout}s (is the daemon reading it?); log tail:\n{self.log_tail()}")
+            time.sleep(0.002)
+
+    def wait_sentinel(self, timeout, poll=0.01, cpu_snapshots=False):
+        """Poll /metrics until a drbd_device_* sample of resource "sentinel" shows up.
+
+        Returns (monotonic time seen, scrapes, body); with cpu_snapshots also the daemon's CPU
+        ticks taken just before the scrape that found it (so that scrape's rendering is excluded)."""
+        self.wait_stream_written(timeout)
         deadline = time.monotonic() + timeout
         client = HttpClient(self.port, timeout=min(10.0, timeout))
         polls = 0
@@ -389,9 +403,12 @@ class Daemon:
             while True:
                 self.check_alive("waiting for the sentinel in /metrics")
                 try:
+                    ticks = proc_cpu_ticks(self.pid) if cpu_snapshots else None
                     _, headers, body = client.get("/metrics")
                     polls += 1
                     if SENTINEL_RE.search(body):
+                        if cpu_snapshots:
+                            return time.monotonic(), polls, body, ticks
                         return time.monotonic(), polls, body
                 except (BenchError, OSError):
                     client.close()
@@ -494,8 +511,13 @@ class Bench:
             t0_wall = time.time_ns()
             os.write(fd, b"go\n")
             os.close(fd)
-            t1, polls, body = d.wait_sentinel(a.timeout)
-            cpu1 = proc_cpu_ticks(d.pid)
+            # Do not scrape while the stream is being written: on a single-threaded daemon each
+            # scrape during ingest costs a full rendering and would be counted as ingest CPU.
+            # Wait (reading only the stand-in's stamp file) until `cat` has written everything;
+            # at most one pipe buffer (64 KiB, about 250 lines) is then still unread.
+            d.wait_stream_written(a.timeout)
+            written_s = (read_stamps(d.done_file)[0] - t0_wall) / 1e9
+            t1, polls, body, cpu1 = d.wait_sentinel(a.timeout, cpu_snapshots=True)
             ticks = cpu1 - cpu0
             st = proc_status(d.pid)
             try:
@@ -515,7 +537,8 @@ class Bench:
                 "lines_per_cpu_s": round(lines / cpu_s) if ticks else None,
                 "cpu_resolution_note": None if ticks >= 50 else
                 "fewer than 50 clock ticks: lines_per_cpu_s is imprecise; raise --ingest-changes",
-                "metrics_polls": polls, "poll_interval_ms": 10,
+                "stream_written_s": round(written_s, 4),
+                "metrics_polls_after_stream_written": polls, "poll_interval_ms": 10,
                 "ready_after_go_ms": ready_after_go_ms,
                 "vmhwm_kib": status_kib(st, "VmHWM"), "vmrss_kib": status_kib(st, "VmRSS"),
                 "daemon_self_metrics": own[:40],
