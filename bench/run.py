@@ -520,11 +520,6 @@ class Bench:
             t1, polls, body, cpu1 = d.wait_sentinel(a.timeout, cpu_snapshots=True)
             ticks = cpu1 - cpu0
             st = proc_status(d.pid)
-            try:
-                d.wait_ready(1)
-                ready_after_go_ms = round((d.ready_ns - t0_wall) / 1e6, 3)
-            except BenchError:
-                ready_after_go_ms = None
             cpu_s = ticks / CLK_TCK
             wall = t1 - t0
             own = [ln.decode() for ln in body.splitlines()
@@ -539,7 +534,6 @@ class Bench:
                 "fewer than 50 clock ticks: lines_per_cpu_s is imprecise; raise --ingest-changes",
                 "stream_written_s": round(written_s, 4),
                 "metrics_polls_after_stream_written": polls, "poll_interval_ms": 10,
-                "ready_after_go_ms": ready_after_go_ms,
                 "vmhwm_kib": status_kib(st, "VmHWM"), "vmrss_kib": status_kib(st, "VmRSS"),
                 "daemon_self_metrics": own[:40],
             }
