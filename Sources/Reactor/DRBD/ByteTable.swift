@@ -2,26 +2,37 @@
 ///
 /// The events2 parser looks up every verb, object, key and enum word with it, so nothing is decoded to a
 /// `String` just to be compared. Tables have at most a few dozen entries; a linear scan that compares the
-/// length first beats hashing here. `index(of:hint:)` starts at a caller-kept hint because DRBD prints
-/// the keys of an object in a fixed order: with the hint, a typical line needs one comparison per token.
+/// length first beats hashing here. All spellings live in one flat byte array (no per-entry array to
+/// retain). `index(of:_:hint:)` starts at a caller-kept hint because DRBD prints the keys of an object in
+/// a fixed order: with the hint, a typical line needs one comparison per token.
 struct ByteTable<Value: Sendable>: Sendable {
     /// The spellings as given, for messages (`missing key 'volume'`).
     let names: [String]
     let values: [Value]
-    private let spellings: [[UInt8]]
+    /// Spelling `i` is `spelled[starts[i]..<starts[i + 1]]`.
+    private let spelled: [UInt8]
+    private let starts: [Int]
 
     init(_ pairs: [(String, Value)]) {
         names = pairs.map(\.0)
         values = pairs.map(\.1)
-        spellings = pairs.map { Array($0.0.utf8) }
+        spelled = pairs.flatMap { Array($0.0.utf8) }
+        var starts = [0]
+        for (name, _) in pairs { starts.append(starts[starts.count - 1] + name.utf8.count) }
+        self.starts = starts
     }
 
-    /// The index of `bytes`, searching from `hint` and wrapping around; on a match `hint` moves past it.
-    func index(of bytes: ArraySlice<UInt8>, hint: inout Int) -> Int? {
-        let count = spellings.count
+    /// The index of `line[range]`, searching from `hint` and wrapping around; on a match `hint` moves
+    /// past it. Inlined: it runs once per token.
+    @inline(__always)
+    func index(of line: Span<UInt8>, _ range: Range<Int>, hint: inout Int) -> Int? {
+        let table = spelled.span
+        let count = values.count
+        let length = range.count
         var i = hint < count ? hint : 0
         for _ in 0..<count {
-            if Self.equal(spellings[i], bytes) {
+            let start = starts[i]
+            if starts[i + 1] - start == length, Self.equal(table, start, line, range.lowerBound, length) {
                 hint = i + 1
                 return i
             }
@@ -30,21 +41,15 @@ struct ByteTable<Value: Sendable>: Sendable {
         return nil
     }
 
-    /// The value spelled `bytes`, or nil.
-    func value(of bytes: ArraySlice<UInt8>) -> Value? {
+    /// The value spelled `line[range]`, or nil.
+    func value(of line: Span<UInt8>, _ range: Range<Int>) -> Value? {
         var hint = 0
-        return index(of: bytes, hint: &hint).map { values[$0] }
+        return index(of: line, range, hint: &hint).map { values[$0] }
     }
 
-    /// Byte-wise equality, length first (most mismatches end there).
     @inline(__always)
-    private static func equal(_ spelling: [UInt8], _ bytes: ArraySlice<UInt8>) -> Bool {
-        guard spelling.count == bytes.count else { return false }
-        var j = bytes.startIndex
-        for b in spelling {
-            if b != bytes[j] { return false }
-            j += 1
-        }
+    private static func equal(_ a: Span<UInt8>, _ aStart: Int, _ b: Span<UInt8>, _ bStart: Int, _ length: Int) -> Bool {
+        for k in 0..<length where a[aStart + k] != b[bStart + k] { return false }
         return true
     }
 }

@@ -29,16 +29,16 @@ extension Events2Connection: Events2Fields {
 
     init(placeholder: Void) { self.init(name: "", peerNodeID: 0) }
 
-    mutating func set(_ key: Key, _ v: Events2Value) throws(Events2ParseError) {
+    mutating func set(_ key: Key, _ v: Events2Value<Key>, _ line: Span<UInt8>) throws(Events2ParseError) {
         switch key {
-        case .name: name = try v.string()
-        case .peerNodeID: peerNodeID = try v.int32()
-        case .connName: connectionName = try v.string()
-        case .connection: connectionState = try v.word()
-        case .role: peerRole = try v.word()
-        case .congested: congested = try v.flag()
-        case .apInFlight: apInFlight = try v.uint64()
-        case .rsInFlight: rsInFlight = try v.uint64()
+        case .name: name = try v.string(line)
+        case .peerNodeID: peerNodeID = try v.int32(line)
+        case .connName: connectionName = try v.string(line)
+        case .connection: connectionState = try v.word(line)
+        case .role: peerRole = try v.word(line)
+        case .congested: congested = try v.flag(line)
+        case .apInFlight: apInFlight = try v.uint64(line)
+        case .rsInFlight: rsInFlight = try v.uint64(line)
         }
     }
 }
@@ -81,21 +81,21 @@ extension Events2PeerDevice: Events2Fields {
 
     init(placeholder: Void) { self.init(name: "", peerNodeID: 0, volume: 0) }
 
-    mutating func set(_ key: Key, _ v: Events2Value) throws(Events2ParseError) {
+    mutating func set(_ key: Key, _ v: Events2Value<Key>, _ line: Span<UInt8>) throws(Events2ParseError) {
         switch key {
-        case .name: name = try v.string()
-        case .peerNodeID: peerNodeID = try v.int32()
-        case .connName: connectionName = try v.string()
-        case .volume: volume = try v.int32()
-        case .replication: replicationState = try v.word()
-        case .peerDisk: peerDiskState = try v.word()
-        case .peerClient: peerClient = try v.flagUnknownIsFalse()
-        case .resyncSuspended: resyncSuspended = try v.flag()
-        case .received: received = try v.uint64()
-        case .sent: sent = try v.uint64()
-        case .outOfSync: outOfSync = try v.uint64()
-        case .pending: pending = try v.uint64()
-        case .unacked: unacked = try v.uint64()
+        case .name: name = try v.string(line)
+        case .peerNodeID: peerNodeID = try v.int32(line)
+        case .connName: connectionName = try v.string(line)
+        case .volume: volume = try v.int32(line)
+        case .replication: replicationState = try v.word(line)
+        case .peerDisk: peerDiskState = try v.word(line)
+        case .peerClient: peerClient = try v.flagUnknownIsFalse(line)
+        case .resyncSuspended: resyncSuspended = try v.flag(line)
+        case .received: received = try v.uint64(line)
+        case .sent: sent = try v.uint64(line)
+        case .outOfSync: outOfSync = try v.uint64(line)
+        case .pending: pending = try v.uint64(line)
+        case .unacked: unacked = try v.uint64(line)
         case .done, .dbdt1, .eta: break
         }
     }

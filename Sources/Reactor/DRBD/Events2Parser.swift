@@ -11,27 +11,25 @@
 /// (garbage, unknown object, missing identity, bad number) is a typed `Events2ParseError`.
 public enum Events2Parser {
     /// Parses one line (without its newline; a trailing `\r` or other whitespace is ignored).
-    public static func parse(_ line: ArraySlice<UInt8>) throws(Events2ParseError) -> Events2Record {
-        var tokens = Events2Tokens(line)
-        guard let verbToken = tokens.next() else { throw .emptyLine }
-        guard let verb = verbs.value(of: verbToken) else {
-            throw .unknownVerb(String(decoding: verbToken, as: UTF8.self))
-        }
-        guard let objectToken = tokens.next() else { throw .missingObject(verb: verb) }
-        guard let object = objects.value(of: objectToken) else {
-            throw .unknownObject(verb: verb, object: String(decoding: objectToken, as: UTF8.self))
+    public static func parse(_ line: Span<UInt8>) throws(Events2ParseError) -> Events2Record {
+        var tokens = Events2Tokens(count: line.count)
+        guard let verbToken = tokens.next(line) else { throw .emptyLine }
+        guard let verb = verbs.value(of: line, verbToken) else { throw .unknownVerb(text(line, verbToken)) }
+        guard let objectToken = tokens.next(line) else { throw .missingObject(verb: verb) }
+        guard let object = objects.value(of: line, objectToken) else {
+            throw .unknownObject(verb: verb, object: text(line, objectToken))
         }
         guard object.accepts(verb) else { throw .verbObjectMismatch(verb: verb, object: object.rawValue) }
         var unknown: [String] = []
         let parsed: Events2Object
         switch object {
         case .endMarker: parsed = .endOfInitialState
-        case .resource: parsed = .resource(try fields(&tokens, &unknown))
-        case .device: parsed = .device(try fields(&tokens, &unknown))
-        case .connection: parsed = .connection(try fields(&tokens, &unknown))
-        case .peerDevice: parsed = .peerDevice(try fields(&tokens, &unknown))
-        case .path: parsed = .path(try fields(&tokens, &unknown))
-        case .helper: parsed = .helper(try fields(&tokens, &unknown))
+        case .resource: parsed = .resource(try fields(line, &tokens, &unknown))
+        case .device: parsed = .device(try fields(line, &tokens, &unknown))
+        case .connection: parsed = .connection(try fields(line, &tokens, &unknown))
+        case .peerDevice: parsed = .peerDevice(try fields(line, &tokens, &unknown))
+        case .path: parsed = .path(try fields(line, &tokens, &unknown))
+        case .helper: parsed = .helper(try fields(line, &tokens, &unknown))
         }
         if verb == .rename, case .resource(let r) = parsed, r.newName == nil {
             throw .missingKey(object: "resource", key: Events2Resource.Key.newName.rawValue)
@@ -39,39 +37,49 @@ public enum Events2Parser {
         return Events2Record(verb: verb, object: parsed, unknownKeys: unknown)
     }
 
+    /// Parses one line held in (a slice of) an array, e.g. the reader's buffer.
+    public static func parse(_ line: ArraySlice<UInt8>) throws(Events2ParseError) -> Events2Record {
+        try parse(line.span)
+    }
+
     /// Parses one line held in an array.
     public static func parse(_ line: [UInt8]) throws(Events2ParseError) -> Events2Record {
-        try parse(line[...])
+        try parse(line.span)
     }
 
     /// Parses one line given as text (tests, tools); the daemon feeds bytes.
     public static func parse(_ line: String) throws(Events2ParseError) -> Events2Record {
-        try parse(Array(line.utf8)[...])
+        try parse(Array(line.utf8).span)
     }
 
     /// The single key/value loop: fills a placeholder record of kind `F` from the remaining tokens and
     /// checks that its identity keys were present.
     static func fields<F: Events2Fields>(
-        _ tokens: inout Events2Tokens, _ unknown: inout [String]
+        _ line: Span<UInt8>, _ tokens: inout Events2Tokens, _ unknown: inout [String]
     ) throws(Events2ParseError) -> F {
+        let keys = F.keys  // once per line, not once per token (a static's lazy-init check)
         var record = F(placeholder: ())
         var seen: UInt32 = 0
         var hint = 0
-        while let token = tokens.next() {
-            let colon = token.firstIndex(of: UInt8(ascii: ":")) ?? token.endIndex
-            guard let index = F.keys.index(of: token[..<colon], hint: &hint) else {
-                unknown.append(String(decoding: token[..<colon], as: UTF8.self))
+        while let (token, colon) = tokens.nextKeyValue(line) {
+            guard let index = keys.index(of: line, token.lowerBound..<colon, hint: &hint) else {
+                unknown.append(text(line, token.lowerBound..<colon))
                 continue
             }
-            let value = colon < token.endIndex ? token[(colon + 1)...] : token[colon...]
-            try record.set(F.keys.values[index], Events2Value(bytes: value, key: F.keys.names[index]))
+            let key = keys.values[index]
+            let value = min(colon + 1, token.upperBound)..<token.upperBound
+            try record.set(key, Events2Value(range: value, key: key), line)
             seen |= 1 << UInt32(index)
         }
         let missing = F.requiredKeys & ~seen
         if missing != 0 {
-            throw .missingKey(object: F.objectName, key: F.keys.names[missing.trailingZeroBitCount])
+            throw .missingKey(object: F.objectName, key: keys.names[missing.trailingZeroBitCount])
         }
         return record
+    }
+
+    private static func text(_ line: Span<UInt8>, _ range: Range<Int>) -> String {
+        Events2Value<ObjectWord>.text(line, range)
     }
 
     /// The second word of a line.
@@ -97,28 +105,37 @@ public enum Events2Parser {
     static let objects = ByteTable(cases: ObjectWord.self)
 }
 
-/// Yields the whitespace-separated tokens of a line as slices of it.
+/// Yields the whitespace-separated tokens of a line as index ranges into it.
 struct Events2Tokens {
-    private let line: ArraySlice<UInt8>
-    private var position: Int
+    private var position = 0
+    private let count: Int
 
-    init(_ line: ArraySlice<UInt8>) {
-        self.line = line
-        position = line.startIndex
+    init(count: Int) { self.count = count }
+
+    mutating func next(_ line: Span<UInt8>) -> Range<Int>? {
+        nextKeyValue(line)?.token
     }
 
-    mutating func next() -> ArraySlice<UInt8>? {
+    /// The next token and the index of its first colon (`token.upperBound` if it has none), found in
+    /// the same pass.
+    @inline(__always)
+    mutating func nextKeyValue(_ line: Span<UInt8>) -> (token: Range<Int>, colon: Int)? {
         var i = position
-        let end = line.endIndex
-        while i < end, Self.isSpace(line[i]) { i += 1 }
-        guard i < end else {
-            position = end
+        while i < count, Self.isSpace(line[i]) { i += 1 }
+        guard i < count else {
+            position = count
             return nil
         }
         let start = i
-        while i < end, !Self.isSpace(line[i]) { i += 1 }
+        var colon = -1
+        while i < count {
+            let b = line[i]
+            if Self.isSpace(b) { break }
+            if b == UInt8(ascii: ":"), colon < 0 { colon = i }
+            i += 1
+        }
         position = i
-        return line[start..<i]
+        return (start..<i, colon < 0 ? i : colon)
     }
 
     /// Space, tab, CR, LF, VT, FF.

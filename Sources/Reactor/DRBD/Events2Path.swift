@@ -26,14 +26,14 @@ extension Events2Path: Events2Fields {
 
     init(placeholder: Void) { self.init(name: "", peerNodeID: 0, key: PathKey(local: "", peer: "")) }
 
-    mutating func set(_ key: Key, _ v: Events2Value) throws(Events2ParseError) {
+    mutating func set(_ key: Key, _ v: Events2Value<Key>, _ line: Span<UInt8>) throws(Events2ParseError) {
         switch key {
-        case .name: name = try v.string()
-        case .peerNodeID: peerNodeID = try v.int32()
-        case .connName: connectionName = try v.string()
-        case .local: self.key.local = try v.string()
-        case .peer: self.key.peer = try v.string()
-        case .established: established = try v.flag()
+        case .name: name = try v.string(line)
+        case .peerNodeID: peerNodeID = try v.int32(line)
+        case .connName: connectionName = try v.string(line)
+        case .local: self.key.local = try v.string(line)
+        case .peer: self.key.peer = try v.string(line)
+        case .established: established = try v.flag(line)
         }
     }
 }
@@ -70,17 +70,17 @@ extension Events2Helper: Events2Fields {
 
     init(placeholder: Void) { self.init(name: "", helper: "") }
 
-    mutating func set(_ key: Key, _ v: Events2Value) throws(Events2ParseError) {
+    mutating func set(_ key: Key, _ v: Events2Value<Key>, _ line: Span<UInt8>) throws(Events2ParseError) {
         switch key {
-        case .name: name = try v.string()
-        case .peerNodeID: peerNodeID = try v.int32()
-        case .connName: connectionName = try v.string()
-        case .local: local = try v.string()
-        case .peer: peer = try v.string()
-        case .volume: volume = try v.int32()
-        case .minor: minor = try v.int32()
-        case .helper: helper = try v.string()
-        case .status: status = try v.int32()
+        case .name: name = try v.string(line)
+        case .peerNodeID: peerNodeID = try v.int32(line)
+        case .connName: connectionName = try v.string(line)
+        case .local: local = try v.string(line)
+        case .peer: peer = try v.string(line)
+        case .volume: volume = try v.int32(line)
+        case .minor: minor = try v.int32(line)
+        case .helper: helper = try v.string(line)
+        case .status: status = try v.int32(line)
         }
     }
 }

@@ -51,12 +51,13 @@ public struct Events2Record: Hashable, Sendable {
 /// A conforming record starts as a placeholder (identity keys empty/zero) and `requiredKeys` says which
 /// keys must have been seen for it to be valid, so the record itself can keep non-optional identities.
 protocol Events2Fields: Sendable {
-    associatedtype Key: Sendable & Equatable
+    associatedtype Key: Sendable & Equatable & RawRepresentable<String>
     /// The object word (`peer-device`), for errors.
     static var objectName: String { get }
     static var keys: ByteTable<Key> { get }
     /// Bits (by `keys` index) of the keys a line must carry.
     static var requiredKeys: UInt32 { get }
     init(placeholder: Void)
-    mutating func set(_ key: Key, _ value: Events2Value) throws(Events2ParseError)
+    /// Stores the value `v` (a range of `line`) of `key`.
+    mutating func set(_ key: Key, _ v: Events2Value<Key>, _ line: Span<UInt8>) throws(Events2ParseError)
 }

@@ -26,16 +26,16 @@ extension Events2Resource: Events2Fields {
 
     init(placeholder: Void) { self.init(name: "") }
 
-    mutating func set(_ key: Key, _ v: Events2Value) throws(Events2ParseError) {
+    mutating func set(_ key: Key, _ v: Events2Value<Key>, _ line: Span<UInt8>) throws(Events2ParseError) {
         switch key {
-        case .name: name = try v.string()
-        case .newName: newName = try v.string()
-        case .role: role = try v.word()
-        case .suspended: suspended = try v.flag()
-        case .forceIOFailures: forceIOFailures = try v.flag()
-        case .writeOrdering: writeOrdering = try v.string()
-        case .mayPromote: mayPromote = try v.flag()
-        case .promotionScore: promotionScore = try v.int32()
+        case .name: name = try v.string(line)
+        case .newName: newName = try v.string(line)
+        case .role: role = try v.word(line)
+        case .suspended: suspended = try v.flag(line)
+        case .forceIOFailures: forceIOFailures = try v.flag(line)
+        case .writeOrdering: writeOrdering = try v.string(line)
+        case .mayPromote: mayPromote = try v.flag(line)
+        case .promotionScore: promotionScore = try v.int32(line)
         }
     }
 }
@@ -81,25 +81,25 @@ extension Events2Device: Events2Fields {
 
     init(placeholder: Void) { self.init(name: "", volume: 0) }
 
-    mutating func set(_ key: Key, _ v: Events2Value) throws(Events2ParseError) {
+    mutating func set(_ key: Key, _ v: Events2Value<Key>, _ line: Span<UInt8>) throws(Events2ParseError) {
         switch key {
-        case .name: name = try v.string()
-        case .volume: volume = try v.int32()
-        case .minor: minor = try v.int32()
-        case .backingDev: backingDevice = .some(v.equals("none") ? nil : try v.string())
-        case .disk: diskState = try v.word()
-        case .client: client = try v.flagUnknownIsFalse()
-        case .open: open = try v.flagUnknownIsFalse()
-        case .quorum: quorum = try v.flag()
-        case .size: size = try v.uint64()
-        case .read: read = try v.uint64()
-        case .written: written = try v.uint64()
-        case .alWrites: alWrites = try v.uint64()
-        case .bmWrites: bmWrites = try v.uint64()
-        case .upperPending: upperPending = try v.uint64()
-        case .lowerPending: lowerPending = try v.uint64()
-        case .alSuspended: alSuspended = try v.flag()
-        case .blocked: blocked = try v.string()
+        case .name: name = try v.string(line)
+        case .volume: volume = try v.int32(line)
+        case .minor: minor = try v.int32(line)
+        case .backingDev: backingDevice = .some(v.equals(line, "none") ? nil : try v.string(line))
+        case .disk: diskState = try v.word(line)
+        case .client: client = try v.flagUnknownIsFalse(line)
+        case .open: open = try v.flagUnknownIsFalse(line)
+        case .quorum: quorum = try v.flag(line)
+        case .size: size = try v.uint64(line)
+        case .read: read = try v.uint64(line)
+        case .written: written = try v.uint64(line)
+        case .alWrites: alWrites = try v.uint64(line)
+        case .bmWrites: bmWrites = try v.uint64(line)
+        case .upperPending: upperPending = try v.uint64(line)
+        case .lowerPending: lowerPending = try v.uint64(line)
+        case .alSuspended: alSuspended = try v.flag(line)
+        case .blocked: blocked = try v.string(line)
         }
     }
 }

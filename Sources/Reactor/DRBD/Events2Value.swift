@@ -1,85 +1,97 @@
-/// The value bytes of one `key:value` token and the typed readers the object records use.
+/// Where the value of one `key:value` token is in the line, and the typed readers the object records
+/// use. The line itself is passed to each reader (a `Span` cannot be stored in an escapable value).
 ///
 /// Every reader rejects an empty value, so `role:` is a precise error instead of a silent default.
-struct Events2Value {
-    let bytes: ArraySlice<UInt8>
+struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
+    /// The value's bytes, as indices into the line.
+    let range: Range<Int>
     /// The key, for error messages.
-    let key: String
+    let key: Key
 
     /// The value as text (paths, names, addresses); invalid UTF-8 is replaced, never fatal.
-    func string() throws(Events2ParseError) -> String {
+    func string(_ line: Span<UInt8>) throws(Events2ParseError) -> String {
         try nonEmpty()
-        return String(decoding: bytes, as: UTF8.self)
+        return Self.text(line, range)
     }
 
     /// DRBD's boolean: `no` and `false` are false, anything else (`yes`, `user`, `quorum,user`, ...) is a
     /// reason and therefore true, as in the original's `str_to_bool`.
-    func flag() throws(Events2ParseError) -> Bool {
+    func flag(_ line: Span<UInt8>) throws(Events2ParseError) -> Bool {
         try nonEmpty()
-        return !(equals("no") || equals("false"))
+        return !(equals(line, "no") || equals(line, "false"))
     }
 
-    /// `client`, `open` and `peer-client`: like `flag()`, but `unknown` (printed by old kernels that do not
-    /// report the field) is false. The original took it as true (reference 4.1 #4), claiming an open device
-    /// or a diskless client that nobody reported.
-    func flagUnknownIsFalse() throws(Events2ParseError) -> Bool {
+    /// `client`, `open` and `peer-client`: like `flag`, but `unknown` (printed by old kernels that do not
+    /// report the field) is false. The original took it as true (reference 4.1 #4), claiming an open
+    /// device or a diskless client that nobody reported.
+    func flagUnknownIsFalse(_ line: Span<UInt8>) throws(Events2ParseError) -> Bool {
         try nonEmpty()
-        return equals("unknown") ? false : try flag()
+        return equals(line, "unknown") ? false : try flag(line)
     }
 
     /// A 64-bit counter: decimal digits only, overflow is an error.
-    func uint64() throws(Events2ParseError) -> UInt64 {
+    func uint64(_ line: Span<UInt8>) throws(Events2ParseError) -> UInt64 {
         try nonEmpty()
+        return try digits(line, range)
+    }
+
+    /// A 32-bit signed number (volume, minor, node id, promotion score, helper status).
+    func int32(_ line: Span<UInt8>) throws(Events2ParseError) -> Int32 {
+        try nonEmpty()
+        let negative = line[range.lowerBound] == UInt8(ascii: "-")
+        let magnitude = try digits(line, negative ? range.lowerBound + 1..<range.upperBound : range)
+        guard magnitude <= (negative ? UInt64(Int32.max) + 1 : UInt64(Int32.max)) else { throw badNumber(line) }
+        return negative ? Int32(truncatingIfNeeded: 0 &- magnitude) : Int32(magnitude)
+    }
+
+    /// A DRBD state word; an unfamiliar word is kept as `.other` instead of dropping the line.
+    func word<W: Events2Word>(_ line: Span<UInt8>) throws(Events2ParseError) -> W {
+        try nonEmpty()
+        return W.events2Words.value(of: line, range) ?? W.other(Self.text(line, range))
+    }
+
+    /// Whether the value is exactly `text` (short ASCII literals: compared without any allocation).
+    func equals(_ line: Span<UInt8>, _ text: String) -> Bool {
+        guard text.utf8.count == range.count else { return false }
+        var j = range.lowerBound
+        for b in text.utf8 {
+            guard b == line[j] else { return false }
+            j += 1
+        }
+        return true
+    }
+
+    /// The decimal number in `line[digits]`; empty, non-digit or overflowing is an error.
+    private func digits(_ line: Span<UInt8>, _ digits: Range<Int>) throws(Events2ParseError) -> UInt64 {
+        guard !digits.isEmpty else { throw badNumber(line) }
         var n: UInt64 = 0
-        for b in bytes {
-            let digit = b &- UInt8(ascii: "0")
-            guard digit < 10 else { throw badNumber() }
+        for i in digits {
+            let digit = line[i] &- UInt8(ascii: "0")
+            guard digit < 10 else { throw badNumber(line) }
             let (times10, o1) = n.multipliedReportingOverflow(by: 10)
             let (sum, o2) = times10.addingReportingOverflow(UInt64(digit))
-            guard !o1, !o2 else { throw badNumber() }
+            guard !o1, !o2 else { throw badNumber(line) }
             n = sum
         }
         return n
     }
 
-    /// A 32-bit signed number (volume, minor, node id, promotion score, helper status).
-    func int32() throws(Events2ParseError) -> Int32 {
-        try nonEmpty()
-        let negative = bytes.first == UInt8(ascii: "-")
-        let digits = negative ? bytes.dropFirst() : bytes
-        guard !digits.isEmpty else { throw badNumber() }
-        let magnitude = try Events2Value(bytes: digits, key: key).uint64()
-        let limit: UInt64 = negative ? UInt64(Int32.max) + 1 : UInt64(Int32.max)
-        guard magnitude <= limit else { throw badNumber() }
-        return negative ? Int32(truncatingIfNeeded: 0 &- magnitude) : Int32(magnitude)
-    }
-
-    /// A DRBD state word; an unfamiliar word is kept as `.other` instead of dropping the line.
-    func word<W: Events2Word>(_: W.Type = W.self) throws(Events2ParseError) -> W {
-        try nonEmpty()
-        return W.events2Words.value(of: bytes) ?? W.other(String(decoding: bytes, as: UTF8.self))
-    }
-
-    /// Whether the value is exactly `text` (ASCII).
-    func equals(_ text: StaticString) -> Bool {
-        guard text.utf8CodeUnitCount == bytes.count else { return false }
-        var j = bytes.startIndex
-        var equal = true
-        text.withUTF8Buffer { buffer in
-            for b in buffer where equal {
-                equal = b == bytes[j]
-                j += 1
-            }
-        }
-        return equal
-    }
-
     private func nonEmpty() throws(Events2ParseError) {
-        if bytes.isEmpty { throw .missingValue(key: key) }
+        if range.isEmpty { throw .missingValue(key: key.rawValue) }
     }
 
-    private func badNumber() -> Events2ParseError {
-        .badNumber(key: key, value: String(decoding: bytes, as: UTF8.self))
+    private func badNumber(_ line: Span<UInt8>) -> Events2ParseError {
+        .badNumber(key: key.rawValue, value: Self.text(line, range))
+    }
+
+    /// `line[range]` as a String; invalid UTF-8 is repaired with U+FFFD.
+    static func text(_ line: Span<UInt8>, _ range: Range<Int>) -> String {
+        let bytes = line.extracting(range)
+        if let utf8 = try? UTF8Span(validating: bytes) { return String(copying: utf8) }
+        var copy: [UInt8] = []
+        copy.reserveCapacity(bytes.count)
+        for i in bytes.indices { copy.append(bytes[i]) }
+        return String(decoding: copy, as: UTF8.self)
     }
 }
 
