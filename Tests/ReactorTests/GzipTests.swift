@@ -45,18 +45,8 @@ import Testing
             return
         }
         let body = Gzip.join([Gzip.deflate(Self.text, final: false), Gzip.deflate(Array("end\n".utf8), final: true)])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-dc"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(body))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect([UInt8](data) == Self.text + Array("end\n".utf8))
+        let (status, output) = try FilterProcess.run("/bin/gzip", ["-dc"], input: body)
+        #expect(status == 0)
+        #expect(output == Self.text + Array("end\n".utf8))
     }
 }

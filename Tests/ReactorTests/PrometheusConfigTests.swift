@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Reactor
 
@@ -39,7 +40,7 @@ import Testing
         #expect(e?.message.hasPrefix("unknown key") == true)
     }
 
-    @Test(arguments: ["::9999", ":99999", ":", "1.2.3:80", "256.1.1.1:80", "[::1]", "[:::1]:80", "[fe80::1:80", "host", "bad_name:80", ":-1", "-host:80"])
+    @Test(arguments: ["::9999", ":99999", ":", "1.2.3:80", "256.1.1.1:80", "[::1]", "[:::1]:80", "[fe80::1:80", "[1.2.3.4::]:80", "[1:2:3:4:5:6:7:8:9]:80", "[12345::]:80", "host", "bad_name:80", ":-1", "-host:80"])
     func badAddressesNameTheKey(_ address: String) {
         let e = decodeError("[[prometheus]]\n\naddress = \"\(address)\"\n")
         #expect(e?.keyPath == "prometheus[0].address")
@@ -81,6 +82,13 @@ import Testing
         let snippet = config.tomlSnippet()
         #expect(snippet.hasPrefix("[[prometheus]]\naddress = "))
         #expect(try decode(snippet) == [config])
+    }
+
+    /// The shipped example snippet is valid.
+    @Test func exampleSnippetDecodes() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../example/prometheus.toml")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(try decode(text) == [PrometheusConfig(address: .any(port: 9942), enums: true)])
     }
 
     @Test func identityIncludesDeprecatedID() {

@@ -72,7 +72,7 @@ enum HTTPRequestParser {
     /// The index just past the empty line that ends a head starting at `buffer.startIndex`, searching
     /// from `from` (so a trickled head is not scanned again from the start on every byte).
     static func findHeadEnd(_ buffer: ArraySlice<UInt8>, from: Int) -> Int? {
-        var i = max(from, buffer.startIndex)
+        var i = min(max(from, buffer.startIndex), buffer.endIndex)
         while let lf = buffer[i...].firstIndex(of: lineFeed) {
             // An empty line is LF right after the previous LF, or CR LF right after it.
             let next = lf + 1

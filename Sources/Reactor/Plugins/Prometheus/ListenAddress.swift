@@ -119,19 +119,20 @@ public enum ListenAddress: Hashable, Sendable, CustomStringConvertible {
             head = text[..<gap]
             tail = text[(gap + 2)...]
         }
-        guard let h = groups(head), let t = groups(tail ?? []) else { return nil }
+        // Only the very last group of the address may be a dotted quad.
+        guard let h = groups(head, quadAllowed: tail == nil), let t = groups(tail ?? [], quadAllowed: true) else { return nil }
         let count = h.count + t.count
         if tail == nil ? count != 16 : count > 14 { return nil }
         return h + [UInt8](repeating: 0, count: 16 - count) + t
     }
 
     /// The bytes of colon-separated groups; the last one may be a dotted quad.
-    private static func groups(_ s: ArraySlice<UInt8>) -> [UInt8]? {
+    private static func groups(_ s: ArraySlice<UInt8>, quadAllowed: Bool) -> [UInt8]? {
         if s.isEmpty { return [] }
         let parts = s.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
         var out: [UInt8] = []
         for (i, part) in parts.enumerated() {
-            if i == parts.count - 1, part.contains(UInt8(ascii: ".")) {
+            if quadAllowed, i == parts.count - 1, part.contains(UInt8(ascii: ".")) {
                 guard let quad = ipv4Bytes(part) else { return nil }
                 out += quad
                 continue
