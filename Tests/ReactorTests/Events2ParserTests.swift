@@ -372,3 +372,45 @@ func events2Error(_ line: String) -> Events2ParseError? {
         #expect(last.unknownKeys.isEmpty)
     }
 }
+
+/// The stand-in `Tests/Support/bin/drbdsetup` replays a fixture that parses line by line, answers `n`,
+/// and records its argv and polls.
+@Suite struct Events2StandInTests {
+    @Test func replaysFixtureAndAnswersPolls() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let logDir = FileManager.default.temporaryDirectory.appendingPathComponent("standin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: logDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: logDir) }
+        let fixture = DRBDFixtures.directory + "/events2-all-create-change.full.events2"
+        let poll = logDir.appendingPathComponent("poll.events2")
+        try "change device name:some-resource volume:0 read:99\n".write(to: poll, atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = root.appendingPathComponent("Support/bin/drbdsetup")
+        process.arguments = ["events2", "--full", "--poll"]
+        process.environment = [
+            "STANDIN_LOG_DIR": logDir.path, "STANDIN_EVENTS2": fixture, "STANDIN_POLL_EVENTS2": poll.path,
+            "PATH": "/usr/bin:/bin",
+        ]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(Data("n\nn\n".utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.count == (try DRBDFixtures.lines("events2-all-create-change.full.events2")).count + 2)
+        var world = World()
+        for line in lines { _ = world.apply(try parseEvents2(line)) }
+        #expect(world.resources["some-resource"]?.devices[0]?.read == 99)
+        let argv = try String(contentsOf: logDir.appendingPathComponent("drbdsetup.argv"), encoding: .utf8)
+        #expect(argv == "drbdsetup events2 --full --poll\n")
+        let polls = try String(contentsOf: logDir.appendingPathComponent("drbdsetup.polls"), encoding: .utf8)
+        #expect(polls.split(separator: "\n").count == 2)
+    }
+}
