@@ -645,6 +645,7 @@ class Bench:
                 lat.append(time.perf_counter_ns() - t)
             res["latency_after_change"] = summary_ms(lat)
             c.close()
+            res["client_floor"] = self.client_floor(plain)
             # throughput, 8 concurrent clients
             res["throughput"] = self.throughput(d.port, gz_ok=False)
             res["throughput_gzip"] = self.throughput(d.port, gz_ok=True)
@@ -652,6 +653,45 @@ class Bench:
             return res
         finally:
             d.stop()
+
+    def client_floor(self, body):
+        """The same client against a trivial server that answers a prebuilt response of the same
+        size: what the latency figures cost on the client side and in the kernel alone."""
+        path = os.path.join(self.tmp, "floor-body")
+        with open(path, "wb") as f:
+            f.write(body)
+        port = free_port()
+        server = (
+            "import socket,sys\n"
+            "b=open(sys.argv[2],'rb').read()\n"
+            "r=b'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: %d\\r\\n\\r\\n'%len(b)+b\n"
+            "l=socket.socket();l.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+            "l.bind(('127.0.0.1',int(sys.argv[1])));l.listen(1);print('ok',flush=True)\n"
+            "c,_=l.accept();buf=b''\n"
+            "while True:\n"
+            "  d=c.recv(65536)\n"
+            "  if not d: break\n"
+            "  buf+=d\n"
+            "  while b'\\r\\n\\r\\n' in buf:\n"
+            "    buf=buf.split(b'\\r\\n\\r\\n',1)[1];c.sendall(r)\n")
+        p = subprocess.Popen([sys.executable, "-c", server, str(port), path], stdout=subprocess.PIPE,
+                             stdin=subprocess.DEVNULL)
+        try:
+            if p.stdout.readline().strip() != b"ok":
+                raise BenchError("the client-floor server did not start")
+            c = HttpClient(port)
+            for _ in range(10):
+                c.get("/metrics")
+            lat = []
+            for _ in range(min(200, self.args.scrape_requests)):
+                t = time.perf_counter_ns()
+                c.get("/metrics")
+                lat.append(time.perf_counter_ns() - t)
+            c.close()
+            return dict(summary_ms(lat), bytes=len(body))
+        finally:
+            p.kill()
+            p.wait(5)
 
     def throughput(self, port, gz_ok):
         a = self.args
@@ -905,11 +945,15 @@ def table(results):
             l = r[key]
             ka = "" if l.get("keep_alive", True) else f" ({l['connections_used']} connections!)"
             add("scrape", f"latency {label} p50 / p99{ka}", f"{l['p50_ms']} / {l['p99_ms']}", "ms")
+        if "client_floor" in r:
+            add("scrape", "  client floor (same size, trivial server) p50 / p99",
+                f"{r['client_floor']['p50_ms']} / {r['client_floor']['p99_ms']}", "ms")
         for key in ("throughput", "throughput_gzip"):
             t = r[key]
             add("scrape", f"{key.replace('_', ' ')} 8 clients ({t['tool'].split()[0]})", t["requests_per_s"], "req/s")
         if r.get("missing_families"):
-            add("scrape", "MISSING metric families", ",".join(r["missing_families"])[:120])
+            mf = r["missing_families"]
+            add("scrape", f"MISSING metric families ({len(mf)}, all in JSON)", ",".join(mf[:2]) + (",..." if len(mf) > 2 else ""))
     if "reaction" in s:
         r = s["reaction"]
         add("reaction", f"umh line->command p50 / p99 ({r['events']} events)",
