@@ -13,11 +13,14 @@ public struct MetricFamily: Hashable, Sendable {
     public let name: String
     public let kind: Kind
     public let help: String
+    /// `name` as bytes, appended to every sample line.
+    public let nameBytes: [UInt8]
 
     public init(_ name: String, _ kind: Kind, _ help: String) {
         self.name = name
         self.kind = kind
         self.help = help
+        nameBytes = Array(name.utf8)
     }
 }
 
@@ -62,8 +65,8 @@ public struct ExpositionWriter {
 
     /// One sample line: `name{labels,extra} value`. `labels` is an already escaped `k="v",...` list
     /// (see `labelSet`); `extra` an already escaped `k="v"` pair; either may be empty.
-    public mutating func sample(_ name: String, labels: [UInt8], extra: [UInt8] = [], _ value: MetricValue) {
-        append(name)
+    public mutating func sample(_ name: [UInt8], labels: [UInt8], extra: [UInt8] = [], _ value: MetricValue) {
+        bytes.append(contentsOf: name)
         if !labels.isEmpty || !extra.isEmpty {
             bytes.append(UInt8(ascii: "{"))
             bytes.append(contentsOf: labels)

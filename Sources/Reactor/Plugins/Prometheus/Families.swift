@@ -7,7 +7,7 @@ enum Families {
     static let resources = MetricFamily("drbd_resource_resources", .gauge, "Number of DRBD resources")
 
     static let resourceRole = StateFamily<Resource>(
-        family: MetricFamily("drbd_resource_role", .gauge, "Role of the resource (1 for the current one)"),
+        "drbd_resource_role", "Role of the resource (1 for the current one)",
         known: Role.known.map(\.description), current: { $0.role.description })
 
     static let resource: [ObjectFamily<Resource>] = [
@@ -18,7 +18,7 @@ enum Families {
     ]
 
     static let connectionState = StateFamily<Connection>(
-        family: MetricFamily("drbd_connection_state", .gauge, "State of the connection (1 for the current one)"),
+        "drbd_connection_state", "State of the connection (1 for the current one)",
         known: ConnectionState.known.map(\.description), current: { $0.connectionState.description })
 
     static let connection: [ObjectFamily<Connection>] = [
@@ -34,7 +34,7 @@ enum Families {
     ]
 
     static let deviceState = StateFamily<Device>(
-        family: MetricFamily("drbd_device_state", .gauge, "Disk state of the local device (1 for the current one)"),
+        "drbd_device_state", "Disk state of the local device (1 for the current one)",
         known: DiskState.known.map(\.description), current: { $0.diskState.description })
 
     static let device: [ObjectFamily<Device>] = [

@@ -19,68 +19,88 @@ public struct MetricsRenderer: Sendable {
 
     /// Everything derived from the World and the DRBD versions: what the cache keeps between changes.
     public func renderDRBD(resources: [String: Resource], versions: DRBDVersions) -> [UInt8] {
-        let scopes = Scopes(resources)
-        // ~110 bytes per sample line; a rough guess avoids most reallocations.
-        var w = ExpositionWriter(capacity: 4096 + 110 * (5 * scopes.resources.count + 16 * scopes.devices.count
-            + 7 * scopes.connections.count + 3 * scopes.peerDevices.count))
+        let scopes = Scopes(resources, enums: enums)
+        var w = ExpositionWriter(capacity: 4096 + scopes.estimatedBytes)
         w.header(Families.up)
-        w.sample(Families.up.name, labels: [], .unsigned(1))
+        w.sample(Families.up.nameBytes, labels: [], .unsigned(1))
         w.header(Families.version)
-        w.sample(Families.version.name, labels: ExpositionWriter.labelSet(["kmod": versions.kmod, "utils": versions.utils]), .unsigned(1))
+        w.sample(Families.version.nameBytes, labels: ExpositionWriter.labelSet(["kmod": versions.kmod, "utils": versions.utils]), .unsigned(1))
         w.header(Families.resources)
-        w.sample(Families.resources.name, labels: [], .unsigned(UInt64(resources.count)))
-        write(scopes.resources, state: enums ? Families.resourceRole : nil, Families.resource, into: &w)
-        write(scopes.connections, state: enums ? Families.connectionState : nil, Families.connection, into: &w)
+        w.sample(Families.resources.nameBytes, labels: [], .unsigned(UInt64(resources.count)))
+        write(scopes.resources, state: enums ? Families.resourceRole.family : nil, Families.resource, into: &w)
+        write(scopes.connections, state: enums ? Families.connectionState.family : nil, Families.connection, into: &w)
         write(scopes.peerDevices, state: nil, Families.peerDevice, into: &w)
-        write(scopes.devices, state: enums ? Families.deviceState : nil, Families.device, into: &w)
+        write(scopes.devices, state: enums ? Families.deviceState.family : nil, Families.device, into: &w)
         return w.bytes
     }
 
     /// The process and health families: cheap, and different on every scrape.
     public func renderDaemon(stats: ReactorStats, process: ProcessMetrics?) -> [UInt8] {
         var w = ExpositionWriter(capacity: 2048)
-        if let process { write([Labeled(labels: [], object: process)], state: nil, Families.process, into: &w) }
-        write([Labeled(labels: [], object: stats)], state: nil, Families.health, into: &w)
+        if let process {
+            var table = ScopeTable(familyCount: Families.process.count)
+            table.add(process, labels: [], Families.process, state: nil)
+            write(table, state: nil, Families.process, into: &w)
+        }
+        var health = ScopeTable(familyCount: Families.health.count)
+        health.add(stats, labels: [], Families.health, state: nil)
+        write(health, state: nil, Families.health, into: &w)
         return w.bytes
     }
 
     /// The state family (if any) and then each plain family of one scope; a family without objects is
     /// left out entirely, as in the original.
     private func write<Object>(
-        _ objects: [Labeled<Object>], state: StateFamily<Object>?, _ families: [ObjectFamily<Object>],
-        into w: inout ExpositionWriter
+        _ table: ScopeTable, state: StateFamilyHeader?, _ families: [ObjectFamily<Object>], into w: inout ExpositionWriter
     ) {
-        guard !objects.isEmpty else { return }
-        if let state { write(objects, state: state, into: &w) }
-        for family in families {
+        guard !table.labels.isEmpty else { return }
+        if let state { write(table, state: state, into: &w) }
+        for (f, family) in families.enumerated() {
             w.header(family.family)
-            for o in objects { w.sample(family.family.name, labels: o.labels, family.value(o.object)) }
+            let name = family.family.nameBytes
+            for o in table.labels.indices {
+                w.sample(name, labels: table.labels[o], table.values[o * table.familyCount + f])
+            }
         }
     }
 
     /// One series per known state value (1 for the current one, 0 otherwise); a value DRBD printed that
     /// we do not know gets its own series with 1, so the current state is never invisible.
-    private func write<Object>(_ objects: [Labeled<Object>], state: StateFamily<Object>, into w: inout ExpositionWriter) {
-        let name = state.family.name
-        let knownLabels = state.known.map { ExpositionWriter.label(name, $0) }
+    private func write(_ table: ScopeTable, state: StateFamilyHeader, into w: inout ExpositionWriter) {
+        let name = state.family.nameBytes
         w.header(state.family)
-        for o in objects {
-            let current = state.current(o.object)
-            var matched = false
-            for (text, label) in zip(state.known, knownLabels) {
-                let isCurrent = text == current
-                matched = matched || isCurrent
-                w.sample(name, labels: o.labels, extra: label, .bool(isCurrent))
+        for o in table.labels.indices {
+            let current = table.states[o]
+            for (k, label) in state.knownLabels.enumerated() {
+                w.sample(name, labels: table.labels[o], extra: label, .bool(k == current.index))
             }
-            if !matched { w.sample(name, labels: o.labels, extra: ExpositionWriter.label(name, current), .unsigned(1)) }
+            if current.index == nil {
+                w.sample(name, labels: table.labels[o], extra: ExpositionWriter.label(state.family.name, current.text), .unsigned(1))
+            }
         }
     }
 }
 
-/// An object with its escaped label set, computed once per render.
-struct Labeled<Object> {
-    let labels: [UInt8]
-    let object: Object
+/// One scope's objects, evaluated once: their escaped label sets, every family's value (row-major:
+/// object, then family) and the current state. Evaluating while the object is at hand, instead of
+/// reading it again for each family, keeps rendering free of struct copies and reference counting.
+struct ScopeTable {
+    let familyCount: Int
+    var labels: [[UInt8]] = []
+    var values: [MetricValue] = []
+    /// The current state per object: its index in the known values, or nil and its text.
+    var states: [(index: Int?, text: String)] = []
+
+    init(familyCount: Int) { self.familyCount = familyCount }
+
+    mutating func add<Object>(_ object: Object, labels: [UInt8], _ families: [ObjectFamily<Object>], state: StateFamily<Object>?) {
+        self.labels.append(labels)
+        for family in families { values.append(family.value(object)) }
+        if let state {
+            let current = state.current(object)
+            states.append((state.known.firstIndex(of: current), current))
+        }
+    }
 }
 
 /// A family with one sample per object.
@@ -96,39 +116,62 @@ struct ObjectFamily<Object>: Sendable {
 
 /// An enum-style family: the state label is named like the family (`drbd_device_state="UpToDate"`).
 struct StateFamily<Object>: Sendable {
-    let family: MetricFamily
+    let family: StateFamilyHeader
     /// The DRBD spellings of every known value, in the state type's `known` order.
-    let known: [String]
+    var known: [String] { family.known }
     let current: @Sendable (Object) -> String
+
+    init(_ name: String, _ help: String, known: [String], current: @escaping @Sendable (Object) -> String) {
+        family = StateFamilyHeader(family: MetricFamily(name, .gauge, help), known: known)
+        self.current = current
+    }
 }
 
-/// The World flattened into sorted, labelled objects per scope.
-struct Scopes {
-    var resources: [Labeled<Resource>] = []
-    var connections: [Labeled<Connection>] = []
-    var peerDevices: [Labeled<PeerDevice>] = []
-    var devices: [Labeled<Device>] = []
+/// What rendering an enum-style family needs besides the objects: its known values, with their state
+/// labels (`drbd_device_state="UpToDate"`) escaped once.
+struct StateFamilyHeader: Sendable {
+    let family: MetricFamily
+    let known: [String]
+    let knownLabels: [[UInt8]]
 
-    init(_ world: [String: Resource]) {
-        resources.reserveCapacity(world.count)
+    init(family: MetricFamily, known: [String]) {
+        self.family = family
+        self.known = known
+        knownLabels = known.map { ExpositionWriter.label(family.name, $0) }
+    }
+}
+
+/// The World flattened into sorted, labelled and evaluated objects per scope.
+struct Scopes {
+    var resources = ScopeTable(familyCount: Families.resource.count)
+    var connections = ScopeTable(familyCount: Families.connection.count)
+    var peerDevices = ScopeTable(familyCount: Families.peerDevice.count)
+    var devices = ScopeTable(familyCount: Families.device.count)
+
+    init(_ world: [String: Resource], enums: Bool) {
         for (name, resource) in world.sorted(by: { $0.key < $1.key }) {
             let nameLabel = ExpositionWriter.label("name", name)
-            resources.append(Labeled(labels: nameLabel, object: resource))
+            resources.add(resource, labels: nameLabel, Families.resource, state: enums ? Families.resourceRole : nil)
             for (_, c) in resource.connections.sorted(by: { $0.key < $1.key }) {
-                var labels = nameLabel
-                labels.append(UInt8(ascii: ","))
-                ExpositionWriter.appendLabel("conn_name", c.connectionName, to: &labels)
-                labels.append(UInt8(ascii: ","))
-                ExpositionWriter.appendLabel("peer_node_id", String(c.peerNodeID), to: &labels)
-                connections.append(Labeled(labels: labels, object: c))
+                let labels = Self.extend(nameLabel, ["conn_name": c.connectionName, "peer_node_id": String(c.peerNodeID)])
+                connections.add(c, labels: labels, Families.connection, state: enums ? Families.connectionState : nil)
                 for (_, pd) in c.peerDevices.sorted(by: { $0.key < $1.key }) {
-                    peerDevices.append(Labeled(labels: Self.extend(labels, ["volume": String(pd.volume)]), object: pd))
+                    peerDevices.add(pd, labels: Self.extend(labels, ["volume": String(pd.volume)]), Families.peerDevice, state: nil)
                 }
             }
             for (_, d) in resource.devices.sorted(by: { $0.key < $1.key }) {
                 let labels = Self.extend(nameLabel, ["volume": String(d.volume), "minor": String(d.minor)])
-                devices.append(Labeled(labels: labels, object: d))
+                devices.add(d, labels: labels, Families.device, state: enums ? Families.deviceState : nil)
             }
+        }
+    }
+
+    /// A generous guess of the output size (label sets plus ~40 bytes of name and value per sample),
+    /// so the buffer is allocated once.
+    var estimatedBytes: Int {
+        [resources, connections, peerDevices, devices].reduce(0) { sum, table in
+            let labelBytes = table.labels.reduce(0) { $0 + $1.count + 80 }
+            return sum + labelBytes * (table.familyCount + (table.states.isEmpty ? 0 : 11))
         }
     }
 
