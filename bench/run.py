@@ -763,6 +763,15 @@ class Bench:
         command = f"{STAMP} {cmd_stamps}"
         rule = {"name": "bench-reaction", "resource-name": "bench-react", "event-type": "Change",
                 "command": command}
+        # bare spawn cost of the same command (`sh -c COMMAND`, the umh environment, posix_spawn as
+        # a daemon would), interleaved with the events so both see the same machine load
+        base_stamps = os.path.join(self.tmp, "reaction-spawn-stamps")
+        env = {"HOME": "/", "TERM": "Linux", "PATH": "/sbin:/usr/sbin:/bin:/usr/bin",
+               "DRBD_RES_NAME": "bench-react", "DRBD_OLD_ROLE": "Secondary", "DRBD_NEW_ROLE": "Primary",
+               "DRBD_OLD_MAY_PROMOTE": "false", "DRBD_NEW_MAY_PROMOTE": "false"}
+        base_argv = ["sh", "-c", f"{STAMP} {base_stamps}"]
+        devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+        before = []
         d = self.daemon("reaction", path, prometheus=False, umh_rules=[rule], control=True)
         try:
             d.wait_ready(a.timeout)
@@ -780,6 +789,11 @@ class Bench:
                                          f"log tail:\n{d.log_tail()}")
                     time.sleep(0.001)
                 time.sleep(rng.uniform(0.005, 0.015))
+                t = time.time_ns()
+                pid = os.posix_spawn("/bin/sh", base_argv, env, file_actions=devnull)
+                before.append(t)
+                os.waitpid(pid, 0)  # bounded by --total-timeout (SIGALRM)
+                time.sleep(rng.uniform(0.005, 0.015))
             time.sleep(0.2)
             written = read_stamps(d.stamps)
             ran = read_stamps(cmd_stamps)
@@ -788,22 +802,9 @@ class Bench:
             lat = [r - w for w, r in zip(written, ran)]
         finally:
             d.stop()
-        # bare spawn cost of the same command: `sh -c COMMAND` with the umh environment
-        base_stamps = os.path.join(self.tmp, "reaction-spawn-stamps")
-        env = {"HOME": "/", "TERM": "Linux", "PATH": "/sbin:/usr/sbin:/bin:/usr/bin",
-               "DRBD_RES_NAME": "bench-react", "DRBD_OLD_ROLE": "Secondary", "DRBD_NEW_ROLE": "Primary",
-               "DRBD_OLD_MAY_PROMOTE": "false", "DRBD_NEW_MAY_PROMOTE": "false"}
-        base_cmd = f"{STAMP} {base_stamps}"
-        before = []
-        devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-        for _ in range(a.reaction_events):
-            t = time.time_ns()  # posix_spawn (vfork+exec in glibc), as a daemon would spawn it
-            pid = os.posix_spawn("/bin/sh", ["sh", "-c", base_cmd], env, file_actions=devnull)
-            before.append(t)
-            os.waitpid(pid, 0)  # bounded by --total-timeout (SIGALRM)
-            time.sleep(rng.uniform(0.002, 0.006))
         spawn = [s - t for t, s in zip(before, read_stamps(base_stamps))]
         r = {"events": len(lat), "command": "sh -c '" + command + "' (bash $EPOCHREALTIME)",
+             "load_average": os.getloadavg(),
              "reaction": summary_ms(lat), "spawn_only": summary_ms(spawn)}
         r["beyond_spawn_p50_ms"] = round(r["reaction"]["p50_ms"] - r["spawn_only"]["p50_ms"], 4)
         r["beyond_spawn_p99_ms"] = round(r["reaction"]["p99_ms"] - r["spawn_only"]["p99_ms"], 4)
@@ -915,7 +916,7 @@ def meta(bin_path, args):
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "host": platform.node(),
             "kernel": platform.release(), "cpus": os.cpu_count(), "python": platform.python_version(),
             "wrk": shutil.which("wrk"), "log_level": args.log_level, "quick": args.quick,
-            "clk_tck": CLK_TCK}
+            "clk_tck": CLK_TCK, "load_average_at_start": os.getloadavg()}
 
 
 def table(results):
@@ -1057,6 +1058,7 @@ def main():
                 results["errors"][name] = str(e)
                 log(f"scenario {name} FAILED: {e}")
             log(f"scenario {name} took {time.monotonic() - t:.1f}s")
+        results["meta"]["load_average_at_end"] = os.getloadavg()
         results["scenarios"]["threads"] = {"max": max(bench.sampler.max_by_scenario.values(), default=None),
                                            "by_scenario": bench.sampler.max_by_scenario,
                                            "samples": bench.sampler.samples}
@@ -1076,7 +1078,9 @@ def main():
     print()
     if results["meta"].get("warning"):
         print("WARNING: " + results["meta"]["warning"])
-    print(f"binary: {results['meta'].get('binary')}  (git {results['meta'].get('git_head')})")
+    print(f"binary: {results['meta'].get('binary')}  (git {results['meta'].get('git_head')}; load average "
+          f"{results['meta'].get('load_average_at_start', ['?'])[0]:.2f} at start, "
+          f"{os.getloadavg()[0]:.2f} at end on {os.cpu_count()} CPUs: figures are noisy on a busy machine)")
     print(table(results))
     for scn, err in results["errors"].items():
         print(f"\n{scn} FAILED: {err}")
