@@ -912,7 +912,7 @@ def meta(bin_path, args):
     st = os.stat(bin_path)
     return {"binary": bin_path, "binary_size": st.st_size,
             "binary_mtime": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(st.st_mtime)),
-            "git_head": cmd(["git", "rev-parse", "--short", "HEAD"]),
+            "harness_git_head": cmd(["git", "rev-parse", "--short", "HEAD"]),
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "host": platform.node(),
             "kernel": platform.release(), "cpus": os.cpu_count(), "python": platform.python_version(),
             "wrk": shutil.which("wrk"), "log_level": args.log_level, "quick": args.quick,
@@ -1078,7 +1078,7 @@ def main():
     print()
     if results["meta"].get("warning"):
         print("WARNING: " + results["meta"]["warning"])
-    print(f"binary: {results['meta'].get('binary')}  (git {results['meta'].get('git_head')}; load average "
+    print(f"binary: {results['meta'].get('binary')}  (harness at git {results['meta'].get('harness_git_head')}; load average "
           f"{results['meta'].get('load_average_at_start', ['?'])[0]:.2f} at start, "
           f"{os.getloadavg()[0]:.2f} at end on {os.cpu_count()} CPUs: figures are noisy on a busy machine)")
     print(table(results))
