@@ -516,8 +516,23 @@ class Bench:
 
     # ------------------------------------------------------------ scenarios
     def scenario_ingest(self):
+        """One run per size in --ingest-changes (a small and a large one by default: a daemon whose
+        cost per line grows with the backlog shows it as a drop in lines per CPU second)."""
+        runs, errors = {}, []
+        for m in self.args.ingest_changes:
+            try:
+                runs[str(m)] = self.ingest_once(m)
+            except BenchError as e:
+                runs[str(m)] = {"change_lines": m, "error": str(e)}
+                errors.append(f"with {m} change lines: {e}")
+        out = {"runs": runs}
+        if errors:
+            out["errors"] = "\n".join(errors)
+        return out
+
+    def ingest_once(self, changes):
         a = self.args
-        path, lines = self.stream(a.ingest_resources, a.ingest_changes)
+        path, lines = self.stream(a.ingest_resources, changes)
         d = self.daemon("ingest", path, gate=True)
         try:
             fd = d.open_fifo_writer(d.gate, a.timeout, "the start gate")
@@ -547,7 +562,7 @@ class Bench:
             own = [ln.decode() for ln in body.splitlines()
                    if ln.startswith((b"drbdreactor_", b"process_")) and not ln.startswith(b"#")]
             return {
-                "resources": a.ingest_resources, "change_lines": a.ingest_changes, "lines": lines,
+                "resources": a.ingest_resources, "change_lines": changes, "lines": lines,
                 "bytes": os.path.getsize(path),
                 "wall_s": round(wall, 4), "lines_per_wall_s": round(lines / wall) if wall else None,
                 "cpu_s": round(cpu_s, 3), "cpu_ticks": ticks, "clk_tck": CLK_TCK,
@@ -925,13 +940,16 @@ def table(results):
 
     def add(scn, what, val, unit=""):
         rows.append((scn, what, "-" if val is None else str(val), unit))
-    if "ingest" in s:
-        r = s["ingest"]
-        add("ingest", f"lines ({r['resources']} res + {r['change_lines']} changes + sentinel)", r["lines"])
-        add("ingest", "wall time until sentinel in /metrics", r["wall_s"], "s")
-        add("ingest", "lines per wall second", r["lines_per_wall_s"], "lines/s")
-        add("ingest", "daemon CPU (utime+stime)", r["cpu_s"], "s")
-        add("ingest", "lines per CPU second", r["lines_per_cpu_s"], "lines/s")
+    for r in s.get("ingest", {}).get("runs", {}).values():
+        if "error" in r:
+            add("ingest", f"{r['change_lines']} changes: FAILED (see below)", "-")
+            continue
+        m = r["change_lines"]
+        add("ingest", f"lines ({r['resources']} res + {m} changes + sentinel)", r["lines"])
+        add("ingest", f"  {m}: wall time until sentinel in /metrics", r["wall_s"], "s")
+        add("ingest", f"  {m}: lines per wall second", r["lines_per_wall_s"], "lines/s")
+        add("ingest", f"  {m}: daemon CPU (utime+stime)", r["cpu_s"], "s")
+        add("ingest", f"  {m}: lines per CPU second", r["lines_per_cpu_s"], "lines/s")
     if "memory" in s:
         for n, r in s["memory"].items():
             add("memory", f"N={n} peak RSS (VmHWM)", r["peak_mib"], "MiB")
@@ -1002,7 +1020,7 @@ def main():
     ap.add_argument("--log-level", default=os.environ.get("BENCH_LOG_LEVEL", "warn"))
     ap.add_argument("--poll-interval", type=int, default=3600, help="statistics-poll-interval in the config")
     ap.add_argument("--ingest-resources", type=int, default=1000)
-    ap.add_argument("--ingest-changes", type=int, default=None)
+    ap.add_argument("--ingest-changes", default=None, help="comma-separated sizes (change lines), one run each")
     ap.add_argument("--memory-resources", default="100,1000,5000")
     ap.add_argument("--memory-changes", type=int, default=None)
     ap.add_argument("--scrape-resources", type=int, default=1000)
@@ -1021,7 +1039,8 @@ def main():
     def dflt(name, full, quick):
         if getattr(a, name) is None:
             setattr(a, name, quick if q else full)
-    dflt("ingest_changes", 1_000_000, 50_000)
+    dflt("ingest_changes", "100000,1000000", "10000,50000")
+    a.ingest_changes = [int(x) for x in str(a.ingest_changes).split(",") if x]
     dflt("memory_changes", 100_000, 10_000)
     dflt("scrape_requests", 500, 100)
     dflt("scrape_change_requests", 100, 20)
@@ -1053,7 +1072,9 @@ def main():
             log(f"scenario {name}")
             t = time.monotonic()
             try:
-                results["scenarios"][name] = getattr(bench, f"scenario_{name}")()
+                res = results["scenarios"][name] = getattr(bench, f"scenario_{name}")()
+                if res.get("errors"):
+                    results["errors"][name] = res["errors"]
             except BenchError as e:
                 results["errors"][name] = str(e)
                 log(f"scenario {name} FAILED: {e}")
