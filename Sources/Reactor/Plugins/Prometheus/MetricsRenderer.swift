@@ -93,6 +93,12 @@ struct ScopeTable {
 
     init(familyCount: Int) { self.familyCount = familyCount }
 
+    mutating func reserve(_ objects: Int, states: Bool) {
+        labels.reserveCapacity(objects)
+        values.reserveCapacity(objects * familyCount)
+        if states { self.states.reserveCapacity(objects) }
+    }
+
     mutating func add<Object>(_ object: Object, labels: [UInt8], _ families: [ObjectFamily<Object>], state: StateFamily<Object>?) {
         self.labels.append(labels)
         for family in families { values.append(family.value(object)) }
@@ -149,6 +155,7 @@ struct Scopes {
     var devices = ScopeTable(familyCount: Families.device.count)
 
     init(_ world: [String: Resource], enums: Bool) {
+        resources.reserve(world.count, states: enums)
         for (name, resource) in world.sorted(by: { $0.key < $1.key }) {
             let nameLabel = ExpositionWriter.label("name", name)
             resources.add(resource, labels: nameLabel, Families.resource, state: enums ? Families.resourceRole : nil)
@@ -175,7 +182,14 @@ struct Scopes {
         }
     }
 
+    /// `labels` followed by more pairs, built in one allocation.
     private static func extend(_ labels: [UInt8], _ pairs: KeyValuePairs<String, String>) -> [UInt8] {
-        labels + [UInt8(ascii: ",")] + ExpositionWriter.labelSet(pairs)
+        var out = labels
+        out.reserveCapacity(labels.count + 64)
+        for (key, value) in pairs {
+            out.append(UInt8(ascii: ","))
+            ExpositionWriter.appendLabel(key, value, to: &out)
+        }
+        return out
     }
 }
