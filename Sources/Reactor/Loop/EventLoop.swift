@@ -168,12 +168,28 @@ public final class EventLoop {
 
     // MARK: children
 
+    /// One output pipe of a child; a class so its buffer is mutated in place, never copied.
+    private final class Pipe {
+        let stream: OutputStream
+        let fd: FileDescriptor
+        var source: SourceID?
+        var buffer = LineBuffer()
+        init(stream: OutputStream, fd: FileDescriptor) {
+            self.stream = stream
+            self.fd = fd
+        }
+    }
+
+    /// At most this many bytes are read from one pipe per readiness event, so a child that writes
+    /// without pause cannot monopolise the loop (epoll is level-triggered: the rest comes next round).
+    static let maxReadPerEvent = 1 << 20
+
     /// A running child watched by the loop.
     private final class ChildWatch {
         let process: ChildProcess
         let name: String
         var pidSource: SourceID?
-        var pipes: [(stream: OutputStream, fd: FileDescriptor, source: SourceID, buffer: LineBuffer)] = []
+        var pipes: [Pipe] = []
         let onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?
         let onExit: (ChildExit) -> Void
         var onStreamEnd: ((OutputStream) -> Void)?
@@ -201,10 +217,11 @@ public final class EventLoop {
         children[token] = watch
         for (stream, fd) in [(OutputStream.stdout, process.stdout), (.stderr, process.stderr)] {
             guard let fd else { continue }
-            let source = try addIO(fd, events: .readable, name: "\(name) \(stream)") { [unowned self] _ in
+            let pipe = Pipe(stream: stream, fd: fd)
+            pipe.source = try addIO(fd, events: .readable, name: "\(name) \(stream)") { [unowned self] _ in
                 self.drain(token, stream: stream, final: false)
             }
-            watch.pipes.append((stream, fd, source, LineBuffer()))
+            watch.pipes.append(pipe)
         }
         watch.pidSource = try addIO(process.pidfd, events: .readable, name: "\(name) pidfd") { [unowned self] _ in
             try self.childExited(token)
@@ -223,14 +240,17 @@ public final class EventLoop {
     /// The number of children still running.
     public var runningChildren: Int { children.count }
 
+    /// Reads what a pipe has (bounded per call unless `final`), handing out complete lines after each
+    /// chunk so the buffer stays small however fast the child writes.
     private func drain(_ token: UInt64, stream: OutputStream, final: Bool) {
         guard let watch = children[token], let index = watch.pipes.firstIndex(where: { $0.stream == stream }) else { return }
-        var entry = watch.pipes[index]
+        let pipe = watch.pipes[index]
         var eof = false
-        readLoop: while true {
+        var total = 0
+        readLoop: while final || total < Self.maxReadPerEvent {
             do {
-                switch try entry.fd.read(appendingTo: &entry.buffer.bytes) {
-                case .bytes: continue
+                switch try pipe.fd.read(appendingTo: &pipe.buffer.bytes) {
+                case .bytes(let n): total += n
                 case .wouldBlock: break readLoop
                 case .endOfFile: eof = true; break readLoop
                 }
@@ -239,19 +259,17 @@ public final class EventLoop {
                 eof = true
                 break readLoop
             }
+            if let onLine = watch.onLine { pipe.buffer.consumeLines { onLine(stream, $0) } }
         }
         if let onLine = watch.onLine {
-            entry.buffer.consumeLines { onLine(stream, $0) }
-            if eof || final { entry.buffer.consumeRemainder { onLine(stream, $0) } }
+            pipe.buffer.consumeLines { onLine(stream, $0) }
+            if eof || final { pipe.buffer.consumeRemainder { onLine(stream, $0) } }
         }
-        if eof || final {
-            removeIO(entry.source)
-            entry.fd.close()
-            watch.pipes.remove(at: index)
-            if eof && !final { watch.onStreamEnd?(stream) }
-        } else {
-            watch.pipes[index] = entry
-        }
+        guard eof || final else { return }
+        if let source = pipe.source { removeIO(source) }
+        pipe.fd.close()
+        watch.pipes.remove(at: index)
+        if eof && !final { watch.onStreamEnd?(stream) }
     }
 
     private func childExited(_ token: UInt64) throws {

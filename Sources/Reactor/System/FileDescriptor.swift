@@ -30,10 +30,10 @@ public final class FileDescriptor: CustomStringConvertible {
         case endOfFile
     }
 
-    /// read(2) appending up to `maximum` bytes to `buffer`.
+    /// read(2) appending up to `maximum` bytes to `buffer`. The buffer grows geometrically (no exact
+    /// `reserveCapacity`, which would reallocate on every call and make a growing buffer quadratic).
     public func read(appendingTo buffer: inout [UInt8], maximum: Int = 65536) throws(Errno) -> ReadResult {
         let old = buffer.count
-        buffer.reserveCapacity(old + maximum)
         var result: ReadResult = .wouldBlock
         var failure: Errno?
         let fd = rawValue
