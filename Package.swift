@@ -33,6 +33,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Parser micro-benchmark for bench/run.py (not installed).
+        .executableTarget(name: "reactor-parser-bench", dependencies: ["Reactor"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
     ],
     swiftLanguageModes: [.v6]
