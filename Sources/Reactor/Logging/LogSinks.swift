@@ -160,14 +160,14 @@ public struct SinkLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
-        guard level >= threshold else { return }
+    public func log(event: LogEvent) {
+        guard event.level >= threshold else { return }
         var merged = metadata
-        if let explicit { merged.merge(explicit) { _, new in new } }
-        output.write(LogEntry(level: level, message: message.description, metadata: merged, file: file, function: function, line: line))
+        if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
+        output.write(
+            LogEntry(
+                level: event.level, message: event.message.description, metadata: merged, file: event.file,
+                function: event.function, line: event.line))
     }
 }
 

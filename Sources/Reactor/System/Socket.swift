@@ -109,7 +109,7 @@ public enum Socket {
         withUnsafeMutableBytes(of: &a) { raw in for i in 0..<16 { raw[i] = bytes[i] } }
         var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count))
-        return String(cString: buf)
+        return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     // MARK: private
@@ -131,11 +131,11 @@ public enum Socket {
         case AF_INET:
             var a = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
             inet_ntop(AF_INET, &a, &buf, socklen_t(buf.count))
-            return .ipv4(String(cString: buf), port)
+            return .ipv4(String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self), port)
         case AF_INET6:
             var a = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
             inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count))
-            return .ipv6(String(cString: buf), port)
+            return .ipv6(String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self), port)
         default: return nil
         }
     }
