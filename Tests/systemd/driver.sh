@@ -1,0 +1,141 @@
+#!/bin/bash
+# Test driver, run inside the test container by reactor-e2e.service once the container has booted.
+# It exercises drbd-reactor.service under the container's real systemd (PID 1) and records what it sees:
+# /results/results.env gets KEY=VALUE lines, the other files in /results are raw material (journal,
+# metrics, systemctl show). Tests/e2e/test_systemd.py asserts on them. The driver only records; it
+# never decides pass/fail, and it always powers the container off at the end.
+set -u
+R=/results
+U=drbd-reactor.service
+
+out() { printf '%s=%s\n' "$1" "$2" >>"$R/results.env"; }
+prop() { systemctl show -p "$1" --value "$U"; }
+# show PREFIX: records the interesting unit properties as PREFIX.Name=value.
+show() {
+    systemctl show -p ActiveState,SubState,Result,StatusText,WatchdogUSec,NRestarts,MainPID,ExecMainCode,ExecMainStatus \
+        "$U" | sed "s/^/$1./" >>"$R/results.env"
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+# wait_for SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds or SECONDS pass.
+wait_for() {
+    local end=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ $SECONDS -ge $end ] && return 1
+        sleep 0.1
+    done
+}
+is_running() { [ "$(prop ActiveState)/$(prop SubState)" = active/running ]; }
+metrics() {
+    timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/9942 &&
+        printf "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3 && cat <&3' 2>&1 | tr -d '\r'
+}
+has_resources_metric() { metrics >"$R/metrics.txt"; grep -qx 'drbd_resource_resources 1' "$R/metrics.txt"; }
+# children PID: the pids whose parent is PID (without procps).
+children() {
+    local f st ppid
+    for f in /proc/[0-9]*/stat; do
+        st=$(cat "$f" 2>/dev/null) || continue
+        read -r _ ppid _ <<<"${st##*) }"
+        [ "$ppid" = "$1" ] && { f=${f#/proc/}; echo "${f%/stat}"; }
+    done
+    return 0
+}
+finish() {
+    out done 1
+    journalctl --sync
+    journalctl -u "$U" -o short-monotonic --no-pager >"$R/journal.txt" 2>&1
+    journalctl -u "$U" -o verbose --no-pager >"$R/journal-verbose.txt" 2>&1
+    journalctl SYSLOG_IDENTIFIER=drbd-reactor -o verbose --no-pager >"$R/journal-ident-verbose.txt" 2>&1
+    journalctl -b -o verbose --no-pager >"$R/journal-all-verbose.txt" 2>&1
+    sync
+    systemctl poweroff --no-block
+}
+trap finish EXIT
+
+out driver_started 1
+out system_state "$(systemctl is-system-running)"
+out systemd_version "$(systemctl --version | head -1)"
+systemd-analyze verify "$U" >"$R/verify.txt" 2>&1
+out verify_rc $?
+
+# 1. Start: Type=notify, so `systemctl start` returns once the daemon sent READY=1.
+t=$(now)
+timeout 20 systemctl start "$U"
+rc=$?
+out start_rc $rc
+out start_seconds "$(elapsed "$t")"
+show start
+# Nothing else is meaningful when the start failed; the journal (written on exit) tells why.
+[ $rc = 0 ] || exit 0
+pid=$(prop MainPID)
+out start_threads "$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)"
+
+# 2. Metrics from the replayed events2 stream.
+wait_for 10 has_resources_metric
+out metrics_resources_found $?
+
+# 3. The daemon's child: the stand-in drbdsetup, found through the unit's PATH, without the notify variables.
+child=
+for c in $(children "$pid"); do [ "$(cat "/proc/$c/comm" 2>/dev/null)" = drbdsetup ] && child=$c; done
+out child_comm "$(cat "/proc/$child/comm" 2>/dev/null)"
+out child_args "$(tr '\0' ' ' <"/proc/$child/cmdline" 2>/dev/null)"
+out child_notify_env "$(tr '\0' '\n' <"/proc/$child/environ" 2>/dev/null | grep -E '^(NOTIFY_SOCKET|WATCHDOG_USEC|WATCHDOG_PID)=' | tr '\n' ' ')"
+out standin_argv "$(head -1 /run/standin/drbdsetup.argv 2>/dev/null)"
+
+# PID 1 at debug level logs every sd_notify message it receives ("Got notification message from PID ...
+# (READY=1)"). Not before the start: at debug level the forked child logs before it execs the daemon, and
+# journald then attributes the daemon's first second of entries to that pre-exec process (init.scope).
+systemd-analyze log-level debug
+
+# 4. Reload: ExecReload sends SIGHUP; the daemon answers RELOADING=1 then READY=1, and systemd must be back
+# in active/running (a missing READY=1 would leave the unit in "reloading").
+t=$(now)
+timeout 20 systemctl reload "$U"
+out reload_rc $?
+out reload_seconds "$(elapsed "$t")"
+wait_for 10 is_running
+out reload_back_running $?
+show reload
+out reload_same_pid "$([ "$(prop MainPID)" = "$pid" ] && echo yes || echo no)"
+wait_for 10 has_resources_metric
+out reload_metrics_resources_found $?
+
+# 5. The journal: the daemon logs natively (sd_journal_sendv) with its own fields.
+journalctl --sync
+out journal_resource_entries "$(journalctl DRBD_RESOURCE=some-resource -o cat --no-pager | wc -l)"
+out journal_stdout_entries "$(journalctl _SYSTEMD_UNIT=$U _TRANSPORT=stdout -o cat --no-pager | wc -l)"
+
+# 6. Stop: STOPPING=1, exit 0, Result=success.
+t=$(now)
+timeout 20 systemctl stop "$U"
+out stop_rc $?
+out stop_seconds "$(elapsed "$t")"
+show stop
+journalctl --sync
+journalctl -u "$U" -o short-monotonic --no-pager >"$R/journal-run1.txt" 2>&1
+systemd-analyze log-level info
+
+# 7. Watchdog: a short WatchdogSec=; the daemon's pings keep it alive; a SIGSTOPped daemon is killed by the
+# watchdog (Result=watchdog) and restarted (Restart=on-failure).
+mkdir -p /run/systemd/system/$U.d
+printf '[Service]\nWatchdogSec=2s\nRestartSec=1s\nTimeoutAbortSec=5s\n' >/run/systemd/system/$U.d/watchdog.conf
+systemctl daemon-reload
+timeout 20 systemctl start "$U"
+out wd_start_rc $?
+sleep 4
+show wd_alive
+wpid=$(prop MainPID)
+kill -STOP "$wpid"
+out wd_stopped_pid "$wpid"
+t=$(now)
+restarted() { [ "$(prop NRestarts)" -ge 1 ] && is_running && [ "$(prop MainPID)" != "$wpid" ]; }
+wait_for 30 restarted
+out wd_restarted $?
+out wd_restart_seconds "$(elapsed "$t")"
+show wd_after
+timeout 20 systemctl stop "$U"
+out wd_stop_rc $?
+rm -f /run/systemd/system/$U.d/watchdog.conf
+systemctl daemon-reload
