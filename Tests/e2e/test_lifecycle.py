@@ -20,6 +20,8 @@ def test_ready_watchdog_reload_stop(reactor, tmp_path):
                 watchdog_usec=200_000, snippets={"10-debugger.toml": "[[debugger]]\n"})
     ready = r.wait_notify("READY=1")
     assert r.threads() == 1
+    # The fixture's `exists -` comes first (0 resources at READY); STATUS= follows the state afterwards.
+    r.wait_notify("STATUS=Running: 1 resource, 1 plugin", timeout=5)
 
     # Watchdog: at least every WATCHDOG_USEC/2 = 100 ms; allow scheduling noise but not a missing ping.
     start = len(r.messages)

@@ -26,6 +26,7 @@ public final class Daemon {
     private var stopping = false
     private var snippetMonitor: EventLoop.SourceID?
     private var lastLoad: Instant
+    private var lastStatus = ""
     private let garbageLog = RateLimitedLog(limit: 20, window: .seconds(60))
 
     public init(config: DaemonConfig, loop: EventLoop, notifier: Notifier, logger: Logger) {
@@ -44,6 +45,7 @@ public final class Daemon {
 
     /// Sets up signals, the watchdog, the plugins and drbdsetup.
     public func start() throws {
+        Allocator.mapLargeAllocations()  // big /metrics buffers go back to the kernel when freed (see Allocator)
         try loop.handleSignals([Signal.hangup, Signal.terminate, Signal.interrupt, Signal.user1]) { [unowned self] sig in
             self.signal(sig)
         }
@@ -56,6 +58,7 @@ public final class Daemon {
         notify("STATUS=Starting plugins")
         apply(plugins: config.plugins)
         armSnippetMonitor()
+        loop.addRepeatingTimer(every: Self.statusRefresh, name: "status refresh") { [unowned self] in self.refreshStatus() }
         events2.onLine = { [unowned self] line in self.ingest(line) }
         events2.onGone = { [unowned self] in self.flush() }
         events2.start()
@@ -102,8 +105,23 @@ public final class Daemon {
         notify("STATUS=drbdsetup is gone; restarting it")
     }
 
+    /// How often STATUS= is refreshed when it changed (resources come and go without any other event
+    /// that would tell systemd).
+    static let statusRefresh: Duration = .seconds(2)
+
     private func statusLine() -> String {
-        "STATUS=Running: \(world.resources.count) resources, \(host.runningConfigs.count + servers.count) plugins"
+        let r = world.resources.count, p = host.runningConfigs.count + servers.count
+        let status = "STATUS=Running: \(r) resource\(r == 1 ? "" : "s"), \(p) plugin\(p == 1 ? "" : "s")"
+        lastStatus = status
+        return status
+    }
+
+    /// Sends STATUS= when it differs from what systemd last heard (only while running normally).
+    private func refreshStatus() {
+        guard ready, !stopping, events2.isRunning else { return }
+        let previous = lastStatus
+        let current = statusLine()
+        if current != previous { notify(current) }
     }
 
     // MARK: plugins
