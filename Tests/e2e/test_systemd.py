@@ -323,7 +323,7 @@ def test_drbd_reactor_service_under_systemd(tmp_path):
     check("active/running after reload", r.get("reload_back_running") == "0",
           (r.get("reload.ActiveState"), r.get("reload.SubState")))
     check("same MainPID after reload", r.get("reload_same_pid") == "yes", r.get("reload_same_pid"))
-    check("StatusText after reload", r.get("reload.StatusText", "").startswith("Running: 1 resources"),
+    check("StatusText after reload", r.get("reload.StatusText", "").startswith("Running: 1 resource,"),
           r.get("reload.StatusText"))
     check("metrics after reload", r.get("reload_metrics_resources_found") == "0", tail(results / "metrics.txt", 15))
 
