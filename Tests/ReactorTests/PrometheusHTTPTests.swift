@@ -6,9 +6,9 @@ final class StubMetricsSource: MetricsSource {
     let body: [UInt8]
     private(set) var calls: [Bool] = []
     init(_ body: String = "metric 1\n") { self.body = Array(body.utf8) }
-    func metricsBody(gzip: Bool) -> [UInt8] {
+    func metricsBody(gzip: Bool) -> ByteChunks {
         calls.append(gzip)
-        return gzip ? Gzip.compress(body) : body
+        return ByteChunks(gzip ? Gzip.compress(body) : body)
     }
 }
 
@@ -39,7 +39,7 @@ final class StubMetricsSource: MetricsSource {
     @Test func getMetrics() {
         var c = HTTPConnection(now: t0)
         let actions = send(&c, "GET /metrics HTTP/1.1\r\nHost: x\r\nUser-Agent: Prometheus/2.42\r\n\r\n")
-        #expect(actions == [.write(Array(("HTTP/1.1 200 OK\r\n" + Self.metricsHeaders + "\r\nmetric 1\n").utf8))])
+        #expect(actions == [.write(ByteChunks(Array(("HTTP/1.1 200 OK\r\n" + Self.metricsHeaders + "\r\nmetric 1\n").utf8)))])
         #expect(source.calls == [false])
         #expect(!c.isClosed)
     }
@@ -193,10 +193,11 @@ final class StubMetricsSource: MetricsSource {
         let endpoint = MetricsEndpoint(enums: true, stats: stats, world: { (1, PrometheusFixture.world) }, process: { nil })
         var c = HTTPConnection(now: t0)
         let actions = c.receive(Array("GET /metrics HTTP/1.1\r\nAccept-Encoding: deflate, gzip\r\n\r\n".utf8), now: t0, source: endpoint)
-        guard case .write(let bytes) = actions.first else {
+        guard case .write(let chunks) = actions.first else {
             Issue.record("no response")
             return
         }
+        let bytes = chunks.joined
         let split = try #require(bytes.indices.first { bytes[$0...].starts(with: [13, 10, 13, 10]) })
         let head = String(decoding: bytes[..<split], as: UTF8.self)
         let body = Array(bytes[(split + 4)...])

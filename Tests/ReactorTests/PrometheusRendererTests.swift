@@ -326,15 +326,15 @@ enum PrometheusFixture {
         var cache = MetricsCache(renderer: MetricsRenderer(enums: false))
         let stats = ReactorStats()
         var world = PrometheusFixture.world
-        let first = cache.body(generation: 1, resources: world, versions: .unknown, stats: stats, process: nil, gzip: false)
+        let first = cache.body(generation: 1, resources: world, versions: .unknown, stats: stats, process: nil, gzip: false).joined
         stats.scrapes = 5
         world["r9"] = Resource(name: "r9")  // not seen: the generation did not change
-        let second = cache.body(generation: 1, resources: world, versions: .unknown, stats: stats, process: nil, gzip: false)
+        let second = cache.body(generation: 1, resources: world, versions: .unknown, stats: stats, process: nil, gzip: false).joined
         #expect(cache.renders == 1)
         #expect(first != second)  // the daemon section is always fresh
         #expect(String(decoding: second, as: UTF8.self).contains("drbdreactor_scrapes_total 5\n"))
         #expect(!String(decoding: second, as: UTF8.self).contains("r9"))
-        let third = cache.body(generation: 2, resources: world, versions: .unknown, stats: stats, process: nil, gzip: false)
+        let third = cache.body(generation: 2, resources: world, versions: .unknown, stats: stats, process: nil, gzip: false).joined
         #expect(cache.renders == 2)
         #expect(String(decoding: third, as: UTF8.self).contains("name=\"r9\""))
         _ = cache.body(generation: 2, resources: world, versions: PrometheusFixture.versions, stats: stats, process: nil, gzip: true)
@@ -346,8 +346,8 @@ enum PrometheusFixture {
         let stats = PrometheusFixture.stats
         for scrape in 0..<3 {
             stats.scrapes = UInt64(scrape)
-            let plain = cache.body(generation: 7, resources: PrometheusFixture.world, versions: PrometheusFixture.versions, stats: stats, process: PrometheusFixture.process, gzip: false)
-            let zipped = cache.body(generation: 7, resources: PrometheusFixture.world, versions: PrometheusFixture.versions, stats: stats, process: PrometheusFixture.process, gzip: true)
+            let plain = cache.body(generation: 7, resources: PrometheusFixture.world, versions: PrometheusFixture.versions, stats: stats, process: PrometheusFixture.process, gzip: false).joined
+            let zipped = cache.body(generation: 7, resources: PrometheusFixture.world, versions: PrometheusFixture.versions, stats: stats, process: PrometheusFixture.process, gzip: true).joined
             #expect(Gzip.decompress(zipped) == plain)
             #expect(zipped.count < plain.count)
         }
@@ -360,12 +360,12 @@ enum PrometheusFixture {
         var world = PrometheusFixture.world
         let endpoint = MetricsEndpoint(enums: false, stats: stats, world: { (generation, world) }, process: { nil })
         endpoint.versions = PrometheusFixture.versions
-        let body = String(decoding: endpoint.metricsBody(gzip: false), as: UTF8.self)
+        let body = String(decoding: endpoint.metricsBody(gzip: false).joined, as: UTF8.self)
         #expect(body.contains("drbdreactor_scrapes_total 1\n"))
         #expect(body.contains("kmod=\"9.2.8\""))
         world = [:]
         generation = 2
-        let after = String(decoding: Gzip.decompress(endpoint.metricsBody(gzip: true)) ?? [], as: UTF8.self)
+        let after = String(decoding: Gzip.decompress(endpoint.metricsBody(gzip: true).joined) ?? [], as: UTF8.self)
         #expect(after.contains("drbd_resource_resources 0\n"))  // a destroyed resource disappears at once
         #expect(after.contains("drbdreactor_scrapes_total 2\n"))
         #expect(stats.scrapes == 2)

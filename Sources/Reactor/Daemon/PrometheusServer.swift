@@ -16,7 +16,9 @@ public final class PrometheusServer {
         let fd: FileDescriptor
         var source: EventLoop.SourceID?
         var machine: HTTPConnection
-        var output: [UInt8] = []
+        /// Output not yet sent, as shared buffers (see `ByteChunks`); `written` bytes of the first
+        /// one are already sent.
+        var output: [[UInt8]] = []
         var written = 0
         var closeWhenDrained = false
         var timer: EventLoop.SourceID?
@@ -187,7 +189,7 @@ public final class PrometheusServer {
         for action in actions {
             switch action {
             case .write(let bytes):
-                client.output += bytes
+                client.output += bytes.chunks
             case .close:
                 client.closeWhenDrained = true
             case .abort:
@@ -201,21 +203,28 @@ public final class PrometheusServer {
     /// Writes what the socket takes; waits for EPOLLOUT for the rest; tells the machine when drained.
     private func flush(_ client: Client) {
         guard clients[ObjectIdentifier(client)] != nil else { return }
-        if client.written < client.output.count {
-            do {
-                client.written += try client.fd.write(client.output, from: client.written)
-            } catch {
-                close(client)
-                return
+        let hadOutput = !client.output.isEmpty
+        do {
+            while !client.output.isEmpty {
+                var n = try client.fd.write(gathering: client.output, from: client.written)
+                guard n > 0 else { break }
+                // Drop what went out; a buffer is released (or left to the cache) once fully sent.
+                while n > 0, !client.output.isEmpty, n >= client.output[0].count - client.written {
+                    n -= client.output[0].count - client.written
+                    client.output.removeFirst()
+                    client.written = 0
+                }
+                client.written += n
             }
+        } catch {
+            close(client)
+            return
         }
-        if client.written < client.output.count {
+        if !client.output.isEmpty {
             watchWritable(client, true)
             armDeadline(client)
             return
         }
-        let hadOutput = !client.output.isEmpty
-        client.output.removeAll(keepingCapacity: false)
         client.written = 0
         watchWritable(client, false)
         if client.closeWhenDrained {

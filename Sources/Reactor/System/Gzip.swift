@@ -24,24 +24,35 @@ public enum Gzip {
         join([deflate(bytes, final: true)])
     }
 
-    /// Joins chunks into one gzip member. Every chunk but the last must be non-final and the last must be
-    /// final; a sequence that breaks this would decode wrongly, so it is caught in debug builds.
+    /// Joins chunks into one gzip member (a copy; see `member` for the parts without one).
     public static func join(_ chunks: [Chunk]) -> [UInt8] {
+        let parts = member(chunks)
+        var out: [UInt8] = []
+        out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { out += part }
+        return out
+    }
+
+    /// One gzip member as buffers to send one after the other: header, each chunk's deflate data (the
+    /// chunk's own buffer, shared, not copied), trailer. Every chunk but the last must be non-final and
+    /// the last must be final; a sequence that breaks this would decode wrongly, so it is caught in
+    /// debug builds.
+    public static func member(_ chunks: [Chunk]) -> [[UInt8]] {
         assert(chunks.last?.isFinal == true && chunks.dropLast().allSatisfy { !$0.isFinal }, "only the last chunk may be final")
-        // ID1 ID2 CM=deflate FLG=0 MTIME=0 (none, so equal bodies give equal bytes) XFL=0 OS=3 (Unix).
-        var out: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]
-        out.reserveCapacity(out.count + chunks.reduce(8) { $0 + $1.deflated.count })
         var crc: uLong = 0
         var length = 0
         for chunk in chunks {
-            out += chunk.deflated
             crc = crc32_combine(crc, uLong(chunk.crc), Int(chunk.inputLength))
             length += chunk.inputLength
         }
-        appendLittleEndian(UInt32(truncatingIfNeeded: crc), to: &out)
-        appendLittleEndian(UInt32(truncatingIfNeeded: length), to: &out)  // ISIZE is the length mod 2^32
-        return out
+        var trailer: [UInt8] = []
+        appendLittleEndian(UInt32(truncatingIfNeeded: crc), to: &trailer)
+        appendLittleEndian(UInt32(truncatingIfNeeded: length), to: &trailer)  // ISIZE is the length mod 2^32
+        return [header] + chunks.map(\.deflated) + [trailer]
     }
+
+    /// ID1 ID2 CM=deflate FLG=0 MTIME=0 (none, so equal bodies give equal bytes) XFL=0 OS=3 (Unix).
+    private static let header: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]
 
     /// Compresses `input` as a raw deflate chunk (no header or trailer).
     public static func deflate(_ input: [UInt8], final: Bool) -> Chunk {
@@ -54,13 +65,14 @@ public enum Gzip {
         // Fails only on bad parameters (constant here) or out of memory, where we cannot go on anyway.
         precondition(rc == Z_OK, "deflateInit2 failed: \(rc)")
         defer { deflateEnd(&stream) }
-        var input = input
+        // The output grows as zlib produces it: reserving deflateBound (more than the input) would keep
+        // a buffer of the plain text's size alive in the cache for a tenth of it in data.
+        let scratch = min(Int(deflateBound(&stream, uLong(input.count))), 64 * 1024)
         var output: [UInt8] = []
-        output.reserveCapacity(Int(deflateBound(&stream, uLong(input.count))) + 16)
-        let crc = input.withUnsafeMutableBufferPointer { inBuf -> uLong in
-            stream.next_in = inBuf.baseAddress
+        let crc = input.withUnsafeBufferPointer { inBuf -> uLong in
+            stream.next_in = mutableInput(inBuf)
             stream.avail_in = uInt(inBuf.count)
-            drain(&stream, flush: final ? Z_FINISH : Z_SYNC_FLUSH, into: &output, step: { CZlib.deflate($0, $1) })
+            drain(&stream, flush: final ? Z_FINISH : Z_SYNC_FLUSH, into: &output, scratch: scratch, step: { CZlib.deflate($0, $1) })
             return crc32(0, inBuf.baseAddress, uInt(inBuf.count))
         }
         return Chunk(deflated: output, crc: UInt32(truncatingIfNeeded: crc), inputLength: input.count, isFinal: final)
@@ -73,24 +85,31 @@ public enum Gzip {
         // windowBits 15+16: expect and check the gzip header and trailer.
         guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }
-        var input = bytes
         var output: [UInt8] = []
-        let rc = input.withUnsafeMutableBufferPointer { inBuf -> Int32 in
-            stream.next_in = inBuf.baseAddress
+        let rc = bytes.withUnsafeBufferPointer { inBuf -> Int32 in
+            stream.next_in = mutableInput(inBuf)
             stream.avail_in = uInt(inBuf.count)
-            return drain(&stream, flush: Z_NO_FLUSH, into: &output, step: { inflate($0, $1) })
+            return drain(&stream, flush: Z_NO_FLUSH, into: &output, scratch: 64 * 1024, step: { inflate($0, $1) })
         }
         return rc == Z_STREAM_END ? output : nil
     }
 
+    /// `next_in` for zlib, which only reads through it: the field is `z_const Bytef *`, and zlib.h leaves
+    /// `z_const` empty unless ZLIB_CONST is defined, so Swift sees a mutable pointer. Casting is safe
+    /// because nothing is written through it, and avoids copying a shared (cached) input to get one.
+    private static func mutableInput(_ buffer: UnsafeBufferPointer<UInt8>) -> UnsafeMutablePointer<Bytef>? {
+        buffer.baseAddress.map { UnsafeMutablePointer(mutating: $0) }
+    }
+
     /// Calls deflate or inflate until it has consumed its input and produced everything, collecting the
-    /// output through a fixed scratch buffer. Returns zlib's last code (Z_STREAM_END once finished).
+    /// output through a scratch buffer of `scratch` bytes. Returns zlib's last code (Z_STREAM_END once
+    /// finished).
     @discardableResult
     private static func drain(
-        _ stream: inout z_stream, flush: Int32, into output: inout [UInt8],
+        _ stream: inout z_stream, flush: Int32, into output: inout [UInt8], scratch size: Int,
         step: (UnsafeMutablePointer<z_stream>, Int32) -> Int32
     ) -> Int32 {
-        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+        var scratch = [UInt8](repeating: 0, count: max(size, 64))
         var rc: Int32 = Z_OK
         repeat {
             let produced = scratch.withUnsafeMutableBufferPointer { out -> Int in

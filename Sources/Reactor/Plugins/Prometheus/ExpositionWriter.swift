@@ -65,7 +65,7 @@ public struct ExpositionWriter {
 
     /// One sample line: `name{labels,extra} value`. `labels` is an already escaped `k="v",...` list
     /// (see `labelSet`); `extra` an already escaped `k="v"` pair; either may be empty.
-    public mutating func sample(_ name: [UInt8], labels: [UInt8], extra: [UInt8] = [], _ value: MetricValue) {
+    public mutating func sample(_ name: [UInt8], labels: ArraySlice<UInt8>, extra: [UInt8] = [], _ value: MetricValue) {
         bytes.append(contentsOf: name)
         if !labels.isEmpty || !extra.isEmpty {
             bytes.append(UInt8(ascii: "{"))

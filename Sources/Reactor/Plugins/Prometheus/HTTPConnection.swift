@@ -108,7 +108,7 @@ public struct HTTPConnection {
             }
             return []
         }
-        var out: [UInt8] = []
+        var out = ByteChunks()
         var close = false
         while out.count < limits.outputBatchBytes {
             discardBody()
@@ -116,7 +116,7 @@ public struct HTTPConnection {
             let result = parseNext()
             guard case .request(let request, let length) = result else {
                 if case .failure(let status) = result {
-                    out += HTTPResponse(error: status).serialized(head: false, connection: .close)
+                    out.append(contentsOf: HTTPResponse(error: status).serialized(head: false, connection: .close))
                     close = true
                 }
                 break
@@ -124,7 +124,7 @@ public struct HTTPConnection {
             let keepAlive = request.keepAlive && !request.hasTransferEncoding && request.contentLength <= limits.maxBodyBytes
             bodyToSkip = request.contentLength
             consume(length, now: now)
-            out += respond(to: request, keepAlive: keepAlive, source: source)
+            out.append(contentsOf: respond(to: request, keepAlive: keepAlive, source: source))
             served += 1
             if !keepAlive {
                 close = true
@@ -141,7 +141,7 @@ public struct HTTPConnection {
     }
 
     /// Writes `out` (if any) and closes after it.
-    private mutating func finish(_ out: [UInt8], now: Instant) -> [HTTPConnectionAction] {
+    private mutating func finish(_ out: ByteChunks, now: Instant) -> [HTTPConnectionAction] {
         guard !out.isEmpty else {
             phase = .closed
             return [.close]
@@ -183,7 +183,7 @@ public struct HTTPConnection {
     }
 
     /// The response to one request: GET/HEAD on `/metrics` and `/`, 404 elsewhere, 405 for other methods.
-    private func respond(to request: HTTPRequest, keepAlive: Bool, source: some MetricsSource) -> [UInt8] {
+    private func respond(to request: HTTPRequest, keepAlive: Bool, source: some MetricsSource) -> ByteChunks {
         let head = request.method == "HEAD"
         let connection: HTTPResponse.ConnectionHeader =
             !keepAlive ? .close : request.version == .http10 ? .keepAlive : .none
@@ -194,7 +194,7 @@ public struct HTTPConnection {
             response = HTTPResponse(
                 status: .ok, contentType: HTTPResponse.metricsContentType,
                 headers: gzip ? ["Content-Encoding": "gzip", "Vary": "Accept-Encoding"] : ["Vary": "Accept-Encoding"],
-                body: [])
+                body: ByteChunks())
             if head || request.method == "GET" { response.body = source.metricsBody(gzip: gzip) }
         case "/":
             response = HTTPResponse.indexPage
@@ -210,8 +210,8 @@ public struct HTTPConnection {
 
 /// What the driver does for a connection, in order.
 public enum HTTPConnectionAction: Hashable, Sendable {
-    /// Queue these bytes for sending.
-    case write([UInt8])
+    /// Queue these bytes for sending (in chunks that share the cached buffers; see `ByteChunks`).
+    case write(ByteChunks)
     /// Close once everything queued has been sent (or the machine's deadline passes).
     case close
     /// Close now and drop unsent bytes: the client stopped reading.

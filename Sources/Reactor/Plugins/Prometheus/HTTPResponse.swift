@@ -32,16 +32,16 @@ struct HTTPResponse {
     var status: HTTPStatus
     var headers: KeyValuePairs<String, String> = [:]
     var contentType = "text/plain; charset=utf-8"
-    var body: [UInt8]
+    var body: ByteChunks
 
     /// A short plain-text page for an error status.
     init(error status: HTTPStatus, headers: KeyValuePairs<String, String> = [:]) {
         self.status = status
         self.headers = headers
-        body = Array("\(status.rawValue) \(status.reason)\n".utf8)
+        body = ByteChunks(Array("\(status.rawValue) \(status.reason)\n".utf8))
     }
 
-    init(status: HTTPStatus, contentType: String, headers: KeyValuePairs<String, String> = [:], body: [UInt8]) {
+    init(status: HTTPStatus, contentType: String, headers: KeyValuePairs<String, String> = [:], body: ByteChunks) {
         self.status = status
         self.contentType = contentType
         self.headers = headers
@@ -57,8 +57,8 @@ struct HTTPResponse {
         case close
     }
 
-    /// Status line, headers and (unless `head`) the body.
-    func serialized(head: Bool, connection: ConnectionHeader) -> [UInt8] {
+    /// Status line and headers, then (unless `head`) the body's chunks, shared rather than copied.
+    func serialized(head: Bool, connection: ConnectionHeader) -> ByteChunks {
         var text = "HTTP/1.1 \(status.rawValue) \(status.reason)\r\n"
         text += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
@@ -68,19 +68,19 @@ struct HTTPResponse {
         case .close: text += "Connection: close\r\n"
         }
         text += "\r\n"
-        var out = Array(text.utf8)
-        if !head { out += body }
+        var out = ByteChunks(Array(text.utf8))
+        if !head { out.append(contentsOf: body) }
         return out
     }
 
     /// The page at `/`, for humans who open the endpoint in a browser.
     static let indexPage = HTTPResponse(
         status: .ok, contentType: "text/html; charset=utf-8",
-        body: Array(
+        body: ByteChunks(Array(
             """
             <!DOCTYPE html>
             <html><head><title>drbd-reactor</title></head>
             <body><h1>drbd-reactor</h1><p><a href="/metrics">Metrics</a></p></body></html>
 
-            """.utf8))
+            """.utf8)))
 }

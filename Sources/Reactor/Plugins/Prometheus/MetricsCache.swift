@@ -3,14 +3,16 @@
 /// A protocol so the HTTP machine is tested with a fixed body and the real source (`MetricsEndpoint`)
 /// can keep its cache. Every call is one scrape.
 public protocol MetricsSource {
-    /// The exposition text, gzip-compressed when `gzip` is true.
-    func metricsBody(gzip: Bool) -> [UInt8]
+    /// The exposition text, gzip-compressed when `gzip` is true, as chunks to send in order.
+    func metricsBody(gzip: Bool) -> ByteChunks
 }
 
 /// Keeps the rendered DRBD section (plain and deflated) until the World or the versions change.
 ///
 /// The key is the World's generation number, which the World bumps on every change, so a scrape
 /// between changes costs only the small daemon section and, for gzip, one small deflate (see `Gzip`).
+/// The body is handed out as chunks that share the cached buffers (see `ByteChunks`): a scrape never
+/// copies the megabytes of the DRBD section, plain or deflated.
 public struct MetricsCache {
     public let renderer: MetricsRenderer
     private var key: Key?
@@ -31,19 +33,20 @@ public struct MetricsCache {
     public mutating func body(
         generation: UInt64, resources: [String: Resource], versions: DRBDVersions, stats: ReactorStats,
         process: ProcessMetrics?, gzip: Bool
-    ) -> [UInt8] {
+    ) -> ByteChunks {
         let key = Key(generation: generation, versions: versions)
         if self.key != key {
-            plain = renderer.renderDRBD(resources: resources, versions: versions)
+            // The last rendering's size is the best guess for the next one's buffer.
+            plain = renderer.renderDRBD(resources: resources, versions: versions, expectedSize: plain.count)
             deflated = nil
             renders += 1
             self.key = key
         }
         let tail = renderer.renderDaemon(stats: stats, process: process)
-        guard gzip else { return plain + tail }
+        guard gzip else { return ByteChunks(chunks: [plain, tail]) }
         let head = deflated ?? Gzip.deflate(plain, final: false)
         deflated = head
-        return Gzip.join([head, Gzip.deflate(tail, final: true)])
+        return ByteChunks(chunks: Gzip.member([head, Gzip.deflate(tail, final: true)]))
     }
 }
 
@@ -71,7 +74,7 @@ public final class MetricsEndpoint: MetricsSource {
         self.process = process
     }
 
-    public func metricsBody(gzip: Bool) -> [UInt8] {
+    public func metricsBody(gzip: Bool) -> ByteChunks {
         stats.scrapes += 1
         let (generation, resources) = world()
         return cache.body(

@@ -18,13 +18,14 @@ public struct MetricsRenderer: Sendable {
     }
 
     /// Everything derived from the World and the DRBD versions: what the cache keeps between changes.
-    public func renderDRBD(resources: [String: Resource], versions: DRBDVersions) -> [UInt8] {
+    /// `expectedSize` (the last rendering's size, 0 for none) sizes the buffer so it is allocated once.
+    public func renderDRBD(resources: [String: Resource], versions: DRBDVersions, expectedSize: Int = 0) -> [UInt8] {
         let scopes = Scopes(resources, enums: enums)
-        var w = ExpositionWriter(capacity: 4096 + scopes.estimatedBytes)
+        var w = ExpositionWriter(capacity: expectedSize > 0 ? expectedSize + expectedSize / 16 + 4096 : 4096 + scopes.estimatedBytes)
         w.header(Families.up)
         w.sample(Families.up.nameBytes, labels: [], .unsigned(1))
         w.header(Families.version)
-        w.sample(Families.version.nameBytes, labels: ExpositionWriter.labelSet(["kmod": versions.kmod, "utils": versions.utils]), .unsigned(1))
+        w.sample(Families.version.nameBytes, labels: ExpositionWriter.labelSet(["kmod": versions.kmod, "utils": versions.utils])[...], .unsigned(1))
         w.header(Families.resources)
         w.sample(Families.resources.nameBytes, labels: [], .unsigned(UInt64(resources.count)))
         write(scopes.resources, state: enums ? Families.resourceRole.family : nil, Families.resource, into: &w)
@@ -39,11 +40,11 @@ public struct MetricsRenderer: Sendable {
         var w = ExpositionWriter(capacity: 2048)
         if let process {
             var table = ScopeTable(familyCount: Families.process.count)
-            table.add(process, labels: [], Families.process, state: nil)
+            table.add(process, labels: [], [:], Families.process, state: nil)
             write(table, state: nil, Families.process, into: &w)
         }
         var health = ScopeTable(familyCount: Families.health.count)
-        health.add(stats, labels: [], Families.health, state: nil)
+        health.add(stats, labels: [], [:], Families.health, state: nil)
         write(health, state: nil, Families.health, into: &w)
         return w.bytes
     }
@@ -53,13 +54,13 @@ public struct MetricsRenderer: Sendable {
     private func write<Object>(
         _ table: ScopeTable, state: StateFamilyHeader?, _ families: [ObjectFamily<Object>], into w: inout ExpositionWriter
     ) {
-        guard !table.labels.isEmpty else { return }
+        guard table.count > 0 else { return }
         if let state { write(table, state: state, into: &w) }
         for (f, family) in families.enumerated() {
             w.header(family.family)
             let name = family.family.nameBytes
-            for o in table.labels.indices {
-                w.sample(name, labels: table.labels[o], table.values[o * table.familyCount + f])
+            for o in 0..<table.count {
+                w.sample(name, labels: table.labels(o), table.values[o * table.familyCount + f])
             }
         }
     }
@@ -69,13 +70,14 @@ public struct MetricsRenderer: Sendable {
     private func write(_ table: ScopeTable, state: StateFamilyHeader, into w: inout ExpositionWriter) {
         let name = state.family.nameBytes
         w.header(state.family)
-        for o in table.labels.indices {
+        for o in 0..<table.count {
             let current = table.states[o]
+            let labels = table.labels(o)
             for (k, label) in state.knownLabels.enumerated() {
-                w.sample(name, labels: table.labels[o], extra: label, .bool(k == current.index))
+                w.sample(name, labels: labels, extra: label, .bool(k == current.index))
             }
             if current.index == nil {
-                w.sample(name, labels: table.labels[o], extra: ExpositionWriter.label(state.family.name, current.text), .unsigned(1))
+                w.sample(name, labels: labels, extra: ExpositionWriter.label(state.family.name, current.text), .unsigned(1))
             }
         }
     }
@@ -84,23 +86,52 @@ public struct MetricsRenderer: Sendable {
 /// One scope's objects, evaluated once: their escaped label sets, every family's value (row-major:
 /// object, then family) and the current state. Evaluating while the object is at hand, instead of
 /// reading it again for each family, keeps rendering free of struct copies and reference counting.
+/// The label sets lie back to back in one buffer (one allocation for thousands of objects); a child
+/// scope's set starts with a copy of its parent's (a connection's with its resource's).
 struct ScopeTable {
     let familyCount: Int
-    var labels: [[UInt8]] = []
+    private var labelBytes: [UInt8] = []
+    /// Where each object's label set ends in `labelBytes`; it starts where the previous one ends.
+    private var labelEnds: [Int] = []
     var values: [MetricValue] = []
     /// The current state per object: its index in the known values, or nil and its text.
     var states: [(index: Int?, text: String)] = []
 
     init(familyCount: Int) { self.familyCount = familyCount }
 
+    /// The number of objects.
+    var count: Int { labelEnds.count }
+
+    /// The escaped label set of object `o` (`k1="v1",k2="v2"`), a view into the shared buffer.
+    func labels(_ o: Int) -> ArraySlice<UInt8> {
+        labelBytes[(o == 0 ? 0 : labelEnds[o - 1])..<labelEnds[o]]
+    }
+
+    /// The label set of the object added last.
+    var lastLabels: ArraySlice<UInt8> { labels(count - 1) }
+
+    /// Bytes of all label sets together (for the size estimate).
+    var labelByteCount: Int { labelBytes.count }
+
     mutating func reserve(_ objects: Int, states: Bool) {
-        labels.reserveCapacity(objects)
+        labelEnds.reserveCapacity(objects)
+        labelBytes.reserveCapacity(objects * 48)
         values.reserveCapacity(objects * familyCount)
         if states { self.states.reserveCapacity(objects) }
     }
 
-    mutating func add<Object>(_ object: Object, labels: [UInt8], _ families: [ObjectFamily<Object>], state: StateFamily<Object>?) {
-        self.labels.append(labels)
+    /// Adds an object labelled `prefix` (already escaped) followed by `pairs`.
+    mutating func add<Object>(
+        _ object: Object, labels prefix: ArraySlice<UInt8>, _ pairs: KeyValuePairs<String, String>,
+        _ families: [ObjectFamily<Object>], state: StateFamily<Object>?
+    ) {
+        let start = labelBytes.count
+        labelBytes += prefix
+        for (key, value) in pairs {
+            if labelBytes.count > start { labelBytes.append(UInt8(ascii: ",")) }
+            ExpositionWriter.appendLabel(key, value, to: &labelBytes)
+        }
+        labelEnds.append(labelBytes.count)
         for family in families { values.append(family.value(object)) }
         if let state {
             let current = state.current(object)
@@ -155,41 +186,37 @@ struct Scopes {
     var devices = ScopeTable(familyCount: Families.device.count)
 
     init(_ world: [String: Resource], enums: Bool) {
+        // Two volumes and two peers per resource is the common layout; the tables grow beyond it.
         resources.reserve(world.count, states: enums)
+        connections.reserve(world.count * 2, states: enums)
+        peerDevices.reserve(world.count * 4, states: false)
+        devices.reserve(world.count * 2, states: enums)
         for (name, resource) in world.sorted(by: { $0.key < $1.key }) {
-            let nameLabel = ExpositionWriter.label("name", name)
-            resources.add(resource, labels: nameLabel, Families.resource, state: enums ? Families.resourceRole : nil)
+            resources.add(resource, labels: [], ["name": name], Families.resource, state: enums ? Families.resourceRole : nil)
+            let resourceLabels = resources.lastLabels
             for (_, c) in resource.connections.sorted(by: { $0.key < $1.key }) {
-                let labels = Self.extend(nameLabel, ["conn_name": c.connectionName, "peer_node_id": String(c.peerNodeID)])
-                connections.add(c, labels: labels, Families.connection, state: enums ? Families.connectionState : nil)
+                connections.add(
+                    c, labels: resourceLabels, ["conn_name": c.connectionName, "peer_node_id": String(c.peerNodeID)],
+                    Families.connection, state: enums ? Families.connectionState : nil)
+                let connectionLabels = connections.lastLabels
                 for (_, pd) in c.peerDevices.sorted(by: { $0.key < $1.key }) {
-                    peerDevices.add(pd, labels: Self.extend(labels, ["volume": String(pd.volume)]), Families.peerDevice, state: nil)
+                    peerDevices.add(pd, labels: connectionLabels, ["volume": String(pd.volume)], Families.peerDevice, state: nil)
                 }
             }
             for (_, d) in resource.devices.sorted(by: { $0.key < $1.key }) {
-                let labels = Self.extend(nameLabel, ["volume": String(d.volume), "minor": String(d.minor)])
-                devices.add(d, labels: labels, Families.device, state: enums ? Families.deviceState : nil)
+                devices.add(
+                    d, labels: resourceLabels, ["volume": String(d.volume), "minor": String(d.minor)],
+                    Families.device, state: enums ? Families.deviceState : nil)
             }
         }
     }
 
-    /// A generous guess of the output size (label sets plus ~40 bytes of name and value per sample),
-    /// so the buffer is allocated once.
+    /// A generous guess of the output size (label sets plus ~80 bytes of name and value per sample),
+    /// for the first rendering; later ones go by the previous size.
     var estimatedBytes: Int {
         [resources, connections, peerDevices, devices].reduce(0) { sum, table in
-            let labelBytes = table.labels.reduce(0) { $0 + $1.count + 80 }
+            let labelBytes = table.labelByteCount + 80 * table.count
             return sum + labelBytes * (table.familyCount + (table.states.isEmpty ? 0 : 11))
         }
-    }
-
-    /// `labels` followed by more pairs, built in one allocation.
-    private static func extend(_ labels: [UInt8], _ pairs: KeyValuePairs<String, String>) -> [UInt8] {
-        var out = labels
-        out.reserveCapacity(labels.count + 64)
-        for (key, value) in pairs {
-            out.append(UInt8(ascii: ","))
-            ExpositionWriter.appendLabel(key, value, to: &out)
-        }
-        return out
     }
 }
