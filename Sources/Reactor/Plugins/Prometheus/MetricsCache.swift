@@ -36,9 +36,12 @@ public struct MetricsCache {
     ) -> ByteChunks {
         let key = Key(generation: generation, versions: versions)
         if self.key != key {
-            // The last rendering's size is the best guess for the next one's buffer.
-            plain = renderer.renderDRBD(resources: resources, versions: versions, expectedSize: plain.count)
+            // The last rendering's size is the best guess for the next one's buffer. The old one is let
+            // go first, so both are alive at once only while a client is still sending the old one.
+            let expectedSize = plain.count
+            plain = []
             deflated = nil
+            plain = renderer.renderDRBD(resources: resources, versions: versions, expectedSize: expectedSize)
             renders += 1
             self.key = key
         }
