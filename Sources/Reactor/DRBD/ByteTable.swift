@@ -1,38 +1,62 @@
 /// A small, immutable table from ASCII spellings to values, matched against raw bytes.
 ///
 /// The events2 parser looks up every verb, object, key and enum word with it, so nothing is decoded to a
-/// `String` just to be compared. Tables have at most a few dozen entries; a linear scan that compares the
-/// length first beats hashing here. All spellings live in one flat byte array (no per-entry array to
-/// retain). `index(of:_:hint:)` starts at a caller-kept hint because DRBD prints the keys of an object in
-/// a fixed order: with the hint, a typical line needs one comparison per token.
+/// `String` just to be compared. Tables have at most a few dozen entries; a linear scan beats hashing
+/// here. Each spelling is stored packed eight bytes to a word (`ByteWord`), so an entry is rejected or
+/// (for spellings of up to eight bytes, most of them) accepted by comparing its length and one integer.
+/// `index(of:_:hint:)` starts at a caller-kept hint because DRBD prints the keys of an object in a fixed
+/// order: with the hint, a typical line needs one comparison per token.
 struct ByteTable<Value: Sendable>: Sendable {
     /// The spellings as given, for messages (`missing key 'volume'`).
     let names: [String]
     let values: [Value]
-    /// Spelling `i` is `spelled[starts[i]..<starts[i + 1]]`.
-    private let spelled: [UInt8]
-    private let starts: [Int]
+    /// Per entry: its length and its first sixteen bytes, packed (one array: one bounds check per probe).
+    private let heads: [Head]
+    /// Bytes 16... of entry `i` (rare: `force-io-failures`), packed: `tails[tailStarts[i] ..< tailStarts[i + 1]]`.
+    private let tails: [UInt64]
+    private let tailStarts: [Int]
+
+    private struct Head: Sendable {
+        var length: Int
+        /// Bytes 0..<8 and 8..<16, zero-padded.
+        var word: UInt64
+        var second: UInt64
+    }
 
     init(_ pairs: [(String, Value)]) {
         names = pairs.map(\.0)
         values = pairs.map(\.1)
-        spelled = pairs.flatMap { Array($0.0.utf8) }
-        var starts = [0]
-        for (name, _) in pairs { starts.append(starts[starts.count - 1] + name.utf8.count) }
-        self.starts = starts
+        var heads: [Head] = []
+        var tails: [UInt64] = []
+        var tailStarts = [0]
+        for (name, _) in pairs {
+            let bytes = Array(name.utf8)
+            heads.append(Head(
+                length: bytes.count, word: ByteWord.pack(bytes.prefix(8)), second: ByteWord.pack(bytes.dropFirst(8).prefix(8))))
+            for start in stride(from: 16, to: bytes.count, by: 8) {
+                tails.append(ByteWord.pack(bytes[start..<min(start + 8, bytes.count)]))
+            }
+            tailStarts.append(tails.count)
+        }
+        self.heads = heads
+        self.tails = tails
+        self.tailStarts = tailStarts
     }
 
     /// The index of `line[range]`, searching from `hint` and wrapping around; on a match `hint` moves
     /// past it. Inlined: it runs once per token.
     @inline(__always)
     func index(of line: Span<UInt8>, _ range: Range<Int>, hint: inout Int) -> Int? {
-        let table = spelled.span
-        let count = values.count
+        let count = heads.count
         let length = range.count
+        let word = ByteWord.load(line, at: range.lowerBound, count: length)
         var i = hint < count ? hint : 0
         for _ in 0..<count {
-            let start = starts[i]
-            if starts[i + 1] - start == length, Self.equal(table, start, line, range.lowerBound, length) {
+            let head = heads[i]
+            if head.length == length, head.word == word,
+                length <= 8 || (head.second == ByteWord.load(line, at: range.lowerBound &+ 8, count: length &- 8)
+                    && (length <= 16 || tailMatches(i, line, range)))
+            {
                 hint = i + 1
                 return i
             }
@@ -42,14 +66,21 @@ struct ByteTable<Value: Sendable>: Sendable {
     }
 
     /// The value spelled `line[range]`, or nil.
+    @inline(__always)
     func value(of line: Span<UInt8>, _ range: Range<Int>) -> Value? {
         var hint = 0
-        return index(of: line, range, hint: &hint).map { values[$0] }
+        guard let i = index(of: line, range, hint: &hint) else { return nil }
+        return values[i]
     }
 
-    @inline(__always)
-    private static func equal(_ a: Span<UInt8>, _ aStart: Int, _ b: Span<UInt8>, _ bStart: Int, _ length: Int) -> Bool {
-        for k in 0..<length where a[aStart + k] != b[bStart + k] { return false }
+    /// Whether bytes 16... of `line[range]` equal those of entry `i` (whose length was already checked).
+    private func tailMatches(_ i: Int, _ line: Span<UInt8>, _ range: Range<Int>) -> Bool {
+        var offset = 16
+        for k in tailStarts[i]..<tailStarts[i + 1] {
+            let word = ByteWord.load(line, at: range.lowerBound + offset, count: range.count - offset)
+            if word != tails[k] { return false }
+            offset += 8
+        }
         return true
     }
 }

@@ -12,7 +12,7 @@
 public enum Events2Parser {
     /// Parses one line (without its newline; a trailing `\r` or other whitespace is ignored).
     public static func parse(_ line: Span<UInt8>) throws(Events2ParseError) -> Events2Record {
-        var tokens = Events2Tokens(count: line.count)
+        var tokens = Events2Tokens()
         guard let verbToken = tokens.next(line) else { throw .emptyLine }
         guard let verb = verbs.value(of: line, verbToken) else { throw .unknownVerb(text(line, verbToken)) }
         guard let objectToken = tokens.next(line) else { throw .missingObject(verb: verb) }
@@ -103,42 +103,4 @@ public enum Events2Parser {
 
     static let verbs = ByteTable(cases: Events2Verb.self)
     static let objects = ByteTable(cases: ObjectWord.self)
-}
-
-/// Yields the whitespace-separated tokens of a line as index ranges into it.
-struct Events2Tokens {
-    private var position = 0
-    private let count: Int
-
-    init(count: Int) { self.count = count }
-
-    mutating func next(_ line: Span<UInt8>) -> Range<Int>? {
-        nextKeyValue(line)?.token
-    }
-
-    /// The next token and the index of its first colon (`token.upperBound` if it has none), found in
-    /// the same pass.
-    @inline(__always)
-    mutating func nextKeyValue(_ line: Span<UInt8>) -> (token: Range<Int>, colon: Int)? {
-        var i = position
-        while i < count, Self.isSpace(line[i]) { i += 1 }
-        guard i < count else {
-            position = count
-            return nil
-        }
-        let start = i
-        var colon = -1
-        while i < count {
-            let b = line[i]
-            if Self.isSpace(b) { break }
-            if b == UInt8(ascii: ":"), colon < 0 { colon = i }
-            i += 1
-        }
-        position = i
-        return (start..<i, colon < 0 ? i : colon)
-    }
-
-    /// Space, tab, CR, LF, VT, FF.
-    @inline(__always)
-    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 }

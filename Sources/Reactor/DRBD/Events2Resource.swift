@@ -86,7 +86,7 @@ extension Events2Device: Events2Fields {
         case .name: name = try v.string(line)
         case .volume: volume = try v.int32(line)
         case .minor: minor = try v.int32(line)
-        case .backingDev: backingDevice = .some(v.equals(line, "none") ? nil : try v.string(line))
+        case .backingDev: backingDevice = .some(v.literal(line) == .noDevice ? nil : try v.string(line))
         case .disk: diskState = try v.word(line)
         case .client: client = try v.flagUnknownIsFalse(line)
         case .open: open = try v.flagUnknownIsFalse(line)

@@ -18,7 +18,8 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
     /// reason and therefore true, as in the original's `str_to_bool`.
     func flag(_ line: Span<UInt8>) throws(Events2ParseError) -> Bool {
         try nonEmpty()
-        return !(equals(line, "no") || equals(line, "false"))
+        let word = literal(line)
+        return !(word == .no || word == .false)
     }
 
     /// `client`, `open` and `peer-client`: like `flag`, but `unknown` (printed by old kernels that do not
@@ -26,7 +27,7 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
     /// device or a diskless client that nobody reported.
     func flagUnknownIsFalse(_ line: Span<UInt8>) throws(Events2ParseError) -> Bool {
         try nonEmpty()
-        return equals(line, "unknown") ? false : try flag(line)
+        return literal(line) == .unknown ? false : try flag(line)
     }
 
     /// A 64-bit counter: decimal digits only, overflow is an error.
@@ -50,21 +51,26 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
         return W.events2Words.value(of: line, range) ?? W.other(Self.text(line, range))
     }
 
-    /// Whether the value is exactly `text` (short ASCII literals: compared without any allocation).
-    func equals(_ line: Span<UInt8>, _ text: String) -> Bool {
-        guard text.utf8.count == range.count else { return false }
-        var j = range.lowerBound
-        for b in text.utf8 {
-            guard b == line[j] else { return false }
-            j += 1
-        }
-        return true
+    /// Which of the few fixed spellings the readers test for the value is, if any (no allocation, one
+    /// packed comparison per candidate).
+    @inline(__always)
+    func literal(_ line: Span<UInt8>) -> Events2Literal? {
+        Events2Literal.table.value(of: line, range)
     }
 
-    /// The decimal number in `line[digits]`; empty, non-digit or overflowing is an error.
+    /// The decimal number in `line[digits]`; empty, non-digit or overflowing is an error. Up to 19 digits
+    /// cannot overflow a UInt64, so only longer numbers pay for overflow checks.
     private func digits(_ line: Span<UInt8>, _ digits: Range<Int>) throws(Events2ParseError) -> UInt64 {
         guard !digits.isEmpty else { throw badNumber(line) }
         var n: UInt64 = 0
+        if digits.count <= 19 {
+            for i in digits {
+                let digit = line[i] &- UInt8(ascii: "0")
+                guard digit < 10 else { throw badNumber(line) }
+                n = n &* 10 &+ UInt64(digit)
+            }
+            return n
+        }
         for i in digits {
             let digit = line[i] &- UInt8(ascii: "0")
             guard digit < 10 else { throw badNumber(line) }
@@ -93,6 +99,15 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
         for i in bytes.indices { copy.append(bytes[i]) }
         return String(decoding: copy, as: UTF8.self)
     }
+}
+
+/// The fixed value spellings the readers recognise (see `Events2Value.literal`).
+enum Events2Literal: String, CaseIterable, Sendable {
+    case no, `false`, unknown
+    /// `backing_dev:none`: a diskless device.
+    case noDevice = "none"
+
+    static let table = ByteTable(cases: Events2Literal.self)
 }
 
 /// A DRBD state enum the parser can read from bytes: its known spellings come from `known` and

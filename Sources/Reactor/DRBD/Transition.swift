@@ -1,29 +1,11 @@
 /// What applying one record did to one stored object, and how that becomes a plugin update.
 ///
-/// Every object kind goes through the same two steps: `Dictionary.transition` creates, updates or
-/// removes the entry, then `Transition.outcome` compares the reported state (`ReportedState.swift`)
-/// before and after. Keeping both generic is what keeps `World` free of one copy of this logic per kind.
-enum Transition<Value> {
-    case unchanged
-    case created(Value)
-    case updated(old: Value, new: Value)
-    case removed(Value)
-
-    /// Whether anything stored changed (statistics included), and the update kind for change plugins:
-    /// always for created and removed objects, for updates only when the reported state differs.
-    func outcome<S: Equatable>(
-        _ reported: (Value) -> S, empty: S, _ kind: (S, S) -> UpdateKind
-    ) -> Outcome {
-        switch self {
-        case .unchanged: return Outcome()
-        case .created(let v): return Outcome(stored: true, kind: kind(empty, reported(v)))
-        case .removed(let v): return Outcome(stored: true, kind: kind(reported(v), empty))
-        case .updated(let old, let new):
-            let (a, b) = (reported(old), reported(new))
-            return Outcome(stored: true, kind: a == b ? nil : kind(a, b))
-        }
-    }
-}
+/// Every object kind goes through the same step, `Dictionary.transition`: it creates, updates or removes
+/// the entry and compares the reported state (`ReportedState.swift`) before and after. Keeping it generic
+/// is what keeps `World` free of one copy of this logic per kind. Only the small reported state is
+/// taken before and after an update, never a copy of the whole stored object: most lines change
+/// statistics only, and copying an object (its strings, a resource's nested dictionaries) per line was
+/// a large part of the cost of applying it.
 
 /// The result of applying a record to one resource's subtree.
 struct Outcome {
@@ -39,21 +21,28 @@ struct Outcome {
 
 extension Dictionary {
     /// Applies a record to the entry at `key`: destroy removes it (an unknown key is left alone and yields
-    /// `.unchanged`: nothing is invented), anything else updates it in place or creates it from `make()`.
-    mutating func transition(
-        _ key: Key, destroy: Bool, make: () -> Value, apply: (inout Value) -> Bool
-    ) -> Transition<Value> {
+    /// nothing: nothing is invented), anything else updates it in place or creates it from `make()`.
+    /// Something is stored when an entry is created, removed or `apply` reports a change; an update
+    /// for change plugins (`kind(old, new)` of the `reported` states, `empty` standing for a missing
+    /// entry) comes for every creation and removal, and for an update only when the reported state differs.
+    mutating func transition<S: Equatable>(
+        _ key: Key, destroy: Bool, make: () -> Value, apply: (inout Value) -> Bool,
+        reported: (Value) -> S, empty: S, kind: (S, S) -> UpdateKind
+    ) -> Outcome {
         if destroy {
-            return removeValue(forKey: key).map { .removed($0) } ?? .unchanged
+            guard let gone = removeValue(forKey: key) else { return Outcome() }
+            return Outcome(stored: true, kind: kind(reported(gone), empty))
         }
         guard let i = index(forKey: key) else {
             var value = make()
             _ = apply(&value)
+            let new = reported(value)
             self[key] = value
-            return .created(value)
+            return Outcome(stored: true, kind: kind(empty, new))
         }
-        let old = values[i]
-        guard apply(&values[i]) else { return .unchanged }
-        return .updated(old: old, new: values[i])
+        let old = reported(values[i])
+        guard apply(&values[i]) else { return Outcome() }
+        let new = reported(values[i])
+        return Outcome(stored: true, kind: old == new ? nil : kind(old, new))
     }
 }

@@ -37,27 +37,27 @@ public struct World: Sendable {
             return applyResource(r, event)
         case .device(let d):
             return applyInside(d.name, event) { r in
-                r.devices.transition(d.volume, destroy: destroy, make: { Device(volume: d.volume) }, apply: d.apply)
-                    .outcome(\.reportedState, empty: DeviceState()) { .device(volume: d.volume, old: $0, new: $1) }
+                r.devices.transition(d.volume, destroy: destroy, make: { Device(volume: d.volume) }, apply: d.apply,
+                    reported: \.reportedState, empty: DeviceState()) { .device(volume: d.volume, old: $0, new: $1) }
             }
         case .connection(let c) where destroy:
             return tearDownConnection(c)
         case .connection(let c):
             return applyInside(c.name, event) { r in
-                r.connections.transition(c.peerNodeID, destroy: false, make: { Connection(peerNodeID: c.peerNodeID) }, apply: c.apply)
-                    .outcome(\.reportedState, empty: ConnectionStateSet()) { .connection(peerNodeID: c.peerNodeID, old: $0, new: $1) }
+                r.connections.transition(c.peerNodeID, destroy: false, make: { Connection(peerNodeID: c.peerNodeID) }, apply: c.apply,
+                    reported: \.reportedState, empty: ConnectionStateSet()) { .connection(peerNodeID: c.peerNodeID, old: $0, new: $1) }
             }
         case .peerDevice(let p):
             return applyInside(p.name, event, connection: p.peerNodeID) { c in
-                c.peerDevices.transition(p.volume, destroy: destroy, make: { PeerDevice(volume: p.volume) }, apply: p.apply)
-                    .outcome(\.reportedState, empty: PeerDeviceState()) {
+                c.peerDevices.transition(p.volume, destroy: destroy, make: { PeerDevice(volume: p.volume) }, apply: p.apply,
+                    reported: \.reportedState, empty: PeerDeviceState()) {
                         .peerDevice(peerNodeID: p.peerNodeID, volume: p.volume, old: $0, new: $1)
                     }
             }
         case .path(let p):
             return applyInside(p.name, event, connection: p.peerNodeID) { c in
-                c.paths.transition(p.key, destroy: destroy, make: { Path(key: p.key) }, apply: p.apply)
-                    .outcome(\.reportedState, empty: false) { .path(peerNodeID: p.peerNodeID, key: p.key, old: $0, new: $1) }
+                c.paths.transition(p.key, destroy: destroy, make: { Path(key: p.key) }, apply: p.apply,
+                    reported: \.reportedState, empty: false) { .path(peerNodeID: p.peerNodeID, key: p.key, old: $0, new: $1) }
             }
         }
     }
@@ -69,9 +69,10 @@ public struct World: Sendable {
             generation &+= 1
             return gone.tearDown()
         }
-        let outcome = resources.transition(rec.name, destroy: false, make: { Resource(name: rec.name) }, apply: rec.apply)
-            .outcome(\.reportedState, empty: ResourceState()) { .resource(old: $0, new: $1) }
-        return finish(outcome, rec.name, event, resource: resources[rec.name])
+        let outcome = resources.transition(rec.name, destroy: false, make: { Resource(name: rec.name) }, apply: rec.apply,
+            reported: \.reportedState, empty: ResourceState()) { .resource(old: $0, new: $1) }
+        // The resource is looked up again (hashing its name) only when there is an update to carry it.
+        return finish(outcome, rec.name, event, resource: outcome.kind == nil ? nil : resources[rec.name])
     }
 
     /// Runs `body` on the stored resource `name` in place; drops the record if there is none.
@@ -83,7 +84,7 @@ public struct World: Sendable {
             return []
         }
         let outcome = body(&resources.values[i])
-        return finish(outcome, name, event, resource: resources.values[i])
+        return finish(outcome, name, event, resource: outcome.kind == nil ? nil : resources.values[i])
     }
 
     /// Runs `body` on connection `peerNodeID` of resource `name` in place; drops the record if either

@@ -19,7 +19,7 @@ public struct LineBuffer: Sendable {
         var i = start
         let end = bytes.count
         while i < end {
-            guard let nl = bytes[i..<end].firstIndex(of: UInt8(ascii: "\n")) else { break }
+            guard let nl = ByteWord.firstIndex(of: UInt8(ascii: "\n"), in: bytes.span, from: i) else { break }
             var lineEnd = nl
             if lineEnd > i && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
             start = nl + 1
