@@ -23,9 +23,12 @@ public final class PrometheusServer {
         var closeWhenDrained = false
         var timer: EventLoop.SourceID?
         var watchingWritable = false
-        init(fd: FileDescriptor, machine: HTTPConnection) {
+        /// When the client last sent or received a byte (or connected): the eviction order when full.
+        var lastActivity: Instant
+        init(fd: FileDescriptor, machine: HTTPConnection, now: Instant) {
             self.fd = fd
             self.machine = machine
+            lastActivity = now
         }
     }
 
@@ -138,12 +141,12 @@ public final class PrometheusServer {
                 return
             }
             guard let fd else { return }
-            guard clients.count < Self.maxConnections else {
-                logger.debug("Too many /metrics clients (\(clients.count)); closing a new one.")
+            if clients.count >= Self.maxConnections && !evictIdlest() {
+                logger.debug("Too many busy /metrics clients (\(clients.count)); closing a new one.")
                 fd.close()
                 continue
             }
-            let client = Client(fd: fd, machine: HTTPConnection(now: loop.now))
+            let client = Client(fd: fd, machine: HTTPConnection(now: loop.now), now: loop.now)
             clients[ObjectIdentifier(client)] = client
             do {
                 client.source = try loop.addIO(fd, events: .readable, name: "prometheus client") { [unowned self, unowned client] events in
@@ -158,6 +161,18 @@ public final class PrometheusServer {
         }
     }
 
+    /// Makes room for a new client by closing the one that has been silent longest and has no response
+    /// pending: clients that connect and send nothing must not lock real scrapers out until their
+    /// deadline. Returns false when every client is in the middle of a response.
+    private func evictIdlest() -> Bool {
+        guard let victim = clients.values.filter({ $0.output.isEmpty }).min(by: { $0.lastActivity < $1.lastActivity }) else {
+            return false
+        }
+        logger.debug("Connection limit (\(Self.maxConnections)) reached; closing the longest idle /metrics client.")
+        close(victim)
+        return true
+    }
+
     private func ready(_ client: Client, _ events: IOEvents) {
         if events.contains(.writable) || events.contains(.error) { flush(client) }
         guard clients[ObjectIdentifier(client)] != nil else { return }
@@ -169,7 +184,8 @@ public final class PrometheusServer {
         var eof = false
         do {
             switch try client.fd.read(appendingTo: &bytes, maximum: 16384) {
-            case .bytes, .wouldBlock: break
+            case .bytes: client.lastActivity = loop.now
+            case .wouldBlock: break
             case .endOfFile: eof = true
             }
         } catch {
@@ -208,6 +224,7 @@ public final class PrometheusServer {
             while !client.output.isEmpty {
                 var n = try client.fd.write(gathering: client.output, from: client.written)
                 guard n > 0 else { break }
+                client.lastActivity = loop.now
                 // Drop what went out; a buffer is released (or left to the cache) once fully sent.
                 while n > 0, !client.output.isEmpty, n >= client.output[0].count - client.written {
                     n -= client.output[0].count - client.written

@@ -30,28 +30,26 @@ public final class FileDescriptor: CustomStringConvertible {
         case endOfFile
     }
 
-    /// read(2) appending up to `maximum` bytes to `buffer`. The buffer grows geometrically (no exact
-    /// `reserveCapacity`, which would reallocate on every call and make a growing buffer quadratic).
+    /// read(2) appending up to `maximum` bytes to `buffer`.
+    ///
+    /// The bytes land in an uninitialised scratch allocation (no zero-filling of `maximum` bytes per call)
+    /// and only what was read is appended; the buffer grows geometrically.
     public func read(appendingTo buffer: inout [UInt8], maximum: Int = 65536) throws(Errno) -> ReadResult {
-        let old = buffer.count
+        let fd = rawValue
         var result: ReadResult = .wouldBlock
         var failure: Errno?
-        let fd = rawValue
-        buffer.append(contentsOf: repeatElement(0, count: maximum))
-        buffer.withUnsafeMutableBytes { raw in
-            let base = raw.baseAddress! + old  // non-nil: the buffer is non-empty after the append above
+        let chunk = [UInt8](unsafeUninitializedCapacity: maximum) { raw, initialized in
+            initialized = 0
             do throws(Errno) {
-                if let n = try retryingEINTRNonBlocking({ Glibc.read(fd, base, maximum) }) {
+                // non-nil base: capacity `maximum` > 0 was requested.
+                if let n = try retryingEINTRNonBlocking({ Glibc.read(fd, raw.baseAddress!, maximum) }) {
                     result = n == 0 ? .endOfFile : .bytes(n)
+                    initialized = n
                 }
             } catch { failure = error }
         }
-        if case .bytes(let n) = result {
-            buffer.removeLast(maximum - n)
-        } else {
-            buffer.removeLast(maximum)
-        }
         if let failure { throw failure }
+        buffer.append(contentsOf: chunk)
         return result
     }
 
