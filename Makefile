@@ -1,5 +1,5 @@
 # Benchmarks (bench/README.md). REACTOR_BIN=/path/to/drbd-reactor make bench measures another binary;
-# without it, .build/release/drbd-reactor is used (built with `swift build -c release` if missing).
+# without it, .build/release/drbd-reactor is used (built with `swift build -c release --static-swift-stdlib` if missing).
 .PHONY: bench bench-quick
 
 bench:

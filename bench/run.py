@@ -906,9 +906,9 @@ def resolve_binary():
             raise BenchError(f"REACTOR_BIN={env}: not an executable file")
         return path
     if not os.path.exists(DEFAULT_BIN):
-        log("no .build/release/drbd-reactor: running `swift build -c release` (can take minutes)")
+        log("no .build/release/drbd-reactor: running `swift build -c release --static-swift-stdlib` (can take minutes)")
         try:
-            p = subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, timeout=3600)
+            p = subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib"], cwd=ROOT, timeout=3600)
         except FileNotFoundError:
             raise BenchError("swift not found on PATH, and no REACTOR_BIN given")
         except subprocess.TimeoutExpired:
