@@ -51,20 +51,22 @@ def test_ready_watchdog_reload_stop(reactor, tmp_path):
     r.wait_notify("STOPPING=1", after=mark)
 
 
-def test_broken_main_config_exits_nonzero_naming_file(tmp_path):
+def run_with_config(tmp_path, text):
     cfg = tmp_path / "bad.toml"
-    cfg.write_text("[[log]]\nlevel = \"loud\"\n")
+    cfg.write_text(text)
     p = subprocess.run([str(reactor_binary()), "-c", str(cfg)], stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, timeout=10)
+    return cfg, p
+
+
+def test_broken_main_config_exits_nonzero_naming_file(tmp_path):
+    cfg, p = run_with_config(tmp_path, "[[log]]\nlevel = \"loud\"\n")
     assert p.returncode != 0
     assert f"{cfg}:2" in p.stderr and "level" in p.stderr, p.stderr
 
 
 def test_unknown_key_is_an_error(tmp_path):
-    cfg = tmp_path / "bad.toml"
-    cfg.write_text("statistics-poll-intervall = 5\n")
-    p = subprocess.run([str(reactor_binary()), "-c", str(cfg)], stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, timeout=10)
+    cfg, p = run_with_config(tmp_path, "statistics-poll-intervall = 5\n")
     assert p.returncode != 0
     assert f"{cfg}:1" in p.stderr and "statistics-poll-intervall" in p.stderr, p.stderr
 

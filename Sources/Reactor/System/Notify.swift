@@ -35,27 +35,14 @@ public final class Notifier {
     /// Sends one notify message (newline-separated `KEY=value` assignments).
     public func send(_ message: String) throws(Errno) {
         guard let fd, let socketPath else { return }
-        var sun = sockaddr_un()
-        sun.sun_family = sa_family_t(AF_UNIX)
-        var pathBytes = Array(socketPath.utf8)
-        if pathBytes.first == UInt8(ascii: "@") { pathBytes[0] = 0 }  // abstract namespace
-        guard pathBytes.count < MemoryLayout.size(ofValue: sun.sun_path) else { throw Errno(ENAMETOOLONG) }
-        withUnsafeMutableBytes(of: &sun.sun_path) { raw in
-            for (i, b) in pathBytes.enumerated() { raw[i] = b }
-        }
-        let len = socklen_t(MemoryLayout<sa_family_t>.size + pathBytes.count + (pathBytes.first == 0 ? 0 : 1))
+        var (sun, length) = try Socket.unixAddress(socketPath)
         let bytes = Array(message.utf8)
         let raw = fd.rawValue
-        let sent: Int = withUnsafePointer(to: &sun) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                bytes.withUnsafeBytes { b in
-                    var r: Int
-                    repeat { r = sendto(raw, b.baseAddress, b.count, Int32(MSG_NOSIGNAL), sa, len) } while r < 0 && errno == EINTR
-                    return r
-                }
+        try Socket.asSockaddr(&sun, length: length) { (sa, len) throws(Errno) in
+            _ = try retryingEINTR {
+                bytes.withUnsafeBytes { b in sendto(raw, b.baseAddress, b.count, Int32(MSG_NOSIGNAL), sa, len) }
             }
         }
-        if sent < 0 { throw Errno.current }
     }
 }
 

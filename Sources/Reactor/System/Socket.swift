@@ -149,28 +149,41 @@ public enum Socket {
             sin.sin_family = sa_family_t(AF_INET)
             sin.sin_port = port.bigEndian
             guard inet_pton(AF_INET, host, &sin.sin_addr) == 1 else { throw Errno(EINVAL) }
-            try withUnsafePointer(to: &sin) { (p) throws(Errno) in
-                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (s) throws(Errno) in try body(s, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            try asSockaddr(&sin, length: MemoryLayout<sockaddr_in>.size, body)
         case .ipv6(let host, let port):
             var sin6 = sockaddr_in6()
             sin6.sin6_family = sa_family_t(AF_INET6)
             sin6.sin6_port = port.bigEndian
             guard inet_pton(AF_INET6, host, &sin6.sin6_addr) == 1 else { throw Errno(EINVAL) }
-            try withUnsafePointer(to: &sin6) { (p) throws(Errno) in
-                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (s) throws(Errno) in try body(s, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
+            try asSockaddr(&sin6, length: MemoryLayout<sockaddr_in6>.size, body)
         case .unix(let path):
-            var sun = sockaddr_un()
-            sun.sun_family = sa_family_t(AF_UNIX)
-            let bytes = Array(path.utf8)
-            guard bytes.count < MemoryLayout.size(ofValue: sun.sun_path) else { throw Errno(ENAMETOOLONG) }
-            withUnsafeMutableBytes(of: &sun.sun_path) { raw in
-                for (i, b) in bytes.enumerated() { raw[i] = b }
-            }
-            try withUnsafePointer(to: &sun) { (p) throws(Errno) in
-                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (s) throws(Errno) in try body(s, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            var (sun, length) = try unixAddress(path)
+            try asSockaddr(&sun, length: length, body)
+        }
+    }
+
+    /// An AF_UNIX address and its length; a leading `@` names the abstract namespace (as NOTIFY_SOCKET
+    /// does).
+    static func unixAddress(_ path: String) throws(Errno) -> (sockaddr_un, Int) {
+        var sun = sockaddr_un()
+        sun.sun_family = sa_family_t(AF_UNIX)
+        var bytes = Array(path.utf8)
+        let abstract = bytes.first == UInt8(ascii: "@")
+        if abstract { bytes[0] = 0 }
+        guard bytes.count < MemoryLayout.size(ofValue: sun.sun_path) else { throw Errno(ENAMETOOLONG) }
+        withUnsafeMutableBytes(of: &sun.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        // Abstract names are exactly their bytes; paths include the terminating NUL.
+        return (sun, MemoryLayout<sa_family_t>.size + bytes.count + (abstract ? 0 : 1))
+    }
+
+    /// Calls `body` with `storage` seen as a `sockaddr` of `length` bytes.
+    static func asSockaddr<T>(
+        _ storage: inout T, length: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) throws(Errno) -> Void
+    ) throws(Errno) {
+        try withUnsafePointer(to: &storage) { (p) throws(Errno) in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (s) throws(Errno) in try body(s, socklen_t(length)) }
         }
     }
 }
