@@ -22,6 +22,10 @@ public struct World: Sendable {
     public private(set) var generation: UInt64 = 0
     /// Records dropped because their resource or connection does not exist (for a debug counter).
     public private(set) var orphanRecords: UInt64 = 0
+    /// The resource the previous line named and where it is stored: DRBD prints a resource's objects
+    /// together, so the next line often names it again and then skips hashing the name. Cleared whenever
+    /// a resource is added or removed (which may move every entry).
+    private var lastLookup: (name: String, index: [String: Resource].Index)?
 
     public init() {}
 
@@ -65,12 +69,15 @@ public struct World: Sendable {
     /// A resource line: create/update the resource itself, or tear it down with everything below it.
     private mutating func applyResource(_ rec: Events2Resource, _ event: EventType) -> [StateUpdate] {
         if event == .destroy {
+            lastLookup = nil
             guard var gone = resources.removeValue(forKey: rec.name) else { return [] }
             generation &+= 1
             return gone.tearDown()
         }
+        let count = resources.count
         let outcome = resources.transition(rec.name, destroy: false, make: { Resource(name: rec.name) }, apply: rec.apply,
             reported: \.reportedState, empty: ResourceState()) { .resource(old: $0, new: $1) }
+        if resources.count != count { lastLookup = nil }
         // The resource is looked up again (hashing its name) only when there is an update to carry it.
         return finish(outcome, rec.name, event, resource: outcome.kind == nil ? nil : resources[rec.name])
     }
@@ -79,7 +86,7 @@ public struct World: Sendable {
     private mutating func applyInside(
         _ name: String, _ event: EventType, _ body: (inout Resource) -> Outcome
     ) -> [StateUpdate] {
-        guard let i = resources.index(forKey: name) else {
+        guard let i = resourceIndex(name) else {
             if event != .destroy { orphanRecords &+= 1 }
             return []
         }
@@ -102,10 +109,18 @@ public struct World: Sendable {
 
     /// A destroy connection line: the connection's paths and peer devices first, then the connection.
     private mutating func tearDownConnection(_ c: Events2Connection) -> [StateUpdate] {
-        guard let i = resources.index(forKey: c.name) else { return [] }
+        guard let i = resourceIndex(c.name) else { return [] }
         let updates = resources.values[i].tearDownConnection(c.peerNodeID)
         if !updates.isEmpty { generation &+= 1 }
         return updates
+    }
+
+    /// Where resource `name` is stored, or nil; see `lastLookup`.
+    private mutating func resourceIndex(_ name: String) -> [String: Resource].Index? {
+        if let last = lastLookup, last.name == name { return last.index }
+        guard let i = resources.index(forKey: name) else { return nil }
+        lastLookup = (name, i)
+        return i
     }
 
     /// Bumps `generation` and builds the update, as `outcome` says.
@@ -136,6 +151,7 @@ extension World {
     /// children before their resource.
     public mutating func removeAll() -> [StateUpdate] {
         guard !resources.isEmpty else { return [] }
+        lastLookup = nil
         var updates: [StateUpdate] = []
         for name in resources.keys.sorted() {
             if var gone = resources.removeValue(forKey: name) { updates += gone.tearDown() }
@@ -148,6 +164,7 @@ extension World {
     /// A resource already named NEW (which DRBD does not allow) is torn down first. Renaming an unknown
     /// resource does nothing.
     mutating func rename(_ rec: Events2Resource) -> [StateUpdate] {
+        lastLookup = nil
         guard let newName = rec.newName, newName != rec.name,
             var renamed = resources.removeValue(forKey: rec.name)
         else { return [] }
