@@ -61,10 +61,19 @@ public enum Events2Parser {
         var record = F(placeholder: ())
         var seen: UInt32 = 0
         var hint = 0
-        while let (token, colon) = tokens.nextKeyValue(line) {
-            guard let index = keys.index(of: line, token.lowerBound..<colon, hint: &hint) else {
-                unknown.append(text(line, token.lowerBound..<colon))
-                continue
+        while let start = tokens.nextStart(line) {
+            let token: Range<Int>, colon: Int, index: Int
+            if let knownColon = keys.spellings.colon(ofKeyAt: start, in: line, entry: hint) {
+                // The key DRBD prints next: no scan for the key's end, no table search.
+                (token, colon, index) = (tokens.value(line, from: start, colon: knownColon), knownColon, hint)
+                hint &+= 1
+            } else {
+                (token, colon) = tokens.keyValue(line, from: start)
+                guard let found = keys.index(of: line, token.lowerBound..<colon, hint: &hint) else {
+                    unknown.append(text(line, token.lowerBound..<colon))
+                    continue
+                }
+                index = found
             }
             let key = keys.values[index]
             let value = min(colon + 1, token.upperBound)..<token.upperBound

@@ -17,22 +17,41 @@ struct Events2Tokens {
     /// The next token and the index of its first colon (`token.upperBound` if it has none).
     @inline(__always)
     mutating func nextKeyValue(_ line: Span<UInt8>) -> (token: Range<Int>, colon: Int)? {
+        guard let start = nextStart(line) else { return nil }
+        return keyValue(line, from: start)
+    }
+
+    /// Steps over the whitespace before the next token and returns where it starts, or nil (and stays
+    /// at the end) if the line has no more tokens.
+    @inline(__always)
+    mutating func nextStart(_ line: Span<UInt8>) -> Int? {
         let count = line.count
         var start = position
         // Tokens are separated by one space in practice: step over it without the general loop's checks.
         if start < count, line[start] == 0x20 { start &+= 1 }
         while start < count, Self.isSpace(line[start]) { start += 1 }
-        guard start < count else {
-            position = count
-            return nil
-        }
+        position = start
+        return start < count ? start : nil
+    }
+
+    /// The token starting at `start` (from `nextStart`) and the index of its first colon.
+    @inline(__always)
+    mutating func keyValue(_ line: Span<UInt8>, from start: Int) -> (token: Range<Int>, colon: Int) {
         let keyEnd = Self.end(of: line, from: start, atColon: true)
-        var end = keyEnd
-        if keyEnd < count, line[keyEnd] == Self.colon {
-            end = Self.end(of: line, from: keyEnd + 1, atColon: false)
+        guard keyEnd < line.count, line[keyEnd] == Self.colon else {
+            position = keyEnd
+            return (start..<keyEnd, keyEnd)
         }
+        return (value(line, from: start, colon: keyEnd), keyEnd)
+    }
+
+    /// The token starting at `start` whose first colon is already known to be at `colon`: only the
+    /// value is scanned.
+    @inline(__always)
+    mutating func value(_ line: Span<UInt8>, from start: Int, colon: Int) -> Range<Int> {
+        let end = Self.end(of: line, from: colon + 1, atColon: false)
         position = end
-        return (start..<end, keyEnd)
+        return start..<end
     }
 
     /// The index of the first whitespace byte (or, if `atColon`, colon) at or after `start`; `line.count`
