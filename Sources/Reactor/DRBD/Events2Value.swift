@@ -16,6 +16,7 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
 
     /// DRBD's boolean: `no` and `false` are false, anything else (`yes`, `user`, `quorum,user`, ...) is a
     /// reason and therefore true, as in the original's `str_to_bool`.
+    @inline(__always)
     func flag(_ line: Span<UInt8>) throws(Events2ParseError) -> Bool {
         try nonEmpty()
         let word = literal(line)
@@ -31,6 +32,7 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
     }
 
     /// A 64-bit counter: decimal digits only, overflow is an error.
+    @inline(__always)
     func uint64(_ line: Span<UInt8>) throws(Events2ParseError) -> UInt64 {
         try nonEmpty()
         return try digits(line, range)
@@ -60,6 +62,7 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
 
     /// The decimal number in `line[digits]`; empty, non-digit or overflowing is an error. Up to 19 digits
     /// cannot overflow a UInt64, so only longer numbers pay for overflow checks.
+    @inline(__always)
     private func digits(_ line: Span<UInt8>, _ digits: Range<Int>) throws(Events2ParseError) -> UInt64 {
         guard !digits.isEmpty else { throw badNumber(line) }
         var n: UInt64 = 0
