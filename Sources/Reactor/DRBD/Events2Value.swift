@@ -26,6 +26,7 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
     /// `client`, `open` and `peer-client`: like `flag`, but `unknown` (printed by old kernels that do not
     /// report the field) is false. The original took it as true (reference 4.1 #4), claiming an open
     /// device or a diskless client that nobody reported.
+    @inline(__always)
     func flagUnknownIsFalse(_ line: Span<UInt8>) throws(Events2ParseError) -> Bool {
         try nonEmpty()
         return literal(line) == .unknown ? false : try flag(line)
@@ -39,6 +40,7 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
     }
 
     /// A 32-bit signed number (volume, minor, node id, promotion score, helper status).
+    @inline(__always)
     func int32(_ line: Span<UInt8>) throws(Events2ParseError) -> Int32 {
         try nonEmpty()
         let negative = line[range.lowerBound] == UInt8(ascii: "-")
@@ -48,6 +50,7 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
     }
 
     /// A DRBD state word; an unfamiliar word is kept as `.other` instead of dropping the line.
+    @inline(__always)
     func word<W: Events2Word>(_ line: Span<UInt8>) throws(Events2ParseError) -> W {
         try nonEmpty()
         return W.events2Words.value(of: line, range) ?? W.other(Self.text(line, range))
@@ -85,6 +88,7 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
         return n
     }
 
+    @inline(__always)
     private func nonEmpty() throws(Events2ParseError) {
         if range.isEmpty { throw .missingValue(key: key.rawValue) }
     }
