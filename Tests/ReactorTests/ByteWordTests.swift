@@ -48,4 +48,14 @@ import Testing
         }
         #expect(ByteWord.firstIndex(of: 0, in: Array("abc".utf8).span, from: 0) == nil)
     }
+
+    /// ASCII bytes become the same String as the validating path; anything else is left to it.
+    @Test func asciiStringTakesOnlyASCII() {
+        for text in ["", "r0", "pvc-00000-bench", "/dev/drbdpool/pvc-00727-bench_00000", "ipv4:10.43.0.1:7000"] {
+            #expect(ByteWord.asciiString(Array(text.utf8).span) == text)
+        }
+        #expect(ByteWord.asciiString(Array("café".utf8).span) == nil)
+        let invalid: [UInt8] = [0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0xFF]
+        #expect(ByteWord.asciiString(invalid.span) == nil)
+    }
 }

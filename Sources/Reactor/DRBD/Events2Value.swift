@@ -100,6 +100,7 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
     /// `line[range]` as a String; invalid UTF-8 is repaired with U+FFFD.
     static func text(_ line: Span<UInt8>, _ range: Range<Int>) -> String {
         let bytes = line.extracting(range)
+        if let ascii = ByteWord.asciiString(bytes) { return ascii }
         if let utf8 = try? UTF8Span(validating: bytes) { return String(copying: utf8) }
         var copy: [UInt8] = []
         copy.reserveCapacity(bytes.count)

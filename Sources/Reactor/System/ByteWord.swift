@@ -74,6 +74,20 @@ public enum ByteWord {
         return nil
     }
 
+    /// `span` as a String if every byte is ASCII (checked eight bytes at a time), else nil and the
+    /// caller validates it as UTF-8. Spares the general validation for the names and addresses the
+    /// events2 parser keeps, which are ASCII in practice.
+    public static func asciiString(_ span: Span<UInt8>) -> String? {
+        var i = 0
+        while i < span.count {
+            // Bytes past the end load as 0, which is ASCII.
+            if load(span, at: i) & 0x8080_8080_8080_8080 != 0 { return nil }
+            i &+= 8
+        }
+        // Safe: every byte was checked above to be below 0x80, and ASCII is valid UTF-8.
+        return unsafe String(copying: UTF8Span(unchecked: span, isKnownASCII: true))
+    }
+
     /// `bytes` (at most 8) packed the same way, for building tables of spellings.
     public static func pack(_ bytes: some Collection<UInt8>) -> UInt64 {
         precondition(bytes.count <= 8, "ByteWord.pack takes at most 8 bytes")
