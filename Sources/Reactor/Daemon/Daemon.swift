@@ -25,7 +25,6 @@ public final class Daemon {
     private var ready = false
     private var stopping = false
     private var snippetMonitor: EventLoop.SourceID?
-    private var lastLoad: Instant
     private var lastStatus = ""
     private let garbageLog = RateLimitedLog(limit: 20, window: .seconds(60))
 
@@ -36,7 +35,6 @@ public final class Daemon {
         self.logger = logger
         host = PluginHost(loop: loop, logger: logger)
         events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config))
-        lastLoad = loop.now
     }
 
     static func pollInterval(_ c: DaemonConfig) -> Duration? {
@@ -178,8 +176,7 @@ public final class Daemon {
             config = new
             events2.setPollInterval(Self.pollInterval(new))
             apply(plugins: new.plugins)
-            lastLoad = loop.now
-            armSnippetMonitor()
+                armSnippetMonitor()
             logger.info("Configuration reloaded from '\(new.path)'.")
         } catch {
             logger.error("Failed to reload the configuration, keeping the running one: \(error)")

@@ -259,12 +259,13 @@ public final class EventLoop {
                 eof = true
                 break readLoop
             }
-            if let onLine = watch.onLine { pipe.buffer.consumeLines { onLine(stream, $0) } }
+            if let onLine = watch.onLine {
+                pipe.buffer.consumeLines { onLine(stream, $0) }
+            } else {
+                pipe.buffer.bytes.removeAll(keepingCapacity: true)  // nobody listens: do not accumulate
+            }
         }
-        if let onLine = watch.onLine {
-            pipe.buffer.consumeLines { onLine(stream, $0) }
-            if eof || final { pipe.buffer.consumeRemainder { onLine(stream, $0) } }
-        }
+        if let onLine = watch.onLine, eof || final { pipe.buffer.consumeRemainder { onLine(stream, $0) } }
         guard eof || final else { return }
         if let source = pipe.source { removeIO(source) }
         pipe.fd.close()
