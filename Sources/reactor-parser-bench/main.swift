@@ -1,7 +1,9 @@
 import Reactor
 
 /// Parser micro-benchmark: for each events2 file given, nanoseconds per line for parsing alone and for
-/// parsing plus applying to a fresh World (diffs included). Prints JSON for bench/run.py.
+/// parsing plus applying to a fresh World (diffs included); then, for the World the file leaves, the
+/// cost of the /metrics DRBD section with `enums = true`: evaluating a snapshot, and writing its text out
+/// in chunks as a response does. Prints JSON for bench/run.py.
 /// Usage: reactor-parser-bench FILE...
 
 func lines(of path: String) -> [[UInt8]] {
@@ -41,10 +43,26 @@ for path in CommandLine.arguments.dropFirst() {
         for l in ls { if let r = try? Events2Parser.parse(l) { updates += world.apply(r).count } }
         return updates
     }
+    var world = World()
+    for l in all { if let r = try? Events2Parser.parse(l) { _ = world.apply(r) } }
+    let renderer = MetricsRenderer(enums: true)
+    let snapshotNs = measure([[]]) { _ in renderer.snapshot(resources: world.resources, versions: .unknown).byteCount }
+    let snapshot = renderer.snapshot(resources: world.resources, versions: .unknown)
+    let textNs = measure([[]]) { _ in
+        var stream = ExpositionStream(snapshot)
+        var bytes = 0
+        while let chunk = stream.next() { bytes += chunk.count }
+        return bytes
+    }
     let name = path.split(separator: "/").last.map(String.init) ?? path
     results.append(
-        "{\"file\": \"\(name)\", \"lines\": \(all.count), \"parse_ns_per_line\": \(Int(parse)), \"parse_apply_ns_per_line\": \(Int(apply))}")
-    print("\(name): \(all.count) lines, parse \(Int(parse)) ns/line, parse+apply \(Int(apply)) ns/line", to: &standardError)
+        "{\"file\": \"\(name)\", \"lines\": \(all.count), \"parse_ns_per_line\": \(Int(parse)), \"parse_apply_ns_per_line\": \(Int(apply)), "
+            + "\"resources\": \(world.resources.count), \"metrics_bytes\": \(snapshot.byteCount), "
+            + "\"metrics_snapshot_us\": \(Int(snapshotNs / 1000)), \"metrics_text_us\": \(Int(textNs / 1000))}")
+    print(
+        "\(name): \(all.count) lines, parse \(Int(parse)) ns/line, parse+apply \(Int(apply)) ns/line; "
+            + "\(world.resources.count) resources: /metrics snapshot \(Int(snapshotNs / 1000)) us, text \(snapshot.byteCount) bytes in \(Int(textNs / 1000)) us",
+        to: &standardError)
 }
 print("[\n  " + results.joined(separator: ",\n  ") + "\n]")
 

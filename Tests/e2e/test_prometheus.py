@@ -15,6 +15,7 @@ import select
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -675,3 +676,88 @@ enums = true
         assert r.stop() == 0
     finally:
         blocker.close()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 5. large expositions are streamed
+
+GENERATOR = Path(__file__).resolve().parents[2] / "bench" / "gen_events2.py"
+
+
+def read_response(s: socket.socket, buffered: bytes = b""):
+    """Reads one HTTP response with a Content-Length from `s`; returns (head, body, bytes left over)."""
+    data = buffered
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        assert chunk, "connection closed before the head was complete"
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"\r\nContent-Length: (\d+)\r\n", head + b"\r\n").group(1))
+    while len(rest) < length:
+        chunk = s.recv(1 << 20)
+        assert chunk, f"connection closed after {len(rest)} of {length} body bytes"
+        rest += chunk
+    return head.decode(), rest[:length], rest[length:]
+
+
+def well_formed(text: str):
+    """Every line a HELP/TYPE comment or a sample; nothing cut or glued at chunk boundaries."""
+    sample = re.compile(r'^[a-z_0-9]+(\{[a-z_0-9]+="[^"]*"(,[a-z_0-9]+="[^"]*")*\})? -?[0-9.e+]+$')
+    bad = [l for l in text.splitlines() if not (l.startswith("# HELP ") or l.startswith("# TYPE ") or sample.match(l))]
+    assert not bad, bad[:3]
+    assert text.endswith("\n")
+
+
+def test_large_exposition_is_streamed_consistently(reactor, tmp_path):
+    """A body of many chunks: its Content-Length is exact, plain and gzip agree, pipelined responses
+    follow each other correctly, and a response that is slowly read while the World changes keeps the
+    state it started with, while other clients see the new one at once."""
+    scenario = subprocess.run([sys.executable, str(GENERATOR), "-n", "300", "-m", "0", "--no-sentinel"],
+                              check=True, capture_output=True, text=True).stdout
+    port = free_port()
+    feed = Feed(tmp_path / "scenario.fifo")
+    r = reactor(CONFIG.format(port=port), env={"STANDIN_EVENTS2": str(feed.path)})
+    try:
+        feed.write(scenario)
+        r.wait_notify("READY=1")
+        wait_until(lambda: "drbd_resource_resources 300" in scrape(port).splitlines(), timeout=10,
+                   what="all 300 resources in /metrics")
+
+        resp, plain, _ = get(port)
+        assert int(resp.getheader("Content-Length")) == len(plain)
+        assert len(plain) > 1_000_000  # several chunks
+        well_formed(plain.decode())
+        resp, zipped, _ = get(port, headers={"Accept-Encoding": "gzip"})
+        assert resp.getheader("Content-Encoding") == "gzip"
+        assert drbd_section(gzip.decompress(zipped).decode()) == drbd_section(plain.decode())
+
+        # Two pipelined requests on one connection: the second response starts right after the first body.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 2)
+            _, first, rest = read_response(s)
+            _, second, _ = read_response(s, rest)
+            assert drbd_section(first.decode()) == drbd_section(second.decode()) == drbd_section(plain.decode())
+
+        # A slow reader: takes a little of its response, then stops while a resource goes away.
+        slow = socket.socket()
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+        slow.settimeout(10)
+        slow.connect(("127.0.0.1", port))
+        slow.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        started = slow.recv(16384)
+        feed.write("destroy resource name:pvc-00000-bench\n")
+        wait_until(lambda: "drbd_resource_resources 299" in scrape(port).splitlines(), timeout=PROMPT,
+                   what="other clients to see the destroyed resource while the slow one is not reading")
+        head, body, _ = read_response(slow, started)
+        slow.close()
+        assert head.startswith("HTTP/1.1 200 ")
+        old = body.decode()
+        well_formed(old)
+        assert "drbd_resource_resources 300" in old.splitlines()
+        assert 'name="pvc-00000-bench"' in old
+        new = scrape(port)
+        assert 'name="pvc-00000-bench"' not in new
+        assert r.threads() == 1
+    finally:
+        feed.close()
+    assert r.stop() == 0

@@ -16,10 +16,13 @@ public final class PrometheusServer {
         let fd: FileDescriptor
         var source: EventLoop.SourceID?
         var machine: HTTPConnection
-        /// Output not yet sent, as shared buffers (see `ByteChunks`); `written` bytes of the first
-        /// one are already sent.
+        /// Output ready to send, as shared buffers; `written` bytes of the first one are already sent.
         var output: [[UInt8]] = []
         var written = 0
+        /// Output after `output`, not yet in buffers: the text of a snapshot is made a chunk at a time
+        /// when the socket has taken everything before it (see `ByteChunks`).
+        var later: [ByteChunks.Piece] = []
+        var hasPendingOutput: Bool { !output.isEmpty || !later.isEmpty }
         var closeWhenDrained = false
         var timer: EventLoop.SourceID?
         var watchingWritable = false
@@ -146,6 +149,7 @@ public final class PrometheusServer {
                 fd.close()
                 continue
             }
+            Socket.disableNagle(fd)
             let client = Client(fd: fd, machine: HTTPConnection(now: loop.now), now: loop.now)
             clients[ObjectIdentifier(client)] = client
             do {
@@ -165,7 +169,7 @@ public final class PrometheusServer {
     /// pending: clients that connect and send nothing must not lock real scrapers out until their
     /// deadline. Returns false when every client is in the middle of a response.
     private func evictIdlest() -> Bool {
-        guard let victim = clients.values.filter({ $0.output.isEmpty }).min(by: { $0.lastActivity < $1.lastActivity }) else {
+        guard let victim = clients.values.filter({ !$0.hasPendingOutput }).min(by: { $0.lastActivity < $1.lastActivity }) else {
             return false
         }
         logger.debug("Connection limit (\(Self.maxConnections)) reached; closing the longest idle /metrics client.")
@@ -205,7 +209,7 @@ public final class PrometheusServer {
         for action in actions {
             switch action {
             case .write(let bytes):
-                client.output += bytes.chunks
+                client.later += bytes.pieces
             case .close:
                 client.closeWhenDrained = true
             case .abort:
@@ -219,9 +223,9 @@ public final class PrometheusServer {
     /// Writes what the socket takes; waits for EPOLLOUT for the rest; tells the machine when drained.
     private func flush(_ client: Client) {
         guard clients[ObjectIdentifier(client)] != nil else { return }
-        let hadOutput = !client.output.isEmpty
+        let hadOutput = client.hasPendingOutput
         do {
-            while !client.output.isEmpty {
+            while refill(client) {
                 var n = try client.fd.write(gathering: client.output, from: client.written)
                 guard n > 0 else { break }
                 client.lastActivity = loop.now
@@ -237,7 +241,7 @@ public final class PrometheusServer {
             close(client)
             return
         }
-        if !client.output.isEmpty {
+        if client.hasPendingOutput {
             watchWritable(client, true)
             armDeadline(client)
             return
@@ -256,6 +260,28 @@ public final class PrometheusServer {
             }
         }
         armDeadline(client)
+    }
+
+    /// Makes sure there is a buffer to send while output remains: moves the next pieces into `output`,
+    /// up to and including one chunk of a snapshot's text. Returns whether there is something to send.
+    private func refill(_ client: Client) -> Bool {
+        guard client.output.isEmpty else { return true }
+        while let piece = client.later.first {
+            switch piece {
+            case .bytes(let bytes):
+                client.output.append(bytes)
+                client.later.removeFirst()
+            case .stream(var stream):
+                guard let chunk = stream.next() else {
+                    client.later.removeFirst()
+                    continue
+                }
+                client.output.append(chunk)
+                client.later[0] = .stream(stream)
+                return true
+            }
+        }
+        return !client.output.isEmpty
     }
 
     private func watchWritable(_ client: Client, _ on: Bool) {

@@ -56,6 +56,12 @@ public enum Gzip {
 
     /// Compresses `input` as a raw deflate chunk (no header or trailer).
     public static func deflate(_ input: [UInt8], final: Bool) -> Chunk {
+        deflate(parts: CollectionOfOne(input), final: final)
+    }
+
+    /// Compresses the concatenation of `parts` as one raw deflate chunk, one part at a time: the parts
+    /// are never joined, so a streamed input (see `ExpositionStream`) costs one part of memory.
+    public static func deflate(parts: some Sequence<[UInt8]>, final: Bool) -> Chunk {
         var stream = z_stream()
         // windowBits -15: raw deflate, the gzip framing is ours (see `join`). Level 1: this runs on the
         // one loop thread, and metrics text (repeated names and labels) compresses well even so, at
@@ -67,15 +73,23 @@ public enum Gzip {
         defer { deflateEnd(&stream) }
         // The output grows as zlib produces it: reserving deflateBound (more than the input) would keep
         // a buffer of the plain text's size alive in the cache for a tenth of it in data.
-        let scratch = min(Int(deflateBound(&stream, uLong(input.count))), 64 * 1024)
         var output: [UInt8] = []
-        let crc = input.withUnsafeBufferPointer { inBuf -> uLong in
-            stream.next_in = mutableInput(inBuf)
-            stream.avail_in = uInt(inBuf.count)
-            drain(&stream, flush: final ? Z_FINISH : Z_SYNC_FLUSH, into: &output, scratch: scratch, step: { CZlib.deflate($0, $1) })
-            return crc32(0, inBuf.baseAddress, uInt(inBuf.count))
+        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+        var crc: uLong = 0
+        var length = 0
+        for part in parts {
+            part.withUnsafeBufferPointer { inBuf in
+                stream.next_in = mutableInput(inBuf)
+                stream.avail_in = uInt(inBuf.count)
+                drain(&stream, flush: Z_NO_FLUSH, into: &output, scratch: &scratch, step: { CZlib.deflate($0, $1) })
+                crc = crc32(crc, inBuf.baseAddress, uInt(inBuf.count))
+            }
+            length += part.count
         }
-        return Chunk(deflated: output, crc: UInt32(truncatingIfNeeded: crc), inputLength: input.count, isFinal: final)
+        stream.next_in = nil
+        stream.avail_in = 0
+        drain(&stream, flush: final ? Z_FINISH : Z_SYNC_FLUSH, into: &output, scratch: &scratch, step: { CZlib.deflate($0, $1) })
+        return Chunk(deflated: output, crc: UInt32(truncatingIfNeeded: crc), inputLength: length, isFinal: final)
     }
 
     /// The data of a gzip member, or nil when `bytes` is not valid gzip (also used by tests to check
@@ -86,10 +100,11 @@ public enum Gzip {
         guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }
         var output: [UInt8] = []
+        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
         let rc = bytes.withUnsafeBufferPointer { inBuf -> Int32 in
             stream.next_in = mutableInput(inBuf)
             stream.avail_in = uInt(inBuf.count)
-            return drain(&stream, flush: Z_NO_FLUSH, into: &output, scratch: 64 * 1024, step: { inflate($0, $1) })
+            return drain(&stream, flush: Z_NO_FLUSH, into: &output, scratch: &scratch, step: { inflate($0, $1) })
         }
         return rc == Z_STREAM_END ? output : nil
     }
@@ -101,15 +116,14 @@ public enum Gzip {
         buffer.baseAddress.map { UnsafeMutablePointer(mutating: $0) }
     }
 
-    /// Calls deflate or inflate until it has consumed its input and produced everything, collecting the
-    /// output through a scratch buffer of `scratch` bytes. Returns zlib's last code (Z_STREAM_END once
+    /// Calls deflate or inflate until it has consumed its input and produced everything it can for
+    /// `flush`, collecting the output through `scratch`. Returns zlib's last code (Z_STREAM_END once
     /// finished).
     @discardableResult
     private static func drain(
-        _ stream: inout z_stream, flush: Int32, into output: inout [UInt8], scratch size: Int,
+        _ stream: inout z_stream, flush: Int32, into output: inout [UInt8], scratch: inout [UInt8],
         step: (UnsafeMutablePointer<z_stream>, Int32) -> Int32
     ) -> Int32 {
-        var scratch = [UInt8](repeating: 0, count: max(size, 64))
         var rc: Int32 = Z_OK
         repeat {
             let produced = scratch.withUnsafeMutableBufferPointer { out -> Int in

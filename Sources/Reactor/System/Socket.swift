@@ -55,6 +55,15 @@ public enum Socket {
         return try retryingEINTRNonBlocking { reactor_accept4(raw) }.map { FileDescriptor(owning: $0) }
     }
 
+    /// TCP_NODELAY (setsockopt(2), tcp(7)): sends what is written at once. A large response is written
+    /// in several chunks (see `ExpositionStream`); with Nagle's algorithm the last segment of a chunk
+    /// would wait for the client's delayed ACK, up to 40 ms per response. Best effort: it fails
+    /// harmlessly on a socket that is not TCP.
+    public static func disableNagle(_ fd: FileDescriptor) {
+        var one: Int32 = 1
+        _ = setsockopt(fd.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// SO_ERROR: the outcome of a non-blocking connect.
     public static func pendingError(_ fd: FileDescriptor) -> Errno? {
         var err: Int32 = 0

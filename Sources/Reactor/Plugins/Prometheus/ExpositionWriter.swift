@@ -15,12 +15,15 @@ public struct MetricFamily: Hashable, Sendable {
     public let help: String
     /// `name` as bytes, appended to every sample line.
     public let nameBytes: [UInt8]
+    /// The `# HELP` and `# TYPE` lines.
+    public let headerBytes: [UInt8]
 
     public init(_ name: String, _ kind: Kind, _ help: String) {
         self.name = name
         self.kind = kind
         self.help = help
         nameBytes = Array(name.utf8)
+        headerBytes = Array("# HELP \(name) \(help)\n# TYPE \(name) \(kind.rawValue)\n".utf8)
     }
 }
 
@@ -44,64 +47,74 @@ extension UInt64 {
     }
 }
 
-/// Appends exposition text. `bytes` is the result.
-public struct ExpositionWriter {
-    public private(set) var bytes: [UInt8] = []
+/// Where exposition text goes. The line syntax (`header`, `sample`) is written once, in the extension,
+/// for every output: a byte buffer (`ExpositionWriter`) and a counter that only adds up lengths
+/// (`ExpositionByteCounter`), so the length a streamed body announces in Content-Length is, by
+/// construction, the length of the bytes it later produces.
+public protocol ExpositionOutput {
+    /// Bytes written so far.
+    var count: Int { get }
+    mutating func write(_ bytes: [UInt8])
+    mutating func write(_ bytes: ArraySlice<UInt8>)
+    mutating func write(byte: UInt8)
+    /// `v` in decimal.
+    mutating func writeDecimal(_ v: UInt64)
+}
 
-    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
-
+extension ExpositionOutput {
     /// `# HELP` then `# TYPE`, the order Prometheus' own clients use.
     public mutating func header(_ family: MetricFamily) {
-        append("# HELP ")
-        append(family.name)
-        append(" ")
-        append(family.help)
-        append("\n# TYPE ")
-        append(family.name)
-        append(" ")
-        append(family.kind.rawValue)
-        append("\n")
+        write(family.headerBytes)
     }
 
     /// One sample line: `name{labels,extra} value`. `labels` is an already escaped `k="v",...` list
     /// (see `labelSet`); `extra` an already escaped `k="v"` pair; either may be empty.
+    @inline(__always)
     public mutating func sample(_ name: [UInt8], labels: ArraySlice<UInt8>, extra: [UInt8] = [], _ value: MetricValue) {
-        bytes.append(contentsOf: name)
+        write(name)
         if !labels.isEmpty || !extra.isEmpty {
-            bytes.append(UInt8(ascii: "{"))
-            bytes.append(contentsOf: labels)
-            if !labels.isEmpty && !extra.isEmpty { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: extra)
-            bytes.append(UInt8(ascii: "}"))
+            write(byte: UInt8(ascii: "{"))
+            write(labels)
+            if !labels.isEmpty && !extra.isEmpty { write(byte: UInt8(ascii: ",")) }
+            write(extra)
+            write(byte: UInt8(ascii: "}"))
         }
-        bytes.append(UInt8(ascii: " "))
+        write(byte: UInt8(ascii: " "))
         append(value)
-        bytes.append(UInt8(ascii: "\n"))
+        write(byte: UInt8(ascii: "\n"))
     }
 
-    public mutating func append(_ s: String) { bytes.append(contentsOf: s.utf8) }
+    public mutating func append(_ s: String) { write(Array(s.utf8)) }
 
     public mutating func append(_ value: MetricValue) {
         switch value {
-        case .unsigned(let v): appendDecimal(v)
+        case .unsigned(let v): writeDecimal(v)
         case .signed(let v):
-            if v < 0 { bytes.append(UInt8(ascii: "-")) }
-            appendDecimal(v.magnitude)
+            if v < 0 { write(byte: UInt8(ascii: "-")) }
+            writeDecimal(v.magnitude)
         case .float(let v): append(v.isFinite ? "\(v)" : v.isNaN ? "NaN" : v < 0 ? "-Inf" : "+Inf")
         }
     }
+}
+
+/// Appends exposition text. `bytes` is the result.
+public struct ExpositionWriter: ExpositionOutput {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    public var count: Int { bytes.count }
+    @inline(__always) public mutating func write(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    @inline(__always) public mutating func write(_ b: ArraySlice<UInt8>) { bytes.append(contentsOf: b) }
+    @inline(__always) public mutating func write(byte: UInt8) { bytes.append(byte) }
 
     /// Writes `v` in decimal without allocating.
-    public mutating func appendDecimal(_ v: UInt64) {
+    public mutating func writeDecimal(_ v: UInt64) {
         if v < 10 {
             bytes.append(UInt8(ascii: "0") + UInt8(v))
             return
         }
-        var digits = 0, rest = v
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
+        let digits = ExpositionByteCounter.decimalDigits(v)
         let end = bytes.count + digits
         bytes.append(contentsOf: repeatElement(0, count: digits))
         var i = end, n = v
@@ -142,5 +155,27 @@ public struct ExpositionWriter {
         var out: [UInt8] = []
         appendLabel(key, value, to: &out)
         return out
+    }
+}
+
+/// Counts the bytes an exposition would take without producing them (see `ExpositionOutput`).
+public struct ExpositionByteCounter: ExpositionOutput {
+    public private(set) var count = 0
+
+    public init() {}
+
+    @inline(__always) public mutating func write(_ b: [UInt8]) { count += b.count }
+    @inline(__always) public mutating func write(_ b: ArraySlice<UInt8>) { count += b.count }
+    @inline(__always) public mutating func write(byte: UInt8) { count += 1 }
+    @inline(__always) public mutating func writeDecimal(_ v: UInt64) { count += Self.decimalDigits(v) }
+
+    /// How many digits `v` has in decimal (1 for 0).
+    static func decimalDigits(_ v: UInt64) -> Int {
+        var digits = 1, rest = v
+        while rest >= 10 {
+            digits += 1
+            rest /= 10
+        }
+        return digits
     }
 }

@@ -7,18 +7,19 @@ public protocol MetricsSource {
     func metricsBody(gzip: Bool) -> ByteChunks
 }
 
-/// Keeps the rendered DRBD section (plain and deflated) until the World or the versions change.
+/// Keeps the DRBD section (as a snapshot, and deflated once gzip was asked for) until the World or
+/// the versions change.
 ///
 /// The key is the World's generation number, which the World bumps on every change, so a scrape
 /// between changes costs only the small daemon section and, for gzip, one small deflate (see `Gzip`).
-/// The body is handed out as chunks that share the cached buffers (see `ByteChunks`): a scrape never
-/// copies the megabytes of the DRBD section, plain or deflated.
+/// Plain bodies stream their text from the snapshot (see `ExpositionSnapshot`); the deflated section,
+/// a tenth of the text's size, is kept as bytes and shared by the responses that send it.
 public struct MetricsCache {
     public let renderer: MetricsRenderer
     private var key: Key?
-    private var plain: [UInt8] = []
+    private var snapshot: ExpositionSnapshot?
     private var deflated: Gzip.Chunk?
-    /// How often the DRBD section was rendered (tests check the cache with it).
+    /// How often the DRBD section was evaluated (tests check the cache with it).
     public private(set) var renders = 0
 
     private struct Key: Equatable {
@@ -35,19 +36,25 @@ public struct MetricsCache {
         process: ProcessMetrics?, gzip: Bool
     ) -> ByteChunks {
         let key = Key(generation: generation, versions: versions)
-        if self.key != key {
-            // The last rendering's size is the best guess for the next one's buffer. The old one is let
-            // go first, so both are alive at once only while a client is still sending the old one.
-            let expectedSize = plain.count
-            plain = []
+        if self.key != key || snapshot == nil {
+            // The old snapshot and deflated text are let go first; responses still sending them keep
+            // their own references until they are done.
+            snapshot = nil
             deflated = nil
-            plain = renderer.renderDRBD(resources: resources, versions: versions, expectedSize: expectedSize)
+            snapshot = renderer.snapshot(resources: resources, versions: versions)
             renders += 1
             self.key = key
         }
+        // Just set above when it was missing.
+        let section = snapshot!
         let tail = renderer.renderDaemon(stats: stats, process: process)
-        guard gzip else { return ByteChunks(chunks: [plain, tail]) }
-        let head = deflated ?? Gzip.deflate(plain, final: false)
+        guard gzip else {
+            var body = ByteChunks()
+            body.append(section)
+            body.append(tail)
+            return body
+        }
+        let head = deflated ?? Gzip.deflate(parts: ExpositionStream(section), final: false)
         deflated = head
         return ByteChunks(chunks: Gzip.member([head, Gzip.deflate(tail, final: true)]))
     }

@@ -10,76 +10,52 @@ public struct MetricsRenderer: Sendable {
 
     public init(enums: Bool) { self.enums = enums }
 
-    /// The whole exposition: DRBD section, then the daemon's own section.
+    /// The whole exposition: DRBD section, then the daemon's own section (one buffer, for tests).
     public func render(
         resources: [String: Resource], versions: DRBDVersions, stats: ReactorStats, process: ProcessMetrics?
     ) -> [UInt8] {
         renderDRBD(resources: resources, versions: versions) + renderDaemon(stats: stats, process: process)
     }
 
-    /// Everything derived from the World and the DRBD versions: what the cache keeps between changes.
-    /// `expectedSize` (the last rendering's size, 0 for none) sizes the buffer so it is allocated once.
-    public func renderDRBD(resources: [String: Resource], versions: DRBDVersions, expectedSize: Int = 0) -> [UInt8] {
-        let scopes = Scopes(resources, enums: enums)
-        var w = ExpositionWriter(capacity: expectedSize > 0 ? expectedSize + expectedSize / 16 + 4096 : 4096 + scopes.estimatedBytes)
+    /// The DRBD section in one buffer (for tests and small worlds; the server streams a snapshot).
+    public func renderDRBD(resources: [String: Resource], versions: DRBDVersions) -> [UInt8] {
+        ExpositionStream(snapshot(resources: resources, versions: versions)).joined
+    }
+
+    /// Everything derived from the World and the DRBD versions, evaluated now: what the cache keeps
+    /// between changes and what a response streams from.
+    public func snapshot(resources: [String: Resource], versions: DRBDVersions) -> ExpositionSnapshot {
+        var w = ExpositionWriter(capacity: 1024)
         w.header(Families.up)
         w.sample(Families.up.nameBytes, labels: [], .unsigned(1))
         w.header(Families.version)
         w.sample(Families.version.nameBytes, labels: ExpositionWriter.labelSet(["kmod": versions.kmod, "utils": versions.utils])[...], .unsigned(1))
         w.header(Families.resources)
         w.sample(Families.resources.nameBytes, labels: [], .unsigned(UInt64(resources.count)))
-        write(scopes.resources, state: enums ? Families.resourceRole.family : nil, Families.resource, into: &w)
-        write(scopes.connections, state: enums ? Families.connectionState.family : nil, Families.connection, into: &w)
-        write(scopes.peerDevices, state: nil, Families.peerDevice, into: &w)
-        write(scopes.devices, state: enums ? Families.deviceState.family : nil, Families.device, into: &w)
-        return w.bytes
+        let scopes = Scopes(resources, enums: enums)
+        var layout = ExpositionLayout(prelude: w.bytes)
+        layout.add(scopes.resources, state: enums ? Families.resourceRole.family : nil, Families.resource)
+        layout.add(scopes.connections, state: enums ? Families.connectionState.family : nil, Families.connection)
+        layout.add(scopes.peerDevices, state: nil, Families.peerDevice)
+        layout.add(scopes.devices, state: enums ? Families.deviceState.family : nil, Families.device)
+        return ExpositionSnapshot(layout)
     }
 
     /// The process and health families: cheap, and different on every scrape.
     public func renderDaemon(stats: ReactorStats, process: ProcessMetrics?) -> [UInt8] {
-        var w = ExpositionWriter(capacity: 2048)
+        var layout = ExpositionLayout(prelude: [])
         if let process {
             var table = ScopeTable(familyCount: Families.process.count)
             table.add(process, labels: [], [:], Families.process, state: nil)
-            write(table, state: nil, Families.process, into: &w)
+            layout.add(table, state: nil, Families.process)
         }
         var health = ScopeTable(familyCount: Families.health.count)
         health.add(stats, labels: [], [:], Families.health, state: nil)
-        write(health, state: nil, Families.health, into: &w)
+        layout.add(health, state: nil, Families.health)
+        var w = ExpositionWriter(capacity: 2048)
+        var cursor = ExpositionLayout.Cursor()
+        _ = layout.write(from: &cursor, to: &w, until: .max)
         return w.bytes
-    }
-
-    /// The state family (if any) and then each plain family of one scope; a family without objects is
-    /// left out entirely, as in the original.
-    private func write<Object>(
-        _ table: ScopeTable, state: StateFamilyHeader?, _ families: [ObjectFamily<Object>], into w: inout ExpositionWriter
-    ) {
-        guard table.count > 0 else { return }
-        if let state { write(table, state: state, into: &w) }
-        for (f, family) in families.enumerated() {
-            w.header(family.family)
-            let name = family.family.nameBytes
-            for o in 0..<table.count {
-                w.sample(name, labels: table.labels(o), table.values[o * table.familyCount + f])
-            }
-        }
-    }
-
-    /// One series per known state value (1 for the current one, 0 otherwise); a value DRBD printed that
-    /// we do not know gets its own series with 1, so the current state is never invisible.
-    private func write(_ table: ScopeTable, state: StateFamilyHeader, into w: inout ExpositionWriter) {
-        let name = state.family.nameBytes
-        w.header(state.family)
-        for o in 0..<table.count {
-            let current = table.states[o]
-            let labels = table.labels(o)
-            for (k, label) in state.knownLabels.enumerated() {
-                w.sample(name, labels: labels, extra: label, .bool(k == current.index))
-            }
-            if current.index == nil {
-                w.sample(name, labels: labels, extra: ExpositionWriter.label(state.family.name, current.text), .unsigned(1))
-            }
-        }
     }
 }
 
@@ -109,9 +85,6 @@ struct ScopeTable {
 
     /// The label set of the object added last.
     var lastLabels: ArraySlice<UInt8> { labels(count - 1) }
-
-    /// Bytes of all label sets together (for the size estimate).
-    var labelByteCount: Int { labelBytes.count }
 
     mutating func reserve(_ objects: Int, states: Bool) {
         labelEnds.reserveCapacity(objects)
@@ -208,15 +181,6 @@ struct Scopes {
                     d, labels: resourceLabels, ["volume": String(d.volume), "minor": String(d.minor)],
                     Families.device, state: enums ? Families.deviceState : nil)
             }
-        }
-    }
-
-    /// A generous guess of the output size (label sets plus ~80 bytes of name and value per sample),
-    /// for the first rendering; later ones go by the previous size.
-    var estimatedBytes: Int {
-        [resources, connections, peerDevices, devices].reduce(0) { sum, table in
-            let labelBytes = table.labelByteCount + 80 * table.count
-            return sum + labelBytes * (table.familyCount + (table.states.isEmpty ? 0 : 11))
         }
     }
 }
