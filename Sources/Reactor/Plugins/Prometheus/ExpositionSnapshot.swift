@@ -72,7 +72,7 @@ struct ExpositionLayout: Sendable {
                 let name = family.nameBytes
                 // At least one sample per call, so a header never ends a chunk (and is never repeated).
                 repeat {
-                    out.sample(name, labels: table.labels(o), table.values[o * table.familyCount + column])
+                    out.sample(name, labels: table.labels(o), table.value(o, column))
                     o += 1
                 } while o < table.count && out.count < limit
                 if o < table.count {
@@ -103,7 +103,7 @@ struct ExpositionLayout: Sendable {
         of o: Int, in table: ScopeTable, _ state: StateFamilyHeader, to out: inout Output
     ) {
         let name = state.family.nameBytes
-        let current = table.states[o]
+        let current = table.state(o)
         let labels = table.labels(o)
         for (k, label) in state.knownLabels.enumerated() {
             out.sample(name, labels: labels, extra: label, .bool(k == current.index))

@@ -63,15 +63,24 @@ public struct MetricsRenderer: Sendable {
 /// object, then family) and the current state. Evaluating while the object is at hand, instead of
 /// reading it again for each family, keeps rendering free of struct copies and reference counting.
 /// The label sets lie back to back in one buffer (one allocation for thousands of objects); a child
-/// scope's set starts with a copy of its parent's (a connection's with its resource's).
+/// scope's set starts with a copy of its parent's (a connection's with its resource's). The cache keeps
+/// these tables between changes, so they are packed: a value is 9 bytes instead of an enum's 16, a
+/// state one byte (the rare state we do not know keeps its text aside).
 struct ScopeTable {
     let familyCount: Int
     private var labelBytes: [UInt8] = []
     /// Where each object's label set ends in `labelBytes`; it starts where the previous one ends.
-    private var labelEnds: [Int] = []
-    var values: [MetricValue] = []
-    /// The current state per object: its index in the known values, or nil and its text.
-    var states: [(index: Int?, text: String)] = []
+    private var labelEnds: [UInt32] = []
+    /// The values' payloads (bit patterns) and which case of `MetricValue` each one is.
+    private var valueBits: [UInt64] = []
+    private var valueCases: [ValueCase] = []
+    /// The current state per object: its index in the known values, or `unknownState`.
+    private var stateIndexes: [UInt8] = []
+    /// The text of every current state that is not among the known values, by object.
+    private var unknownStates: [Int: String] = [:]
+
+    private enum ValueCase: UInt8 { case unsigned, signed, float }
+    private static let unknownState = UInt8.max
 
     init(familyCount: Int) { self.familyCount = familyCount }
 
@@ -80,17 +89,36 @@ struct ScopeTable {
 
     /// The escaped label set of object `o` (`k1="v1",k2="v2"`), a view into the shared buffer.
     func labels(_ o: Int) -> ArraySlice<UInt8> {
-        labelBytes[(o == 0 ? 0 : labelEnds[o - 1])..<labelEnds[o]]
+        labelBytes[(o == 0 ? 0 : Int(labelEnds[o - 1]))..<Int(labelEnds[o])]
     }
 
     /// The label set of the object added last.
     var lastLabels: ArraySlice<UInt8> { labels(count - 1) }
 
+    /// The value of family `column` for object `o`.
+    @inline(__always)
+    func value(_ o: Int, _ column: Int) -> MetricValue {
+        let i = o * familyCount + column
+        let bits = valueBits[i]
+        switch valueCases[i] {
+        case .unsigned: return .unsigned(bits)
+        case .signed: return .signed(Int64(bitPattern: bits))
+        case .float: return .float(Double(bitPattern: bits))
+        }
+    }
+
+    /// The current state of object `o`: its index in the known values, or nil and its text.
+    func state(_ o: Int) -> (index: Int?, text: String) {
+        let index = stateIndexes[o]
+        return index == Self.unknownState ? (nil, unknownStates[o] ?? "") : (Int(index), "")
+    }
+
     mutating func reserve(_ objects: Int, states: Bool) {
         labelEnds.reserveCapacity(objects)
         labelBytes.reserveCapacity(objects * 48)
-        values.reserveCapacity(objects * familyCount)
-        if states { self.states.reserveCapacity(objects) }
+        valueBits.reserveCapacity(objects * familyCount)
+        valueCases.reserveCapacity(objects * familyCount)
+        if states { stateIndexes.reserveCapacity(objects) }
     }
 
     /// Adds an object labelled `prefix` (already escaped) followed by `pairs`.
@@ -104,12 +132,29 @@ struct ScopeTable {
             if labelBytes.count > start { labelBytes.append(UInt8(ascii: ",")) }
             ExpositionWriter.appendLabel(key, value, to: &labelBytes)
         }
-        labelEnds.append(labelBytes.count)
-        for family in families { values.append(family.value(object)) }
+        labelEnds.append(UInt32(labelBytes.count))
+        for family in families {
+            switch family.value(object) {
+            case .unsigned(let v): append(v, .unsigned)
+            case .signed(let v): append(UInt64(bitPattern: v), .signed)
+            case .float(let v): append(v.bitPattern, .float)
+            }
+        }
         if let state {
             let current = state.current(object)
-            states.append((state.known.firstIndex(of: current), current))
+            // Known value lists are a few dozen long; an index beyond a byte is treated as unknown.
+            if let k = state.known.firstIndex(of: current), k < Int(Self.unknownState) {
+                stateIndexes.append(UInt8(k))
+            } else {
+                unknownStates[stateIndexes.count] = current
+                stateIndexes.append(Self.unknownState)
+            }
         }
+    }
+
+    private mutating func append(_ bits: UInt64, _ kind: ValueCase) {
+        valueBits.append(bits)
+        valueCases.append(kind)
     }
 }
 
