@@ -65,6 +65,16 @@ public struct SmallMap<Key: Comparable, Value> {
         }
     }
 
+    /// The value for `key`, or `defaultValue` stored under it first when changed (`map[k, default: x].f = y`).
+    public subscript(key: Key, default defaultValue: @autoclosure () -> Value) -> Value {
+        get { self[key] ?? defaultValue() }
+        _modify {
+            let (position, found) = search(key)
+            if !found { entries.insert((key, defaultValue()), at: position) }
+            yield &entries[position].value
+        }
+    }
+
     /// Removes the entry for `key`; returns its value, or nil when there was none.
     @discardableResult
     public mutating func removeValue(forKey key: Key) -> Value? {
