@@ -2,35 +2,37 @@
 ///
 /// Plain values, ordered maps by id (volumes and peer node ids are small integers; ordered storage keeps
 /// renderers deterministic). Counters are what DRBD prints: sizes and I/O in KiB, in-flight in sectors.
+///
+/// Memory: a World of 1000 resources holds some 11,000 of these objects, so their size matters. The
+/// children of an object are `SmallMap`s (one exact-size array each, not a hash table), and fields are
+/// declared largest first (Swift lays out stored properties in declaration order, so booleans spread
+/// between 8-byte fields each cost 8 bytes of padding).
 
 /// One DRBD resource with everything below it.
 public struct Resource: Hashable, Sendable {
     public var name: String
     public var role: Role = .unknown
+    public var writeOrdering = ""
+    /// Devices by volume number.
+    public var devices: SmallMap<Int32, Device> = [:]
+    /// Connections by peer node id.
+    public var connections: SmallMap<Int32, Connection> = [:]
+    public var promotionScore: Int32 = 0
     /// `suspended:` is `no` or a reason list (`user`, `quorum`, `user,no-data`, ...): any reason means suspended.
     public var suspended = false
-    public var writeOrdering = ""
     public var forceIOFailures = false
     public var mayPromote = false
-    public var promotionScore: Int32 = 0
-    /// Devices by volume number.
-    public var devices: [Int32: Device] = [:]
-    /// Connections by peer node id.
-    public var connections: [Int32: Connection] = [:]
 
     public init(name: String) { self.name = name }
 }
 
 /// A local volume of a resource.
 public struct Device: Hashable, Sendable {
-    public var volume: Int32
-    public var minor: Int32 = 0
     public var diskState: DiskState = .dUnknown
-    public var client = false
     /// `nil` when DRBD prints `backing_dev:none` (diskless) or does not print it at all.
     public var backingDevice: String?
-    public var quorum = false
-    public var open = false
+    /// `no`, `upper`, `lower` or `upper,lower`.
+    public var blocked = "no"
     public var size: UInt64 = 0
     public var read: UInt64 = 0
     public var written: UInt64 = 0
@@ -38,42 +40,45 @@ public struct Device: Hashable, Sendable {
     public var bmWrites: UInt64 = 0
     public var upperPending: UInt64 = 0
     public var lowerPending: UInt64 = 0
+    public var volume: Int32
+    public var minor: Int32 = 0
+    public var client = false
+    public var quorum = false
+    public var open = false
     public var alSuspended = false
-    /// `no`, `upper`, `lower` or `upper,lower`.
-    public var blocked = "no"
 
     public init(volume: Int32) { self.volume = volume }
 }
 
 /// A connection to one peer.
 public struct Connection: Hashable, Sendable {
-    public var peerNodeID: Int32
     public var connectionName = ""
     public var connectionState: ConnectionState = .standAlone
     public var peerRole: Role = .unknown
-    public var congested = false
     public var apInFlight: UInt64 = 0
     public var rsInFlight: UInt64 = 0
     /// Peer devices by volume.
-    public var peerDevices: [Int32: PeerDevice] = [:]
+    public var peerDevices: SmallMap<Int32, PeerDevice> = [:]
     /// Paths keyed by "local peer" address pair.
-    public var paths: [PathKey: Path] = [:]
+    public var paths: SmallMap<PathKey, Path> = [:]
+    public var peerNodeID: Int32
+    public var congested = false
 
     public init(peerNodeID: Int32) { self.peerNodeID = peerNodeID }
 }
 
 /// The replication state of one volume towards one peer.
 public struct PeerDevice: Hashable, Sendable {
-    public var volume: Int32
     public var replicationState: ReplicationState = .off
     public var peerDiskState: DiskState = .dUnknown
-    public var peerClient = false
-    public var resyncSuspended = false
     public var received: UInt64 = 0
     public var sent: UInt64 = 0
     public var outOfSync: UInt64 = 0
     public var pending: UInt64 = 0
     public var unacked: UInt64 = 0
+    public var volume: Int32
+    public var peerClient = false
+    public var resyncSuspended = false
 
     public init(volume: Int32) { self.volume = volume }
 }

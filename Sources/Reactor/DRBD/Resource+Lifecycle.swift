@@ -1,5 +1,6 @@
 /// The two per-resource update sequences the World builds everything whole-resource from: announcing a
-/// resource (replay, rename) and tearing it down (destroy, flush, rename).
+/// resource (replay, rename) and tearing it down (destroy, flush, rename). Children are visited in the
+/// order of their ids, which is the order their `SmallMap`s keep.
 extension Resource {
     /// This resource as a sequence of `event` updates, built up from an empty resource so that each
     /// update's `resource` holds only what was announced so far (B.6 #43). The resource's own state
@@ -11,21 +12,21 @@ extension Resource {
             updates.append(StateUpdate(eventType: event, resourceName: name, kind: kind, resource: shown))
         }
         emit(.resource(old: ResourceState(), new: ResourceState()))
-        for (volume, device) in devices.sorted(by: { $0.key < $1.key }) {
+        for (volume, device) in devices {
             shown.devices[volume] = device
             emit(.device(volume: volume, old: DeviceState(), new: device.reportedState))
         }
-        for (id, connection) in connections.sorted(by: { $0.key < $1.key }) {
+        for (id, connection) in connections {
             var bare = connection
             bare.peerDevices = [:]
             bare.paths = [:]
             shown.connections[id] = bare
             emit(.connection(peerNodeID: id, old: ConnectionStateSet(), new: connection.reportedState))
-            for (key, path) in connection.paths.sorted(by: { $0.key < $1.key }) {
+            for (key, path) in connection.paths {
                 shown.connections[id]?.paths[key] = path
                 emit(.path(peerNodeID: id, key: key, old: false, new: path.established))
             }
-            for (volume, peerDevice) in connection.peerDevices.sorted(by: { $0.key < $1.key }) {
+            for (volume, peerDevice) in connection.peerDevices {
                 shown.connections[id]?.peerDevices[volume] = peerDevice
                 emit(.peerDevice(peerNodeID: id, volume: volume, old: PeerDeviceState(), new: peerDevice.reportedState))
             }
@@ -42,8 +43,8 @@ extension Resource {
     /// Destroy. Each update carries the resource as it is after that removal.
     mutating func tearDown() -> [StateUpdate] {
         var updates: [StateUpdate] = []
-        for id in connections.keys.sorted() { updates += tearDownConnection(id) }
-        for volume in devices.keys.sorted() {
+        for id in Array(connections.keys) { updates += tearDownConnection(id) }
+        for volume in Array(devices.keys) {
             guard let device = devices.removeValue(forKey: volume) else { continue }
             updates.append(destroyed(.device(volume: volume, old: device.reportedState, new: DeviceState())))
         }
@@ -55,11 +56,11 @@ extension Resource {
     mutating func tearDownConnection(_ id: Int32) -> [StateUpdate] {
         guard let connection = connections[id] else { return [] }
         var updates: [StateUpdate] = []
-        for key in connection.paths.keys.sorted() {
+        for key in connection.paths.keys {
             guard let path = connections[id]?.paths.removeValue(forKey: key) else { continue }
             updates.append(destroyed(.path(peerNodeID: id, key: key, old: path.established, new: false)))
         }
-        for volume in connection.peerDevices.keys.sorted() {
+        for volume in connection.peerDevices.keys {
             guard let pd = connections[id]?.peerDevices.removeValue(forKey: volume) else { continue }
             updates.append(destroyed(.peerDevice(peerNodeID: id, volume: volume, old: pd.reportedState, new: PeerDeviceState())))
         }

@@ -1,6 +1,6 @@
 /// What applying one record did to one stored object, and how that becomes a plugin update.
 ///
-/// Every object kind goes through the same step, `Dictionary.transition`: it creates, updates or removes
+/// Every object kind goes through the same step, `KeyedStorage.transition`: it creates, updates or removes
 /// the entry and compares the reported state (`ReportedState.swift`) before and after. Keeping it generic
 /// is what keeps `World` free of one copy of this logic per kind. Only the small reported state is
 /// taken before and after an update, never a copy of the whole stored object: most lines change
@@ -19,7 +19,29 @@ struct Outcome {
     static let orphaned = Outcome(orphan: true)
 }
 
-extension Dictionary {
+/// What `transition` needs of the map holding the objects: the top-level `Dictionary` of resources
+/// and the `SmallMap`s below a resource.
+protocol KeyedStorage<Key, Value> {
+    associatedtype Key
+    associatedtype Value
+    associatedtype Index
+    func index(forKey key: Key) -> Index?
+    /// The value at a position `index(forKey:)` returned, changed in place.
+    subscript(valueAt position: Index) -> Value { get set }
+    @discardableResult mutating func removeValue(forKey key: Key) -> Value?
+    @discardableResult mutating func updateValue(_ value: Value, forKey key: Key) -> Value?
+}
+
+extension SmallMap: KeyedStorage {}
+
+extension Dictionary: KeyedStorage {
+    subscript(valueAt position: Index) -> Value {
+        get { values[position] }
+        _modify { yield &values[position] }
+    }
+}
+
+extension KeyedStorage {
     /// Applies a record to the entry at `key`: destroy removes it (an unknown key is left alone and yields
     /// nothing: nothing is invented), anything else updates it in place or creates it from `make()`.
     /// Something is stored when an entry is created, removed or `apply` reports a change; an update
@@ -37,12 +59,12 @@ extension Dictionary {
             var value = make()
             _ = apply(&value)
             let new = reported(value)
-            self[key] = value
+            updateValue(value, forKey: key)
             return Outcome(stored: true, kind: kind(empty, new))
         }
-        let old = reported(values[i])
-        guard apply(&values[i]) else { return Outcome() }
-        let new = reported(values[i])
+        let old = reported(self[valueAt: i])
+        guard apply(&self[valueAt: i]) else { return Outcome() }
+        let new = reported(self[valueAt: i])
         return Outcome(stored: true, kind: old == new ? nil : kind(old, new))
     }
 }

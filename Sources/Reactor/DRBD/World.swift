@@ -103,7 +103,7 @@ public struct World: Sendable {
             guard let i = r.connections.index(forKey: peerNodeID) else {
                 return event == .destroy ? Outcome() : .orphaned
             }
-            return body(&r.connections.values[i])
+            return body(&r.connections[valueAt: i])
         }
     }
 
