@@ -209,19 +209,20 @@ struct Scopes {
         connections.reserve(world.count * 2, states: enums)
         peerDevices.reserve(world.count * 4, states: false)
         devices.reserve(world.count * 2, states: enums)
+        // Resources sorted by name; the objects inside are kept in id order already (`SmallMap`).
         for (name, resource) in world.sorted(by: { $0.key < $1.key }) {
             resources.add(resource, labels: [], ["name": name], Families.resource, state: enums ? Families.resourceRole : nil)
             let resourceLabels = resources.lastLabels
-            for (_, c) in resource.connections.sorted(by: { $0.key < $1.key }) {
+            for (_, c) in resource.connections {
                 connections.add(
                     c, labels: resourceLabels, ["conn_name": c.connectionName, "peer_node_id": String(c.peerNodeID)],
                     Families.connection, state: enums ? Families.connectionState : nil)
                 let connectionLabels = connections.lastLabels
-                for (_, pd) in c.peerDevices.sorted(by: { $0.key < $1.key }) {
+                for (_, pd) in c.peerDevices {
                     peerDevices.add(pd, labels: connectionLabels, ["volume": String(pd.volume)], Families.peerDevice, state: nil)
                 }
             }
-            for (_, d) in resource.devices.sorted(by: { $0.key < $1.key }) {
+            for (_, d) in resource.devices {
                 devices.add(
                     d, labels: resourceLabels, ["volume": String(d.volume), "minor": String(d.minor)],
                     Families.device, state: enums ? Families.deviceState : nil)
