@@ -84,6 +84,19 @@ import Testing
         #expect(PromoterDriver.logs(d.answer(["drbdadm", "sh-ll-dev"], stdout: ["none"])) == ["run: resource 'r0' may promote after 6000ms"])
     }
 
+    @Test func aPromoteWaitingForShLlDevKeepsItsPlaceBeforeLaterActions() {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource(disk: nil))))
+        d.detect()
+        let lost = d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: false)))
+        #expect(PromoterDriver.commands(lost).isEmpty)
+        let devices = d.answer(["drbdadm", "sh-ll-dev"], stdout: ["/dev/vg/r0"])
+        #expect(PromoterDriver.logs(devices) == ["run: resource 'r0' may promote after 0ms"])
+        #expect(PromoterDriver.commands(devices) == [["systemctl", "reset-failed", Self.target]])
+        d.startSucceeds()
+        #expect(d.running.values.first == ["journalctl", "--flush", "--sync"])
+    }
+
     @Test func aFailedStartStops() {
         var d = Self.started()
         d.feed(.update(F.mayPromote(F.resource())))

@@ -93,6 +93,7 @@ def test_may_promote_starts_after_the_delay_and_quorum_loss_stops(reactor, tmp_p
     assert f"start {TARGET}" not in calls(tmp_path)
     started = wait_call(r, tmp_path, f"start {TARGET}")
     assert started - logged >= 0.8, f"started {started - logged:.2f} s after the log line"
+    wait_call(r, tmp_path, f"show --property=ActiveState {TARGET}")
     c = calls(tmp_path)
     assert c.index(f"reset-failed {TARGET}") < c.index(f"start {TARGET}") < c.index(f"show --property=ActiveState {TARGET}")
     assert c.count("daemon-reload") == 1

@@ -13,9 +13,9 @@ struct CommandResult {
 
 /// The job runner of `PromoterMachine` (see `PromoterScript` for jobs and frames).
 extension PromoterMachine {
-    /// Queues a job for resource `name` and runs it if the resource is idle.
+    /// Queues a job for resource `name` and runs it if the resource is idle (an empty job is no job).
     mutating func enqueue(_ name: String, _ job: [PromoterFrame], now: Instant) -> [PluginEffect] {
-        guard resources[name] != nil else { return [] }
+        guard resources[name] != nil, !job.isEmpty else { return [] }
         resources[name]?.queue.append(job)
         return advance(name, now: now)
     }
@@ -109,8 +109,9 @@ extension PromoterMachine {
                     + UInt64(PromoterDRBD.preferredPosition(r.config.preferredNodes, nodeName: context.nodeName))
                 push([PromoterFrame([.sleep(.seconds(Int64(clamping: seconds)))])] + r.script.tryStartStop)
             case .promote(let other):
-                resources[name] = r
-                return promote(name, seconds: (diskless ? PromoterDRBD.disklessSeconds : 0) + other, now: now)
+                let (logs, frames) = promote(r, seconds: (diskless ? PromoterDRBD.disklessSeconds : 0) + other, now: now)
+                effects += logs
+                push(frames)
             }
         case .blockDevice(let dev):
             if !result.success { push(PromoterScript.recheck(dev)) }

@@ -279,17 +279,19 @@ public struct PromoterMachine: ChangePlugin {
         guard let disk = PromoterDRBD.diskSeconds(update.resource) else {
             return enqueue(name, r.script.promoteAfterLookingAtDevices(otherSeconds: other), now: now)
         }
-        return promote(name, seconds: disk + other, now: now)
+        let (effects, frames) = promote(r, seconds: disk + other, now: now)
+        return effects + enqueue(name, frames, now: now)
     }
 
-    /// A promote with a known delay, rate-limited.
-    mutating func promote(_ name: String, seconds: UInt64, now: Instant) -> [PluginEffect] {
-        guard let r = resources[name] else { return [] }
+    /// The frames of a promote with a known delay, or none (and a debug line) if the resource started
+    /// less than 20 s minus the delay ago.
+    func promote(_ r: ResourceState, seconds: UInt64, now: Instant) -> ([PluginEffect], [PromoterFrame]) {
+        let name = r.config.name
         let ms = PromoterDRBD.promoteDelayMilliseconds(seconds: seconds, factor: r.config.sleepBeforePromoteFactor)
         if let last = r.lastStart, (now - last) + .milliseconds(Int64(clamping: ms)) < Self.tickInterval {
-            return [.log(.debug, "got may_promote but start interval for '\(name)' too fast", resource: name)]
+            return ([.log(.debug, "got may_promote but start interval for '\(name)' too fast", resource: name)], [])
         }
-        return enqueue(name, r.script.promote(afterMilliseconds: ms), now: now)
+        return ([], r.script.promote(afterMilliseconds: ms))
     }
 
     /// A Primary lost its disk: with `fail-over`, stop if some peer is UpToDate (and not a client).
