@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Reactor
 
@@ -85,5 +86,34 @@ import Testing
             "promoter.toml: 'promoter[0].resources.r0': Resource 'r0' has an empty start list",
             "promoter.toml: 'promoter[0].resources.r0': 'on-stop-failure' is deprecated and ignored!; use 'on-drbd-demote-failure'",
         ])
+    }
+}
+
+/// example/promoter.toml must load as shipped and with every commented-out key enabled.
+@Suite struct PromoterExampleTests {
+    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../example/promoter.toml").standardized.path
+
+    @Test func exampleDecodesAndItsUnitsGenerate() throws {
+        let text = try String(contentsOfFile: Self.path, encoding: .utf8)
+        let (configs, warnings) = try PromoterConfigTests.decode(text, file: Self.path)
+        let r = try #require(configs.first?.resources.first)
+        #expect(r.name == "r0" && r.start.count == 3 && warnings.isEmpty)
+        #expect(try PromoterUnits.files(for: r).files.count == 7)
+    }
+
+    @Test func everyCommentedKeyIsValid() throws {
+        let text = try String(contentsOfFile: Self.path, encoding: .utf8)
+        var enabled = 0
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            guard let m = line.wholeMatch(of: /# ([a-z][a-z-]* = .*)/) else { return line }
+            enabled += 1
+            return m.1
+        }
+        #expect(enabled == 16)  // with `start`, every key of D.1 and the deprecated id
+        let (configs, warnings) = try PromoterConfigTests.decode(lines.joined(separator: "\n"), file: Self.path)
+        #expect(configs.first?.id == "legacy")
+        #expect(configs.first?.resources.first?.preferredNodes == ["alpha", "bravo"])
+        #expect(warnings.isEmpty)  // on-stop-failure = "" is not a deprecation warning
     }
 }
