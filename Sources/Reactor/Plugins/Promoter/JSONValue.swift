@@ -66,37 +66,42 @@ public indirect enum JSONValue: Hashable, Sendable {
         }
 
         mutating func object() throws(ParseError) -> JSONValue {
-            at += 1
             var members: [String: JSONValue] = [:]
-            skipSpace()
-            if at < bytes.count, bytes[at] == UInt8(ascii: "}") { at += 1; return .object(members) }
-            while true {
-                skipSpace()
-                guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { throw fail() }
-                let key = try string()
-                skipSpace()
-                try expect(":")
-                members[key] = try value()
-                skipSpace()
-                guard at < bytes.count else { throw fail() }
-                at += 1
-                if bytes[at - 1] == UInt8(ascii: "}") { return .object(members) }
-                guard bytes[at - 1] == UInt8(ascii: ",") else { at -= 1; throw fail() }
+            try elements(closing: "}") { p throws(ParseError) in
+                p.skipSpace()
+                guard p.at < p.bytes.count, p.bytes[p.at] == UInt8(ascii: "\"") else { throw p.fail() }
+                let key = try p.string()
+                p.skipSpace()
+                try p.expect(":")
+                members[key] = try p.value()
             }
+            return .object(members)
         }
 
         mutating func array() throws(ParseError) -> JSONValue {
-            at += 1
             var items: [JSONValue] = []
+            try elements(closing: "]") { p throws(ParseError) in items.append(try p.value()) }
+            return .array(items)
+        }
+
+        /// The comma-separated elements after an opening bracket, up to and including `closing`.
+        mutating func elements(closing: Unicode.Scalar, _ element: (inout Parser) throws(ParseError) -> Void) throws(ParseError) {
+            at += 1
             skipSpace()
-            if at < bytes.count, bytes[at] == UInt8(ascii: "]") { at += 1; return .array(items) }
+            if at < bytes.count, bytes[at] == UInt8(ascii: closing) {
+                at += 1
+                return
+            }
             while true {
-                items.append(try value())
+                try element(&self)
                 skipSpace()
                 guard at < bytes.count else { throw fail() }
                 at += 1
-                if bytes[at - 1] == UInt8(ascii: "]") { return .array(items) }
-                guard bytes[at - 1] == UInt8(ascii: ",") else { at -= 1; throw fail() }
+                if bytes[at - 1] == UInt8(ascii: closing) { return }
+                guard bytes[at - 1] == UInt8(ascii: ",") else {
+                    at -= 1
+                    throw fail()
+                }
             }
         }
 

@@ -100,23 +100,19 @@ public struct PromoterResourceConfig: Hashable, Sendable {
     /// `[promoter.resources.<name>]` with every key written out.
     func toml() -> String {
         func list(_ items: [String]) -> String { "[" + items.map(TOMLWriter.quote).joined(separator: ", ") + "]" }
-        var out = "[promoter.resources.\(TOMLWriter.key(name))]\n"
-        out += "start = \(list(start))\n"
-        if !stop.isEmpty { out += "stop = \(list(stop))\n" }
-        out += "runner = \"\(runner.rawValue)\"\n"
-        out += "dependencies-as = \"\(dependenciesAs.rawValue)\"\n"
-        out += "target-as = \"\(targetAs.rawValue)\"\n"
-        out += "on-drbd-demote-failure = \"\(onDrbdDemoteFailure.rawValue)\"\n"
-        out += "secondary-force = \(secondaryForce)\n"
-        out += "stop-services-on-exit = \(stopServicesOnExit)\n"
-        out += "sleep-before-promote-factor = \(sleepBeforePromoteFactor)\n"
-        out += "preferred-nodes = \(list(preferredNodes))\n"
-        out += "preferred-nodes-policy = \"\(preferredNodesPolicy.rawValue)\"\n"
-        out += "on-quorum-loss = \"\(onQuorumLoss.rawValue)\"\n"
-        out += "on-disk-detach = \"\(onDiskDetach.rawValue)\"\n"
-        out += "fencing-promote-delay = \(fencingPromoteDelay)\n"
-        out += "adjust-resource-on-start = \(adjustResourceOnStart)\n"
-        if !onStopFailure.isEmpty { out += "on-stop-failure = \(TOMLWriter.quote(onStopFailure))\n" }
-        return out
+        var pairs: [(String, String)] = [("start", list(start))]
+        if !stop.isEmpty { pairs.append(("stop", list(stop))) }
+        pairs += [
+            ("runner", TOMLWriter.quote(runner.rawValue)), ("dependencies-as", TOMLWriter.quote(dependenciesAs.rawValue)),
+            ("target-as", TOMLWriter.quote(targetAs.rawValue)),
+            ("on-drbd-demote-failure", TOMLWriter.quote(onDrbdDemoteFailure.rawValue)),
+            ("secondary-force", "\(secondaryForce)"), ("stop-services-on-exit", "\(stopServicesOnExit)"),
+            ("sleep-before-promote-factor", "\(sleepBeforePromoteFactor)"), ("preferred-nodes", list(preferredNodes)),
+            ("preferred-nodes-policy", TOMLWriter.quote(preferredNodesPolicy.rawValue)),
+            ("on-quorum-loss", TOMLWriter.quote(onQuorumLoss.rawValue)), ("on-disk-detach", TOMLWriter.quote(onDiskDetach.rawValue)),
+            ("fencing-promote-delay", "\(fencingPromoteDelay)"), ("adjust-resource-on-start", "\(adjustResourceOnStart)"),
+        ]
+        if !onStopFailure.isEmpty { pairs.append(("on-stop-failure", TOMLWriter.quote(onStopFailure))) }
+        return "[promoter.resources.\(TOMLWriter.key(name))]\n" + pairs.map { "\($0.0) = \($0.1)\n" }.joined()
     }
 }
