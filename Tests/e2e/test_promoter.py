@@ -157,6 +157,16 @@ def test_reload_keeps_an_unchanged_promoter_and_stop_services_on_exit(reactor, t
     time.sleep(0.5)
     assert calls(tmp_path).count("daemon-reload") == 1, calls(tmp_path)
     assert r.log().count("Started promoter plugin.") == 1
+    # A changed section: the old instance stops (and with it the services), the new one gets its
+    # drop-ins, a daemon-reload, and starts.
+    r.config_path.write_text(config.replace("stop-services-on-exit = true", "stop-services-on-exit = true\nsleep-before-promote-factor = 2"))
+    mark = len(r.messages)
+    r.signal(__import__("signal").SIGHUP)
+    r.wait_notify("READY=1", after=mark + 1)
+    wait_until(lambda: r.log().count("Started promoter plugin.") == 2, what=f"the new promoter\n{r.log()}")
+    wait_until(lambda: f"stop {TARGET}" in calls(tmp_path), what=f"the old promoter's exit stop\n{calls(tmp_path)}")
+    assert calls(tmp_path).count("daemon-reload") == 3, calls(tmp_path)  # the old one's exit, the new one's
+    assert before.is_file()
     # Exit: the Before= ordering goes first, then a reload and the stop.
     assert r.stop() == 0
     c = calls(tmp_path)
