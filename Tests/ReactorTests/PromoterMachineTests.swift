@@ -295,6 +295,19 @@ import Testing
         #expect(exit.feed(.stop).isEmpty)
     }
 
+    @Test func stopServicesOnExitWaitsForTheTerminatedCommand() {
+        var d = Self.started { $0.stopServicesOnExit = true }
+        d.feed(.update(F.mayPromote(F.resource())))
+        d.detect()
+        d.answer(["systemctl", "reset-failed"])
+        let hanging = d.token(["systemctl", "start"])!
+        let stop = d.feed(.stop)
+        #expect(stop.contains(.signal(hanging, 15)) && PromoterDriver.commands(stop).isEmpty)
+        let exit = d.answer(["systemctl", "start"], exit: 143)
+        #expect(exit.first == .removeFile("/sd/drbd-services@r0.target.d/reactor-50-before.conf"))
+        #expect(PromoterDriver.commands(exit) == [["systemctl", "daemon-reload"]])
+    }
+
     @Test func stopWithNothingRunningIsImmediate() {
         var d = Self.started()
         #expect(d.feed(.stop).contains(.stopped))

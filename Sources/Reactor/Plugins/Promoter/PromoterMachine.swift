@@ -152,9 +152,10 @@ public struct PromoterMachine: ChangePlugin {
         return [.startTimer(token, at: now + Self.tickInterval)]
     }
 
-    /// No new jobs; waiting jobs and sleeps are dropped, running commands get SIGTERM, except where
-    /// `stop-services-on-exit` asks to stop the services: there the running command may finish and the
-    /// exit stop follows. `.stopped` comes once nothing runs any more.
+    /// No new jobs; waiting jobs and sleeps are dropped, running commands get SIGTERM (a `systemctl`
+    /// client that ends does not cancel its job; a later `systemctl stop` replaces it). Where
+    /// `stop-services-on-exit` asks for it, the exit stop runs once the running command is gone.
+    /// `.stopped` comes once nothing runs any more.
     private mutating func stop(now: Instant) -> [PluginEffect] {
         guard !stopping else { return [] }
         stopping = true
@@ -174,7 +175,7 @@ public struct PromoterMachine: ChangePlugin {
                 r.waiting = nil
             case .child(let token, _, let argv, _)?:
                 r.waiting = .child(token, .ignored, argv: argv, stdout: [])
-                if !r.config.stopServicesOnExit { effects.append(.signal(token, 15)) }
+                effects.append(.signal(token, 15))
             case nil:
                 break
             }
