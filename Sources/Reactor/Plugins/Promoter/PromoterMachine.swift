@@ -217,7 +217,9 @@ public struct PromoterMachine: ChangePlugin {
         case .job(let name):
             guard case .child(let t, let reader, let argv, var stdout)? = resources[name]?.waiting, t == token else { return [] }
             guard stream == .stdout else { return [.log(.info, "\(argv.joined(separator: " ")): \(line)", resource: name)] }
-            if stdout.count < Self.outputLimit { stdout.append(line) }
+            guard stdout.count < Self.outputLimit else { return [] }
+            resources[name]?.waiting = nil  // so that the append below does not copy the lines
+            stdout.append(line)
             resources[name]?.waiting = .child(t, reader, argv: argv, stdout: stdout)
         }
         return []
