@@ -230,6 +230,15 @@ import Testing
         #expect(d.feed(.update(F.mayPromote(F.resource("other")))).isEmpty)
     }
 
+    @Test func aDestroyedResourceIsNoLongerStartedByTheTicker() {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource())))
+        d.detect()
+        d.startSucceeds()
+        d.feed(.update(F.mayPromote(F.resource(), from: true, to: false, event: .destroy)))
+        #expect(PromoterDriver.commands(d.fireTimer()).isEmpty)
+    }
+
     @Test func diskDetachFailsOverOnlyWithAnUpToDatePeer() {
         var d = Self.started { $0.onDiskDetach = .failOver }
         d.feed(.update(F.disk(F.resource(role: .primary), from: .upToDate, to: .upToDate)))

@@ -6,8 +6,11 @@ import Logging
 /// `PromoterMachine+Jobs.swift`).
 extension PromoterMachine {
     /// An update of a configured resource (Exists or Change only, like the original): processed once the
-    /// resource's split-brain avoidance policy is known, detected on its first update.
+    /// resource's split-brain avoidance policy is known, detected on its first update. A destroyed
+    /// resource (`drbdadm down`, or drbdsetup gone) only stops counting as may-promote, so the ticker
+    /// does not keep starting a target for a resource that is not there.
     mutating func received(_ update: StateUpdate, now: Instant) -> [PluginEffect] {
+        if update.eventType == .destroy, case .resource = update.kind { resources[update.resourceName]?.mayPromote = false }
         guard update.eventType == .exists || update.eventType == .change, var r = resources[update.resourceName] else { return [] }
         if r.policy != nil { return process(update, now: now) }
         if r.buffered.count >= Self.bufferLimit { r.buffered.removeFirst() }
