@@ -38,7 +38,7 @@ struct DrbdReactor: ParsableCommand {
         SignalFD.ignoreSIGPIPE()
         let notifier = Notifier()
         let loop = try EventLoop(logger: logger)
-        let daemon = Daemon(config: loaded, loop: loop, notifier: notifier, logger: logger)
+        let daemon = Daemon(config: loaded, loop: loop, notifier: notifier, logger: logger, promoterContext: .current())
         try daemon.start()
         logger.info("drbd-reactor \(reactorVersion) running with '\(config)'.")
         try loop.run()

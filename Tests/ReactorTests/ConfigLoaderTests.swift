@@ -127,10 +127,35 @@ final class TempDir {
         #expect(e?.message.contains("given twice") == true)
     }
 
-    @Test func promoterAndAgentxAreRecognisedButUnsupported() throws {
+    @Test func promoterIsDecodedAndAgentxRecognisedButUnsupported() throws {
         let d = TempDir()
         let c = try ConfigLoader.load(path: d.write("r.toml", "[[promoter]]\n[promoter.resources.r0]\nstart = [\"a.service\"]\n[[agentx]]\n"))
         #expect(c.plugins.map(\.kind) == ["promoter", "agentx"])
+        var r0 = PromoterResourceConfig(name: "r0")
+        r0.start = ["a.service"]
+        #expect(c.plugins.first == .promoter(PromoterConfig(resources: [r0])))
+        if case .unsupported = c.plugins.last {} else { Issue.record("agentx should be unsupported") }
+    }
+
+    @Test func promoterWarningsNameFileAndKeyAndDumpRoundTrips() throws {
+        let d = TempDir()
+        let path = d.write("r.toml", """
+            [[promoter]]
+            [promoter.resources."res-1"]
+            start = ["fs.mount", "ocf:heartbeat:IPaddr2 ip ip=10.0.0.1 \\"name=with space\\""]
+            preferred-nodes = ["a"]
+            on-stop-failure = "x"
+            [promoter.resources.r2]
+            """)
+        let c = try ConfigLoader.load(path: path)
+        #expect(Set(c.warnings) == [
+            "\(path): 'promoter[0].resources.res-1': 'on-stop-failure' is deprecated and ignored!; use 'on-drbd-demote-failure'",
+            "\(path): 'promoter[0].resources.r2': Resource 'r2' has an empty start list",
+        ])
+        var again = try ConfigLoader.load(path: d.write("dump.toml", c.tomlDump()))
+        again.path = c.path
+        again.warnings = c.warnings
+        #expect(again.plugins == c.plugins)
     }
 
     @Test func dumpRoundTrips() throws {

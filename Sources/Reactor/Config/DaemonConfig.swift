@@ -41,7 +41,8 @@ public enum PluginConfig: Hashable, Sendable {
     case debugger(DebuggerConfig)
     case umh(UMHConfig)
     case prometheus(PrometheusConfig)
-    /// A plugin this build does not implement yet (promoter, agentx): kept so the daemon can say so.
+    case promoter(PromoterConfig)
+    /// A plugin this build does not implement yet (agentx): kept so the daemon can say so.
     case unsupported(kind: String, file: String)
 
     public var kind: String {
@@ -49,6 +50,7 @@ public enum PluginConfig: Hashable, Sendable {
         case .debugger: "debugger"
         case .umh: "umh"
         case .prometheus: "prometheus"
+        case .promoter: "promoter"
         case .unsupported(let kind, _): kind
         }
     }
@@ -58,6 +60,7 @@ public enum PluginConfig: Hashable, Sendable {
         case .debugger(let c): c.tomlSnippet()
         case .umh(let c): c.tomlSnippet()
         case .prometheus(let c): c.tomlSnippet()
+        case .promoter(let c): c.tomlSnippet()
         case .unsupported(let kind, let file): "# [[\(kind)]] from \(file): not supported by this build\n"
         }
     }
@@ -127,7 +130,7 @@ public enum ConfigLoader {
             try decodeGlobals(&r, file: file, isMain: isMain, into: &config)
             for log in try r.tables("log") { config.logs.append(try LogConfig.decode(log)) }
             for kind in pluginKinds {
-                for t in try r.tables(kind) { config.plugins.append(try decodePlugin(kind, t)) }
+                for t in try r.tables(kind) { config.plugins.append(try decodePlugin(kind, t, warnings: &config.warnings)) }
             }
             try r.finish()
         } catch let e as ConfigError {
@@ -149,8 +152,11 @@ public enum ConfigLoader {
         if let v = try r.optionalInteger("statistics-poll-interval", in: seconds) { c.statisticsPollInterval = v }
     }
 
-    static func decodePlugin(_ kind: String, _ t: TableReader) throws -> PluginConfig {
+    /// Decodes one plugin table; its non-fatal problems go to `warnings` (with the file's name).
+    static func decodePlugin(_ kind: String, _ t: TableReader, warnings: inout [String]) throws -> PluginConfig {
         switch kind {
+        case "promoter":
+            return .promoter(try PromoterConfig.decode(t, warnings: &warnings))
         case "debugger": return .debugger(try DebuggerConfig.decode(t))
         case "umh": return .umh(try UMHConfig.decode(t))
         case "prometheus": return .prometheus(try PrometheusConfig.decode(t))

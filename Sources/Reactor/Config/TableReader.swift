@@ -82,6 +82,29 @@ public struct TableReader: Sendable {
         try optionalInteger(key, in: range) ?? d
     }
 
+    /// An array of strings (`start = ["a", "b"]`), or nil when absent.
+    public mutating func optionalStringArray(_ key: String) throws -> [String]? {
+        switch value(key) {
+        case nil: return nil
+        case .array(let items):
+            return try items.map { item in
+                guard case .string(let s) = item else { throw error(key, "expected an array of strings, found \(item.typeName) in it") }
+                return s
+            }
+        case let v?: throw error(key, "expected an array of strings, found \(v.typeName)")
+        }
+    }
+
+    /// One of a fixed set of spellings (case-sensitive, as the original's serde enums), or `d` when absent.
+    public mutating func choice<T: CaseIterable & RawRepresentable>(_ key: String, default d: T) throws -> T where T.RawValue == String {
+        guard let text = try optionalString(key) else { return d }
+        guard let v = T(rawValue: text) else {
+            let allowed = T.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            throw error(key, "unknown value '\(text)' (expected one of \(allowed))")
+        }
+        return v
+    }
+
     /// A sub-table (`key = { ... }` or `[path.key]`), or nil when absent.
     public mutating func optionalTable(_ key: String) throws -> TableReader? {
         switch value(key) {

@@ -2,7 +2,7 @@ import Logging
 
 /// Design note: the daemon ties the pieces together on the one loop.
 ///
-/// drbdsetup lines -> parser -> World -> diffs -> change plugins (umh, debugger); the prometheus servers
+/// drbdsetup lines -> parser -> World -> diffs -> change plugins (promoter, umh, debugger); the prometheus servers
 /// read the World when scraped. Signals: SIGHUP reloads (keeping unchanged plugins running), SIGTERM and
 /// SIGINT stop (a second one stops at once), SIGUSR1 logs the effective configuration. systemd hears
 /// READY=1 once the initial state is in (or after a bound, saying why), RELOADING=1/READY=1 around a
@@ -21,6 +21,7 @@ public final class Daemon {
     public let stats = ReactorStats()
     private let host: PluginHost<PluginConfig>
     private let events2: Events2Source
+    private let promoters: PromoterLauncher
     private var servers: [PrometheusConfig: PrometheusServer] = [:]
     private var ready = false
     private var stopping = false
@@ -28,13 +29,17 @@ public final class Daemon {
     private var lastStatus = ""
     private let garbageLog = RateLimitedLog(limit: 20, window: .seconds(60))
 
-    public init(config: DaemonConfig, loop: EventLoop, notifier: Notifier, logger: Logger) {
+    /// `promoterContext` is what promoters get instead of reading it themselves (node name, environment,
+    /// systemd directory), normally `PromoterContext.current()`.
+    public init(config: DaemonConfig, loop: EventLoop, notifier: Notifier, logger: Logger, promoterContext: PromoterContext) {
         self.config = config
         self.loop = loop
         self.notifier = notifier
         self.logger = logger
         host = PluginHost(loop: loop, logger: logger)
         events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config))
+        promoters = PromoterLauncher(loop: loop, logger: logger, host: host, context: promoterContext)
+        promoters.replay = { [unowned self] in self.world.replay() }
     }
 
     static func pollInterval(_ c: DaemonConfig) -> Duration? {
@@ -128,11 +133,12 @@ public final class Daemon {
     private func apply(plugins wanted: [PluginConfig]) {
         let wantedSet = Set(wanted)
         host.stop { !wantedSet.contains($0) }
+        promoters.drop { !wantedSet.contains($0) }
         for (key, server) in servers where !wantedSet.contains(.prometheus(key)) {
             server.stop()
             servers.removeValue(forKey: key)
         }
-        let running = Set(host.runningConfigs)
+        let running = Set(host.runningConfigs + promoters.pendingKeys)
         for p in wanted where !running.contains(p) {
             switch p {
             case .debugger(let c):
@@ -148,10 +154,13 @@ public final class Daemon {
                 } catch {
                     logger.error("Failed to start prometheus plugin on '\(c.address)': \(error), ignoring it.")
                 }
+            case .promoter(let c):
+                promoters.prepare(p, c)
             case .unsupported(let kind, let file):
                 logger.warning("[[\(kind)]] in '\(file)' is not supported by this build yet, ignoring it.")
             }
         }
+        promoters.commit()
     }
 
     // MARK: signals
@@ -176,7 +185,7 @@ public final class Daemon {
             config = new
             events2.setPollInterval(Self.pollInterval(new))
             apply(plugins: new.plugins)
-                armSnippetMonitor()
+            armSnippetMonitor()
             logger.info("Configuration reloaded from '\(new.path)'.")
         } catch {
             logger.error("Failed to reload the configuration, keeping the running one: \(error)")
@@ -197,6 +206,7 @@ public final class Daemon {
         events2.stop()
         for (_, s) in servers { s.stop() }
         servers.removeAll()
+        promoters.drop { _ in true }
         host.onAllStopped = { [unowned self] in self.loop.requestExit() }
         host.stop()
         if !host.isStopping {

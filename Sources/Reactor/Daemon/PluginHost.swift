@@ -1,6 +1,6 @@
 import Logging
 
-/// Design note: the plugin host runs change plugins (umh, debugger, later promoter) on the loop.
+/// Design note: the plugin host runs change plugins (umh, debugger, promoter) on the loop.
 ///
 /// A plugin is a state machine; the host feeds it inputs (state updates in order, child output and exits,
 /// timers, stop) and carries out the effects it returns against the loop: spawning children, signalling
@@ -49,6 +49,7 @@ public final class PluginHost<Key: Hashable> {
         let instance = Instance(key: key, machine: machine, logger: l)
         instances.append(instance)
         l.info("Started \(machine.kind) plugin.")
+        feed(instance, .start)
         for u in replay { feed(instance, .update(u)) }
     }
 
@@ -102,6 +103,10 @@ public final class PluginHost<Key: Hashable> {
             }
         case .cancelTimer(let token):
             if let id = instance.timers.removeValue(forKey: token) { loop.cancelTimer(id) }
+        case .removeFile(let path):
+            do { try FileSystem.remove(path) } catch {
+                instance.logger.warning("Failed to remove '\(path)': \(error), ignoring.")
+            }
         case .stopped:
             finish(instance)
         }

@@ -44,6 +44,8 @@ public struct SpawnRequest: Hashable, Sendable {
 
 /// An input to a change plugin.
 public enum PluginInput: Hashable, Sendable {
+    /// The plugin was started: always the first input, before the replay of the current state.
+    case start
     /// A diff of the DRBD state, in order.
     case update(StateUpdate)
     /// A child started with `.spawn` wrote a line.
@@ -66,6 +68,9 @@ public enum PluginEffect: Hashable, Sendable {
     case signal(PluginToken, Int32)
     case startTimer(PluginToken, at: Instant)
     case cancelTimer(PluginToken)
+    /// Remove a file (the promoter's generated drop-ins); a missing file is not an error, other
+    /// failures are logged by the host.
+    case removeFile(String)
     /// The plugin has finished stopping (all its children are gone); the host may drop it.
     case stopped
 }

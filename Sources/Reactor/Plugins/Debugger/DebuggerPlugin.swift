@@ -15,7 +15,7 @@ public struct DebuggerPlugin: ChangePlugin {
             return [.log(.debug, DebuggerFormat.line(for: update), resource: update.resourceName)]
         case .stop:
             return [.stopped]
-        case .childOutput, .childExited, .spawnFailed, .timer:
+        case .start, .childOutput, .childExited, .spawnFailed, .timer:
             return []  // never asked for: the debugger spawns nothing and sets no timers
         }
     }

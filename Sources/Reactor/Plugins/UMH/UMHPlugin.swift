@@ -48,6 +48,8 @@ public struct UMHPlugin: ChangePlugin {
 
     public mutating func handle(_ input: PluginInput, now: Instant) -> [PluginEffect] {
         switch input {
+        case .start:
+            return []
         case .update(let update):
             return stopping ? [] : run(matching: update, now: now)
         case .childOutput(let token, let stream, let line):

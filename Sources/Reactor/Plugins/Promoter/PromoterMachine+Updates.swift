@@ -1,0 +1,153 @@
+import Logging
+
+/// How `PromoterMachine` reacts to state updates (reference D.5 #60-#66): the split-brain avoidance
+/// policy is detected first, then may_promote starts, quorum loss stops or freezes, a lost disk may fail
+/// over and a better preferred node gets the services back. Actions are queued as jobs (see
+/// `PromoterMachine+Jobs.swift`).
+extension PromoterMachine {
+    /// An update of a configured resource (Exists or Change only, like the original): processed once the
+    /// resource's split-brain avoidance policy is known, detected on its first update. A destroyed
+    /// resource (`drbdadm down`, or drbdsetup gone) only stops counting as may-promote, so the ticker
+    /// does not keep starting a target for a resource that is not there.
+    mutating func received(_ update: StateUpdate, now: Instant) -> [PluginEffect] {
+        if update.eventType == .destroy, case .resource = update.kind { resources[update.resourceName]?.mayPromote = false }
+        guard update.eventType == .exists || update.eventType == .change, var r = resources[update.resourceName] else { return [] }
+        if r.policy != nil { return process(update, now: now) }
+        if r.buffered.count >= Self.bufferLimit { r.buffered.removeFirst() }
+        r.buffered.append(update)
+        var effects: [PluginEffect] = []
+        if r.detecting == nil {
+            let token = freshToken()
+            r.detecting = token
+            r.detectionOutput = []
+            children[token] = .detection(update.resourceName)
+            effects.append(spawn(token, ["drbdsetup", "show", "--show-defaults", "--json", update.resourceName]))
+        }
+        resources[update.resourceName] = r
+        return effects
+    }
+
+    /// The detection's `drbdsetup show` ended: on success the waiting updates are processed in order;
+    /// on failure they are dropped and the next update tries again.
+    mutating func detected(_ name: String, success: Bool, failure: String, now: Instant) -> [PluginEffect] {
+        guard var r = resources[name] else { return [] }
+        r.detecting = nil
+        let waiting = r.buffered
+        r.buffered = []
+        var effects: [PluginEffect] = []
+        do {
+            guard success else { throw PromoterDRBD.PolicyError(description: "'drbdsetup show' failed: \(failure)") }
+            let (policy, warnings) = try PromoterDRBD.splitBrainPolicy(
+                showJSON: r.detectionOutput.joined(separator: "\n"), config: r.config, unifiedCgroups: context.unifiedCgroups)
+            r.policy = policy
+            effects.append(.log(.info, "Detected split-brain avoidance policy: '\(policy.rawValue)'", resource: name))
+            effects += warnings.map { .log(.warning, $0, resource: name) }
+        } catch {
+            effects.append(.log(.error, "IGNORING resource '\(name)': \(error)", resource: name))
+        }
+        r.detectionOutput = []
+        resources[name] = r
+        guard r.policy != nil, !stopping else { return effects }
+        for u in waiting { effects += process(u, now: now) }
+        return effects
+    }
+
+    /// The reactions of D.5 #63-#66 to one update, given the resource's policy.
+    mutating func process(_ update: StateUpdate, now: Instant) -> [PluginEffect] {
+        let name = update.resourceName
+        guard let r = resources[name], let policy = r.policy else { return [] }
+        let c = r.config, role = update.resource.role
+        switch update.kind {
+        case .resource(let old, let new):
+            resources[name]?.mayPromote = new.mayPromote
+            if !old.mayPromote && new.mayPromote { return promote(update, policy: policy, now: now) }
+            if old.role == .primary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze {
+                return [.log(.info, "resource '\(name)' got forced to Secondary while frozen, stopping services", resource: name)]
+                    + enqueue(name, r.script.stop, now: now)
+            }
+        case .device(_, let old, let new):
+            guard policy != .fencing else { return [] }
+            if old.quorum && !new.quorum {
+                let log = PluginEffect.log(.info, "run: resource '\(name)' lost quorum", resource: name)
+                return [log] + enqueue(name, c.onQuorumLoss == .freeze ? r.script.freeze(.freeze) : r.script.stop, now: now)
+            }
+            if !old.quorum && new.quorum && c.onQuorumLoss == .freeze && role == .primary {
+                return [.log(.info, "resource '\(name)' gained quorum, thawing Primary", resource: name)]
+                    + enqueue(name, r.script.freeze(.thaw), now: now)
+            }
+            if old.diskState != .diskless && new.diskState == .diskless && !old.client && !new.client && role == .primary {
+                return diskDetached(update, now: now)
+            }
+        case .peerDevice(let peer, _, let old, let new):
+            guard !c.preferredNodes.isEmpty, c.preferredNodesPolicy == .always, old.peerDiskState != .upToDate,
+                new.peerDiskState == .upToDate, role == .primary
+            else { return [] }
+            return failBack(update, peer: peer, now: now)
+        case .connection, .path:
+            break
+        }
+        return []
+    }
+
+    /// may_promote became true: after the delay (disk state, preferred position, policy, times the
+    /// factor), start; unless the resource started less than 20 s (minus the delay) ago.
+    mutating func promote(_ update: StateUpdate, policy: SplitBrainPolicy, now: Instant) -> [PluginEffect] {
+        let name = update.resourceName
+        guard let r = resources[name] else { return [] }
+        let other = UInt64(PromoterDRBD.preferredPosition(r.config.preferredNodes, nodeName: context.nodeName))
+            + PromoterDRBD.policySeconds(update.resource, config: r.config, policy: policy)
+        guard let disk = PromoterDRBD.diskSeconds(update.resource) else {
+            return enqueue(name, r.script.promoteAfterLookingAtDevices(otherSeconds: other), now: now)
+        }
+        let (effects, frames) = promote(r, seconds: disk + other, now: now)
+        return effects + enqueue(name, frames, now: now)
+    }
+
+    /// The frames of a promote with a known delay, or none (and a debug line) if the resource started
+    /// less than 20 s minus the delay ago.
+    func promote(_ r: ResourceState, seconds: UInt64, now: Instant) -> ([PluginEffect], [PromoterFrame]) {
+        let name = r.config.name
+        let ms = PromoterDRBD.promoteDelayMilliseconds(seconds: seconds, factor: r.config.sleepBeforePromoteFactor)
+        if let last = r.lastStart, (now - last) + .milliseconds(Int64(clamping: ms)) < Self.tickInterval {
+            return ([.log(.debug, "got may_promote but start interval for '\(name)' too fast", resource: name)], [])
+        }
+        return ([], r.script.promote(afterMilliseconds: ms))
+    }
+
+    /// A Primary lost its disk: with `fail-over`, stop if some peer is UpToDate (and not a client).
+    mutating func diskDetached(_ update: StateUpdate, now: Instant) -> [PluginEffect] {
+        let name = update.resourceName
+        guard let r = resources[name] else { return [] }
+        let policy = r.config.onDiskDetach.rawValue
+        var effects: [PluginEffect] = [.log(.info, "resource '\(name)' lost local disk", resource: name)]
+        guard r.config.onDiskDetach == .failOver else {
+            return effects + [.log(.info, "resource '\(name)' on-disk-detach policy is '\(policy)', not taking action", resource: name)]
+        }
+        effects.append(.log(.info, "resource '\(name)' on-disk-detach policy is '\(policy)', checking for UpToDate peer", resource: name))
+        let peers = update.resource.connections.values.flatMap(\.peerDevices.values)
+        guard peers.contains(where: { !$0.peerClient && $0.peerDiskState == .upToDate }) else {
+            return effects + [.log(.info, "resource '\(name)' lost local disk, did not find UpToDate peer", resource: name)]
+        }
+        effects.append(.log(.info, "resource '\(name)' lost local disk, found UpToDate peer", resource: name))
+        return effects + enqueue(name, r.script.stop, now: now)
+    }
+
+    /// A peer became UpToDate while we are Primary: if it is a better preferred node, hand over (stop).
+    mutating func failBack(_ update: StateUpdate, peer: Int32, now: Instant) -> [PluginEffect] {
+        let name = update.resourceName
+        guard let r = resources[name] else { return [] }
+        let nodes = r.config.preferredNodes
+        guard let peerName = update.resource.connections[peer]?.connectionName else {
+            return [.log(.warning, "Could not find peer device for resource '\(name)'", resource: name)]
+        }
+        guard let peerPosition = nodes.firstIndex(of: peerName) else {
+            return [.log(.debug, "Peer '\(peerName)' was not found in preferred_nodes, continue", resource: name)]
+        }
+        guard let nodeName = context.nodeName else {
+            return [.log(.warning, "Could not determine 'uname -n'", resource: name)]
+        }
+        guard peerPosition < (nodes.firstIndex(of: nodeName) ?? nodes.count) else { return [] }
+        return [.log(.info, "run: resource '\(name)' has a new preferred node ('\(peerName)'), stopping services locally ('\(nodeName)')", resource: name)]
+            + enqueue(name, r.script.stop, now: now)
+    }
+}

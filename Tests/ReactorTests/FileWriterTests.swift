@@ -1,0 +1,26 @@
+import Testing
+@testable import Reactor
+
+/// The drop-in writer on a real temporary directory.
+@Suite struct FileWriterTests {
+    @Test func writesAtomicallyCreatingParentsAndReplaces() throws {
+        let d = TempDir()
+        let path = d.path + "/run/systemd/system/drbd-services@res\\x2d1.target.d/reactor.conf"
+        try FileSystem.writeAtomically(path, "one\n")
+        #expect(String(decoding: try FileSystem.readFile(path), as: UTF8.self) == "one\n")
+        try FileSystem.writeAtomically(path, "two\n")
+        #expect(String(decoding: try FileSystem.readFile(path), as: UTF8.self) == "two\n")
+        let dir = d.path + "/run/systemd/system/drbd-services@res\\x2d1.target.d"
+        #expect(try FileSystem.listDirectory(dir) == ["reactor.conf"])  // no .tmp left behind
+        try FileSystem.remove(path)
+        try FileSystem.remove(path)  // already gone: fine
+        #expect(try FileSystem.listDirectory(dir).isEmpty)
+    }
+
+    @Test func failuresAreTypedErrors() throws {
+        let d = TempDir()
+        let file = d.write("plain", "x")
+        #expect(throws: Errno.self) { try FileSystem.writeAtomically(file + "/below/it.conf", "x") }
+        #expect(throws: Errno.self) { try FileSystem.remove(d.path) }  // a directory
+    }
+}

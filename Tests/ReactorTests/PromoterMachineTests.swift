@@ -1,0 +1,324 @@
+import Logging
+import Testing
+@testable import Reactor
+
+@Suite struct PromoterMachineTests {
+    typealias F = PromoterFixture
+    static let target = "drbd-services@r0.target"
+
+    /// A started machine for `r0` whose initial start found a Primary peer (so nothing else runs).
+    static func started(_ tweak: (inout PromoterResourceConfig) -> Void = { _ in }) -> PromoterDriver {
+        var d = PromoterDriver(F.machine(F.config("r0", tweak)))
+        d.feed(.start)
+        d.answer(["drbdsetup", "status", "--json", "r0"], stdout: [#"[{"name":"r0","connections":[{"peer-role":"Primary"}]}]"#])
+        return d
+    }
+
+    @Test func startRunsAdjustThenInitialStartAndArmsTheTicker() {
+        var d = PromoterDriver(F.machine(F.config { $0.adjustResourceOnStart = true; $0.preferredNodes = ["x", "n1"] }))
+        let first = d.feed(.start)
+        #expect(PromoterDriver.commands(first) == [["drbdadm", "sh-ll-dev", "r0"]])
+        #expect(d.timers.values.contains(F.t0 + .seconds(20)))
+        // The backing device is not there yet: check again every 2 s.
+        #expect(PromoterDriver.commands(d.answer(["drbdadm", "sh-ll-dev"], stdout: ["/dev/vg/r0"])) == [["test", "-b", "/dev/vg/r0"]])
+        #expect(PromoterDriver.logs(d.effects).last == "adjust_resources: waiting for backing device '/dev/vg/r0' to become ready")
+        #expect(PromoterDriver.commands(d.answer(["test", "-b"], exit: 1)).isEmpty)
+        #expect(d.timers.values.contains(F.t0 + .seconds(2)))
+        #expect(PromoterDriver.commands(d.fireTimer()) == [["test", "-b", "/dev/vg/r0"]])
+        let ready = d.answer(["test", "-b"])
+        #expect(PromoterDriver.logs(ready) == ["adjust_resources: backing device '/dev/vg/r0' now ready"])
+        #expect(PromoterDriver.commands(ready) == [["drbdadm", "adjust", "r0"]])
+        // Then the initial start: no peer is Primary, the node is diskless (6 s) and second preferred (1 s).
+        #expect(PromoterDriver.commands(d.answer(["drbdadm", "adjust"])) == [["drbdsetup", "status", "--json", "r0"]])
+        #expect(PromoterDriver.commands(d.answer(["drbdsetup", "status"], stdout: [#"[{"name":"r0","connections":[]}]"#]))
+            == [["drbdadm", "sh-ll-dev", "r0"]])
+        d.answer(["drbdadm", "sh-ll-dev"], stdout: ["none"])
+        let at = d.now
+        #expect(d.timers.values.contains(at + .seconds(7)))
+        #expect(PromoterDriver.commands(d.fireTimer()) == [["systemctl", "reset-failed", Self.target]])
+        d.startSucceeds()
+        #expect(d.running.isEmpty)
+    }
+
+    @Test func adjustFailureOnlyWarns() {
+        var d = PromoterDriver(F.machine(F.config { $0.adjustResourceOnStart = true }))
+        d.feed(.start)
+        let out = d.answer(["drbdadm", "sh-ll-dev"], exit: 10)
+        #expect(PromoterDriver.logs(out, atLeast: .warning) == ["Could not adjust 'r0': 'drbdadm sh-ll-dev r0' failed: exit status 10"])
+        #expect(PromoterDriver.commands(out) == [["drbdsetup", "status", "--json", "r0"]])
+    }
+
+    @Test func mayPromoteStartsTheTargetAfterTheDelay() {
+        var d = Self.started { $0.preferredNodes = ["x", "n1"] }
+        let r = F.resource()
+        // The first update detects the policy; updates wait for it.
+        #expect(PromoterDriver.commands(d.feed(.update(F.mayPromote(r)))) == [["drbdsetup", "show", "--show-defaults", "--json", "r0"]])
+        let detected = d.detect()
+        #expect(PromoterDriver.logs(detected) == ["Detected split-brain avoidance policy: 'quorum'", "run: resource 'r0' may promote after 1000ms"])
+        #expect(PromoterDriver.commands(detected).isEmpty)
+        #expect(d.timers.values.contains(F.t0 + .seconds(1)))
+        let fired = d.fireTimer()
+        #expect(PromoterDriver.commands(fired) == [["systemctl", "reset-failed", Self.target]])
+        #expect(PromoterDriver.commands(d.answer(["systemctl", "reset-failed"])) == [["systemctl", "start", Self.target]])
+        #expect(PromoterDriver.commands(d.answer(["systemctl", "start"])) == [["systemctl", "show", "--property=ActiveState", Self.target]])
+        let done = d.answer(["systemctl", "show"], stdout: ["ActiveState=active"])
+        #expect(PromoterDriver.logs(done, atLeast: .warning).isEmpty && d.running.isEmpty)
+    }
+
+    @Test func delayCountsDiskStatePolicyAndFactor() {
+        var d = Self.started { $0.sleepBeforePromoteFactor = 2; $0.onQuorumLoss = .freeze }
+        d.feed(.update(F.mayPromote(F.resource(disk: .outdated))))
+        // Outdated 2 s + freeze policy on a Secondary 2 s, times 2.
+        #expect(PromoterDriver.logs(d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))).contains("run: resource 'r0' may promote after 8000ms"))
+        var f = Self.started { $0.fencingPromoteDelay = 7 }
+        f.feed(.update(F.mayPromote(F.resource(connection: .connecting))))
+        let fencing = f.detect(json: F.showJSON(quorum: "off", fencing: "resource-only"))
+        #expect(PromoterDriver.logs(fencing).contains("Detected split-brain avoidance policy: 'fencing'"))
+        #expect(PromoterDriver.logs(fencing).contains("run: resource 'r0' may promote after 7000ms"))
+    }
+
+    @Test func withoutLocalDevicesShLlDevDecidesTheDiskDelay() {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource(disk: nil))))
+        #expect(PromoterDriver.commands(d.detect()) == [["drbdadm", "sh-ll-dev", "r0"]])
+        #expect(PromoterDriver.logs(d.answer(["drbdadm", "sh-ll-dev"], stdout: ["none"])) == ["run: resource 'r0' may promote after 6000ms"])
+    }
+
+    @Test func aPromoteWaitingForShLlDevKeepsItsPlaceBeforeLaterActions() {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource(disk: nil))))
+        d.detect()
+        let lost = d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: false)))
+        #expect(PromoterDriver.commands(lost).isEmpty)
+        let devices = d.answer(["drbdadm", "sh-ll-dev"], stdout: ["/dev/vg/r0"])
+        #expect(PromoterDriver.logs(devices) == ["run: resource 'r0' may promote after 0ms"])
+        #expect(PromoterDriver.commands(devices) == [["systemctl", "reset-failed", Self.target]])
+        d.startSucceeds()
+        #expect(d.running.values.first == ["journalctl", "--flush", "--sync"])
+    }
+
+    @Test func aFailedStartStops() {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource())))
+        d.detect()
+        d.answer(["systemctl", "reset-failed"])
+        let failed = d.answer(["systemctl", "start"], exit: 1)
+        #expect(PromoterDriver.logs(failed, atLeast: .warning) == ["Starting 'r0' failed: 'systemctl start \(Self.target)' failed: exit status 1"])
+        #expect(PromoterDriver.logs(failed).contains("stop_actions (could trigger 'on-drbd-demote-failure' actions if configured): r0"))
+        #expect(PromoterDriver.commands(failed) == [["journalctl", "--flush", "--sync"]])
+        #expect(PromoterDriver.commands(d.answer(["journalctl"])) == [["systemctl", "stop", Self.target]])
+        d.answer(["systemctl", "stop"])
+        // An inactive target after a successful start is a failure too.
+        d.feed(.update(F.mayPromote(F.resource(), from: true, to: false)))
+        d.now = d.now + .seconds(30)
+        d.feed(.update(F.mayPromote(F.resource())))
+        d.answer(["systemctl", "reset-failed"])
+        d.answer(["systemctl", "start"])
+        let inactive = d.answer(["systemctl", "show"], stdout: ["ActiveState=failed"])
+        #expect(PromoterDriver.logs(inactive, atLeast: .warning) == ["Starting 'r0' failed: systemd_start: unit '\(Self.target)' is not active"])
+    }
+
+    @Test func startsOfOneResourceAreRateLimitedButNotOthers() {
+        var d = PromoterDriver(F.machine(F.config("r0"), F.config("r1")))
+        d.feed(.start)
+        d.answer(["drbdsetup", "status", "--json", "r0"], stdout: [#"[{"name":"r0","connections":[{"peer-role":"Primary"}]}]"#])
+        d.answer(["drbdsetup", "status", "--json", "r1"], stdout: [#"[{"name":"r1","connections":[{"peer-role":"Primary"}]}]"#])
+        d.feed(.update(F.mayPromote(F.resource("r0"))))
+        d.detect("r0")
+        d.startSucceeds("r0")
+        d.feed(.update(F.mayPromote(F.resource("r0"), from: true, to: false)))
+        d.now = d.now + .seconds(5)
+        let again = d.feed(.update(F.mayPromote(F.resource("r0"))))
+        #expect(PromoterDriver.logs(again, atLeast: .debug) == ["got may_promote but start interval for 'r0' too fast"])
+        #expect(PromoterDriver.commands(again).isEmpty)
+        // r1 has its own last start (the original shared one per instance).
+        d.feed(.update(F.mayPromote(F.resource("r1"))))
+        #expect(PromoterDriver.commands(d.detect("r1")) == [["systemctl", "reset-failed", "drbd-services@r1.target"]])
+    }
+
+    @Test func aHangingSystemctlDelaysOnlyItsOwnResourceAndActionsStayInOrder() {
+        var d = PromoterDriver(F.machine(F.config("r0"), F.config("r1")))
+        d.feed(.start)
+        d.answer(["drbdsetup", "status", "--json", "r0"])
+        d.answer(["drbdadm", "sh-ll-dev", "r0"])
+        d.answer(["systemctl", "reset-failed", Self.target])
+        #expect(d.token(["systemctl", "start", Self.target]) != nil)  // and it never returns
+        // r1 proceeds meanwhile.
+        #expect(PromoterDriver.commands(d.answer(["drbdsetup", "status", "--json", "r1"])) == [["drbdadm", "sh-ll-dev", "r1"]])
+        // r0's quorum loss waits for the running start.
+        d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: true)))
+        d.detect("r0")
+        let lost = d.feed(.update(F.quorum(F.resource(role: .primary, quorum: false), from: true, to: false)))
+        #expect(PromoterDriver.logs(lost) == ["run: resource 'r0' lost quorum"])
+        #expect(PromoterDriver.commands(lost).isEmpty)
+        d.answer(["systemctl", "start", Self.target])
+        let stop = d.answer(["systemctl", "show"], stdout: ["ActiveState=active"])
+        #expect(PromoterDriver.commands(stop) == [["journalctl", "--flush", "--sync"]])
+        #expect(PromoterDriver.commands(d.answer(["journalctl"])) == [["systemctl", "stop", Self.target]])
+    }
+
+    @Test func quorumLossWithFreezeFreezesTheServicesAndThawsOnReturn() {
+        var d = Self.started { $0.onQuorumLoss = .freeze }
+        let primary = F.resource(role: .primary)
+        d.feed(.update(F.quorum(primary, from: true, to: true)))
+        d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
+        let lost = d.feed(.update(F.quorum(primary, from: true, to: false)))
+        #expect(PromoterDriver.commands(lost) == [["systemctl", "list-dependencies", "--no-pager", "--plain", Self.target]])
+        let listed = d.answer(["systemctl", "list-dependencies"], stdout: [
+            Self.target, "  drbd-promote@r0.service", "  a.service", "  mnt-data.mount", "  ocf.rs@ip_r0.service",
+        ])
+        #expect(PromoterDriver.commands(listed) == [["systemctl", "freeze", "a.service"]])
+        let tolerated = d.answer(["systemctl", "freeze", "a.service"], exit: 1)
+        #expect(PromoterDriver.logs(tolerated, atLeast: .warning).first?.hasPrefix("systemd_freeze_thaw: 'systemctl freeze a.service' failed") == true)
+        #expect(PromoterDriver.commands(tolerated) == [["systemctl", "freeze", "ocf.rs@ip_r0.service"]])
+        d.answer(["systemctl", "freeze"])
+        let back = d.feed(.update(F.quorum(primary, from: false, to: true)))
+        #expect(PromoterDriver.logs(back).first == "resource 'r0' gained quorum, thawing Primary")
+        let empty = d.answer(["systemctl", "list-dependencies"], stdout: [Self.target, "  drbd-promote@r0.service"])
+        #expect(PromoterDriver.logs(empty, atLeast: .warning) == ["Thawing 'r0' failed: services list empty"])
+        // Forced to Secondary while frozen: stop.
+        let forced = d.feed(.update(F.role(F.resource(), from: .primary, to: .secondary)))
+        #expect(PromoterDriver.logs(forced).first == "resource 'r0' got forced to Secondary while frozen, stopping services")
+    }
+
+    @Test func shellRunnerRunsCommandsInOrderAndCannotFreeze() {
+        var d = PromoterDriver(F.machine(F.config { $0.runner = .shell; $0.start = ["one", "two"]; $0.onQuorumLoss = .freeze }))
+        d.feed(.start)
+        d.answer(["drbdsetup", "status"])
+        d.answer(["drbdadm", "sh-ll-dev"])
+        #expect(PromoterDriver.commands(d.effects).last == ["sh", "-c", "one"])
+        let failed = d.answer(["sh", "-c", "one"])
+        #expect(PromoterDriver.commands(failed) == [["sh", "-c", "two"]])
+        let stop = d.answer(["sh", "-c", "two"], exit: 2)
+        #expect(PromoterDriver.commands(stop) == [["sh", "-c", "two"]])  // stop = start reversed
+        d.answer(["sh", "-c", "two"])
+        #expect(d.running.values.first == ["sh", "-c", "one"])
+        d.answer(["sh", "-c", "one"])
+        d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: true)))
+        d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
+        let lost = d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: false)))
+        #expect(PromoterDriver.logs(lost, atLeast: .warning) == ["Freezing 'r0' failed: Shell runner can not not freeze/thaw services, use systemd"])
+    }
+
+    @Test func fencingIgnoresDeviceEvents() {
+        var d = Self.started()
+        d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: true)))
+        d.detect(json: F.showJSON(quorum: "off", fencing: "resource-and-stonith"))
+        #expect(d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: false))).isEmpty)
+    }
+
+    @Test func detectionFailureDropsTheUpdatesAndRetries() {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource())))
+        let failed = d.detect(json: F.showJSON(quorum: "off"))
+        #expect(PromoterDriver.logs(failed, atLeast: .error) == ["IGNORING resource 'r0': quorum is 'off', but also fencing is 'dont-care'"])
+        #expect(PromoterDriver.commands(failed).isEmpty)
+        #expect(PromoterDriver.commands(d.feed(.update(F.mayPromote(F.resource(), from: true, to: true))))
+            == [["drbdsetup", "show", "--show-defaults", "--json", "r0"]])
+        // Options that do not fit the policy are warned about once.
+        let warned = d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
+        #expect(PromoterDriver.logs(warned, atLeast: .warning) == [
+            "resource 'r0': DRBD option 'on-no-quorum' should be 'io-error', but is 'suspend-io'",
+            "resource 'r0': DRBD option 'on-no-data-accessible' should be 'io-error', but is 'suspend-io'",
+        ])
+    }
+
+    @Test func createAndDestroyAndOtherResourcesAreIgnored() {
+        var d = Self.started()
+        #expect(d.feed(.update(F.mayPromote(F.resource(), event: .create))).isEmpty)
+        #expect(d.feed(.update(F.mayPromote(F.resource(), event: .destroy))).isEmpty)
+        #expect(d.feed(.update(F.mayPromote(F.resource("other")))).isEmpty)
+    }
+
+    @Test func aDestroyedResourceIsNoLongerStartedByTheTicker() {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource())))
+        d.detect()
+        d.startSucceeds()
+        d.feed(.update(F.mayPromote(F.resource(), from: true, to: false, event: .destroy)))
+        #expect(PromoterDriver.commands(d.fireTimer()).isEmpty)
+    }
+
+    @Test func diskDetachFailsOverOnlyWithAnUpToDatePeer() {
+        var d = Self.started { $0.onDiskDetach = .failOver }
+        d.feed(.update(F.disk(F.resource(role: .primary), from: .upToDate, to: .upToDate)))
+        d.detect()
+        let over = d.feed(.update(F.disk(F.resource(role: .primary, disk: .diskless), from: .upToDate, to: .diskless)))
+        #expect(PromoterDriver.logs(over).contains("resource 'r0' lost local disk, found UpToDate peer"))
+        #expect(PromoterDriver.commands(over) == [["journalctl", "--flush", "--sync"]])
+        var i = Self.started { $0.onDiskDetach = .failOver }
+        i.feed(.update(F.disk(F.resource(role: .primary), from: .upToDate, to: .upToDate)))
+        i.detect()
+        let alone = i.feed(.update(F.disk(F.resource(role: .primary, disk: .diskless, peerDisk: .outdated), from: .upToDate, to: .diskless)))
+        #expect(PromoterDriver.logs(alone).last == "resource 'r0' lost local disk, did not find UpToDate peer")
+        #expect(PromoterDriver.commands(alone).isEmpty)
+    }
+
+    @Test func aBetterPreferredPeerGetsTheServicesBack() {
+        var d = Self.started { $0.preferredNodes = ["peer-a", "n1"] }
+        let primary = F.resource(role: .primary)
+        d.feed(.update(F.peerDisk(primary, from: .upToDate, to: .upToDate)))
+        d.detect()
+        let back = d.feed(.update(F.peerDisk(primary, from: .inconsistent, to: .upToDate)))
+        #expect(PromoterDriver.logs(back).first == "run: resource 'r0' has a new preferred node ('peer-a'), stopping services locally ('n1')")
+        #expect(PromoterDriver.commands(back) == [["journalctl", "--flush", "--sync"]])
+        var s = Self.started { $0.preferredNodes = ["peer-a", "n1"]; $0.preferredNodesPolicy = .startOnly }
+        s.feed(.update(F.peerDisk(primary, from: .upToDate, to: .upToDate)))
+        s.detect()
+        #expect(s.feed(.update(F.peerDisk(primary, from: .inconsistent, to: .upToDate))).isEmpty)
+    }
+
+    @Test func tickerRestartsAnInactiveTargetWhileMayPromote() {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource())))
+        d.detect()
+        d.startSucceeds()
+        let tick = d.fireTimer()
+        #expect(d.now == F.t0 + .seconds(20))
+        #expect(PromoterDriver.commands(tick) == [["systemctl", "show", "--property=ActiveState", Self.target]])
+        #expect(d.timers.values.contains(F.t0 + .seconds(40)))
+        #expect(PromoterDriver.commands(d.answer(["systemctl", "show"], stdout: ["ActiveState=inactive"])) == [["systemctl", "reset-failed", Self.target]])
+        d.startSucceeds()
+        let quiet = d.fireTimer()
+        #expect(PromoterDriver.commands(d.answer(["systemctl", "show"], stdout: ["ActiveState=active"])).isEmpty)
+        #expect(PromoterDriver.commands(quiet).count == 1)
+    }
+
+    @Test func stopTerminatesRunningCommandsAndStopsServicesOnExitWhenAsked() {
+        var plain = Self.started()
+        plain.feed(.update(F.mayPromote(F.resource())))
+        plain.detect()
+        let token = plain.token(["systemctl", "reset-failed"])!
+        let stop = plain.feed(.stop)
+        #expect(stop.contains(.signal(token, 15)) && !stop.contains(.stopped))
+        #expect(plain.feed(.update(F.mayPromote(F.resource()))).isEmpty)
+        #expect(plain.answer(["systemctl", "reset-failed"], exit: 143).last == .stopped)
+
+        var exit = Self.started { $0.stopServicesOnExit = true }
+        let out = exit.feed(.stop)
+        #expect(out.contains(.removeFile("/sd/drbd-services@r0.target.d/reactor-50-before.conf")))
+        #expect(PromoterDriver.commands(out) == [["systemctl", "daemon-reload"]])
+        #expect(PromoterDriver.commands(exit.answer(["systemctl", "daemon-reload"])) == [["journalctl", "--flush", "--sync"]])
+        exit.answer(["journalctl"])
+        #expect(exit.answer(["systemctl", "stop", Self.target]).last == .stopped)
+        #expect(exit.feed(.stop).isEmpty)
+    }
+
+    @Test func stopServicesOnExitWaitsForTheTerminatedCommand() {
+        var d = Self.started { $0.stopServicesOnExit = true }
+        d.feed(.update(F.mayPromote(F.resource())))
+        d.detect()
+        d.answer(["systemctl", "reset-failed"])
+        let hanging = d.token(["systemctl", "start"])!
+        let stop = d.feed(.stop)
+        #expect(stop.contains(.signal(hanging, 15)) && PromoterDriver.commands(stop).isEmpty)
+        let exit = d.answer(["systemctl", "start"], exit: 143)
+        #expect(exit.first == .removeFile("/sd/drbd-services@r0.target.d/reactor-50-before.conf"))
+        #expect(PromoterDriver.commands(exit) == [["systemctl", "daemon-reload"]])
+    }
+
+    @Test func stopWithNothingRunningIsImmediate() {
+        var d = Self.started()
+        #expect(d.feed(.stop).contains(.stopped))
+    }
+}
