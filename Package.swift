@@ -28,10 +28,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "drbd-reactor",
-            dependencies: [
-                "Reactor",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            // No swift-argument-parser: four options do not pay for its resident pages.
+            dependencies: ["Reactor"]
         ),
         // Parser micro-benchmark for bench/run.py (not installed).
         .executableTarget(name: "reactor-parser-bench", dependencies: ["Reactor"]),
