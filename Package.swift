@@ -26,14 +26,12 @@ let package = Package(
     targets: [
         // C forwarders for kernel interfaces Glibc's Swift import lacks. No logic.
         .target(name: "CEpoll", cSettings: [.define("_GNU_SOURCE")]),
-        // libsystemd: sd_notify, sd_watchdog_enabled, sd_journal_sendv (Debian: libsystemd-dev).
-        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // zlib for gzip-compressed /metrics responses (Debian: zlib1g-dev).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "Reactor",
             dependencies: [
-                "CEpoll", "CSystemd", "CZlib",
+                "CEpoll", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
