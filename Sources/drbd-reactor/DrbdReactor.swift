@@ -1,35 +1,38 @@
-import ArgumentParser
 import Logging
 import Reactor
 
-/// The daemon's command line. Everything else lives in the Reactor library.
+/// The daemon's command line (`DaemonCommandLine`); everything else lives in the Reactor library.
+/// No swift-argument-parser here: it and the FoundationEssentials it pulls in cost resident memory for
+/// four options.
 @main
-struct DrbdReactor: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "drbd-reactor",
-        abstract: "Follow DRBD's state and react to it with plugins (promoter, umh, prometheus, agentx, debugger).",
-        discussion: """
-            Runs as a systemd service (Type=notify). Manage plugin snippets with drbd-reactorctl; \
-            reload with 'systemctl reload drbd-reactor' (SIGHUP), dump the effective configuration \
-            to the log with SIGUSR1.
-            """,
-        version: reactorVersion)
+enum DrbdReactor {
+    static func main() {
+        switch DaemonCommandLine.parse(Array(CommandLine.arguments.dropFirst())) {
+        case .help:
+            RawOutput.write(1, Array(DaemonCommandLine.helpText.utf8))
+        case .version:
+            RawOutput.write(1, Array((reactorVersion + "\n").utf8))
+        case .usageError(let message):
+            RawOutput.write(2, Array(DaemonCommandLine.usageError(message).utf8))
+            ProcessExit.exit(DaemonCommandLine.usageExitCode)
+        case .run(let config, let allowTty):
+            do { try run(config: config, allowTty: allowTty) } catch {
+                // What ArgumentParser printed for an error escaping `run()`.
+                printError("Error: \(error)")
+                ProcessExit.exit(1)
+            }
+        }
+    }
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Main configuration file.", valueName: "path"))
-    var config = "/etc/drbd-reactor.toml"
-
-    @Flag(name: .long, help: "Run even when attached to a terminal (for debugging; the daemon is meant to run under systemd).")
-    var allowTty = false
-
-    func run() throws {
+    static func run(config: String, allowTty: Bool) throws {
         if !allowTty && (FileSystem.isTerminal(0) || FileSystem.isTerminal(1) || FileSystem.isTerminal(2)) {
             printError("drbd-reactor: refusing to run in a terminal without --allow-tty; it is a daemon for systemd. To inspect or manage it, use drbd-reactorctl.")
-            throw ExitCode(2)
+            ProcessExit.exit(2)
         }
         let loaded: DaemonConfig
         do { loaded = try ConfigLoader.load(path: config) } catch {
             printError("drbd-reactor: invalid configuration: \(error)")
-            throw ExitCode(1)
+            ProcessExit.exit(1)
         }
         var problems: [String] = []
         LogSetup.bootstrap(LogSetup.handlers(for: loaded.logs, problems: &problems))

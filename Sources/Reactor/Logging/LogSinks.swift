@@ -110,11 +110,21 @@ public struct LogEntry: Sendable {
     }
 }
 
-/// Native journald output.
-public struct JournalOutput: LogOutput {
-    public init() {}
-    public func write(_ entry: LogEntry) { Journal.send(entry.journalFields) }
+/// Native journald output on a socket of its own, open for the daemon's lifetime.
+public final class JournalOutput: LogOutput {
+    private let socket: FileDescriptor?
+
+    /// Without a socket (fd exhaustion at start) entries are dropped, as failed sends are.
+    public init() { socket = try? Journal.openSocket() }
+
+    public func write(_ entry: LogEntry) {
+        guard let socket else { return }
+        try? Journal.send(entry.journalFields, on: socket)
+    }
 }
+
+// JournalOutput is immutable after init and sendto(2) is thread-safe; the daemon has one thread anyway.
+extension JournalOutput: @unchecked Sendable {}
 
 /// Plain text to an fd (stderr, or a log file kept open for the daemon's lifetime).
 public final class FileOutput: LogOutput {

@@ -1,5 +1,4 @@
 import CEpoll
-import CSystemd
 import Glibc
 
 /// The daemon's side of the systemd notify protocol.
@@ -14,19 +13,27 @@ public final class Notifier {
     /// The watchdog interval systemd asked for (`WatchdogSec=`), if any.
     public let watchdogInterval: Duration?
 
-    /// Reads and unsets `NOTIFY_SOCKET`, `WATCHDOG_USEC`, `WATCHDOG_PID` (sd_watchdog_enabled does the latter two).
+    /// Reads and unsets `NOTIFY_SOCKET`, `WATCHDOG_USEC`, `WATCHDOG_PID`.
     public init() {
-        var usec: UInt64 = 0
-        let enabled = sd_watchdog_enabled(1, &usec)
-        watchdogInterval = enabled > 0 && usec > 0 ? .microseconds(Int64(usec)) : nil
-        let path = getenv("NOTIFY_SOCKET").map { String(cString: $0) }
-        unsetenv("NOTIFY_SOCKET")
+        let variable = { (name: String) in getenv(name).map { String(cString: $0) } }
+        watchdogInterval = Self.watchdogInterval(usec: variable("WATCHDOG_USEC"), pid: variable("WATCHDOG_PID"),
+                                                 ownPid: Int64(getpid()))
+        let path = variable("NOTIFY_SOCKET")
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { unsetenv(name) }
         socketPath = path
         if path != nil, let raw = try? retryingEINTR({ reactor_socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue)) }) {
             fd = FileDescriptor(owning: raw)
         } else {
             fd = nil
         }
+    }
+
+    /// The watchdog interval the variables ask for, by sd_watchdog_enabled(3)'s rules: `WATCHDOG_USEC` a
+    /// positive number of microseconds and, when `WATCHDOG_PID` is set, it names this process.
+    static func watchdogInterval(usec: String?, pid: String?, ownPid: Int64) -> Duration? {
+        guard let usec, let micros = UInt64(usec), micros > 0, micros < UInt64(Int64.max) else { return nil }
+        if let pid, Int64(pid) != ownPid { return nil }
+        return .microseconds(Int64(micros))
     }
 
     /// Whether systemd listens at all.
