@@ -4,15 +4,12 @@ import PackageDescription
 /// Release link of the daemon, for resident memory (each measured in the README's Install section):
 /// scripts/release-ld, which is GNU ld instead of gold, so that `-z pack-relative-relocs` packs the ~40k
 /// R_X86_64_RELATIVE relocations into DT_RELR (1 MB of .rela.dyn that ld.so reads at every start becomes
-/// 8 kB; needs glibc >= 2.36 at run time), and which takes libstdc++ from its static archive in a
-/// --static-swift-stdlib link. `--no-export-dynamic` undoes the toolchain's `-export-dynamic` for
+/// 8 kB; only where the build host's glibc is >= 2.36, which the binary then needs), and which takes
+/// libstdc++ from its static archive in a --static-swift-stdlib link. `--no-export-dynamic` undoes the toolchain's `-export-dynamic` for
 /// static-stdlib links, so the loader's symbol lookups no longer walk a 440 kB dynamic symbol table of our
 /// own Swift symbols (nothing resolves them at run time). lld is not used: it pulls all of Foundation and
-/// ICU data (+48 MB) in through TOMLKit's Foundation import. `DRBD_REACTOR_GLIBC_PRE_2_36=1 swift build ...`
-/// keeps RELA for older glibc (RHEL 9, Ubuntu 22.04).
-let packedRelocations = Context.environment["DRBD_REACTOR_GLIBC_PRE_2_36"] == nil
+/// ICU data (+48 MB) in through TOMLKit's Foundation import.
 let daemonReleaseLinkFlags = ["-use-ld=\(Context.packageDirectory)/scripts/release-ld", "-Xlinker", "--no-export-dynamic"]
-    + (packedRelocations ? ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"] : [])
 
 let package = Package(
     name: "drbd-reactor",
