@@ -86,7 +86,7 @@ public struct SnippetDirectory {
     /// The path an argument names (see `resolve`).
     public func path(for arg: String, state: SnippetState) -> String {
         var name = arg
-        if Self.suffix(of: arg) == nil {
+        if !arg.hasPrefix("/") && Self.suffix(of: arg) == nil {
             let options = state.suffixes.map { arg + $0 }
             name = options.first { isFile(absolute($0)) } ?? options[0]
         }
