@@ -5,6 +5,9 @@ struct GenerateCompletion: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate-completion", abstract: "Print a shell completion script (bash, zsh or fish).")
 
+    /// Accepted (and ignored) so that `drbd-reactorctl -c FILE generate-completion` works too.
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: ArgumentHelp("The shell.", valueName: "shell"))
     var shell: String = "bash"
 
