@@ -7,20 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, STANDIN_BIN
+from conftest import STANDIN_BIN, built_binary
 
 PROMOTER = '[[promoter]]\n[promoter.resources.r0]\nstart = ["data.mount", "app.service"]\n'
 TARGET = "drbd-services@r0.target"
 
 
 def ctl_binary() -> Path:
-    env = os.environ.get("REACTORCTL_BIN")
-    if env:
-        return Path(env)
-    for cand in (ROOT / ".build" / "debug" / "drbd-reactorctl", ROOT / ".build" / "release" / "drbd-reactorctl"):
-        if cand.exists():
-            return cand
-    pytest.fail("drbd-reactorctl is not built: run 'swift build' first (or set REACTORCTL_BIN)")
+    return built_binary("drbd-reactorctl", "REACTORCTL_BIN")
 
 
 class Ctl:
@@ -291,7 +285,6 @@ def test_start_until(ctl):
 
 
 def test_errors_and_exit_codes(ctl):
-    p = ctl.run("ls", config=False, env={})
     bad = ctl.tmp / "bad.toml"
     bad.write_text("statistics-poll-interval = 5\n")
     p = ctl.run("-c", str(bad), "ls", config=False)
