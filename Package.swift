@@ -15,6 +15,7 @@ let package = Package(
     name: "drbd-reactor",
     products: [
         .executable(name: "drbd-reactor", targets: ["drbd-reactor"]),
+        .executable(name: "drbd-reactorctl", targets: ["drbd-reactorctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -40,9 +41,19 @@ let package = Package(
             dependencies: ["Reactor"],
             linkerSettings: [.unsafeFlags(daemonReleaseLinkFlags, .when(platforms: [.linux], configuration: .release))]
         ),
+        // drbd-reactorctl's logic (snippet naming, status, evict, edit), unit tested; the executable only parses.
+        .target(name: "ReactorCtl", dependencies: ["Reactor"]),
+        .executableTarget(
+            name: "drbd-reactorctl",
+            dependencies: [
+                "ReactorCtl", "Reactor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Parser micro-benchmark for bench/run.py (not installed).
         .executableTarget(name: "reactor-parser-bench", dependencies: ["Reactor"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        .testTarget(name: "ReactorCtlTests", dependencies: ["ReactorCtl", "Reactor"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,14 +20,19 @@ if not FIXTURES.is_dir():
 STANDIN_BIN = ROOT / "Tests" / "Support" / "bin"
 
 
-def reactor_binary() -> Path:
-    env = os.environ.get("REACTOR_BIN")
+def built_binary(name: str, variable: str) -> Path:
+    """The executable `name`: $variable if set, else the debug or release build."""
+    env = os.environ.get(variable)
     if env:
         return Path(env)
-    for cand in (ROOT / ".build" / "debug" / "drbd-reactor", ROOT / ".build" / "release" / "drbd-reactor"):
+    for cand in (ROOT / ".build" / "debug" / name, ROOT / ".build" / "release" / name):
         if cand.exists():
             return cand
-    pytest.fail("drbd-reactor is not built: run 'swift build' first (or set REACTOR_BIN)")
+    pytest.fail(f"{name} is not built: run 'swift build' first (or set {variable})")
+
+
+def reactor_binary() -> Path:
+    return built_binary("drbd-reactor", "REACTOR_BIN")
 
 
 def free_port() -> int:

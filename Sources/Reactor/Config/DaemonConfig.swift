@@ -87,6 +87,25 @@ public enum ConfigLoader {
         return config
     }
 
+    /// Decodes `text` as the snippet `file` with exactly the checks `load` applies to each snippet (the
+    /// same strict readers, file:line in every error), without reading the main file or other snippets.
+    /// drbd-reactorctl validates what it lists, edits and enables with it.
+    public static func decodeSnippet(_ text: String, file: String) throws(ConfigError) -> DaemonConfig {
+        var config = DaemonConfig(path: file)
+        try decodeFile(try TOMLLoader.parse(text, file: file), text: text, file: file, isMain: false, into: &config)
+        try rejectDuplicates(config)
+        return config
+    }
+
+    /// Reads and decodes the snippet at `path` (see `decodeSnippet`).
+    public static func loadSnippet(path: String) throws(ConfigError) -> DaemonConfig {
+        let snippet = try readTable(path)
+        var config = DaemonConfig(path: path)
+        try decodeFile(snippet.table, text: snippet.text, file: path, isMain: false, into: &config)
+        try rejectDuplicates(config)
+        return config
+    }
+
     /// Parses one file.
     static func readTable(_ path: String) throws(ConfigError) -> (table: ConfigTable, text: String) {
         let bytes: [UInt8]

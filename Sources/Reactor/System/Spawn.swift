@@ -44,18 +44,13 @@ public final class ChildProcess {
         if stdio.captureStdout { outPipe = try FileDescriptor.pipe(nonBlocking: false) }
         if stdio.captureStderr { errPipe = try FileDescriptor.pipe(nonBlocking: false) }
 
-        var pid: pid_t = 0
-        let rc = withCStrings(argv) { cargv in
-            withCStrings(environment) { cenv in
-                reactor_spawn(
-                    &pid, argv[0], cargv, cenv, inPipe?.read.rawValue ?? -1, outPipe?.write.rawValue ?? -1,
-                    errPipe?.write.rawValue ?? -1, 1)
-            }
-        }
+        let launched: Result<pid_t, Errno> = launch(
+            argv: argv, environment: environment,
+            fds: (inPipe?.read.rawValue ?? -1, outPipe?.write.rawValue ?? -1, errPipe?.write.rawValue ?? -1))
         inPipe?.read.close()
         outPipe?.write.close()
         errPipe?.write.close()
-        guard rc == 0 else { throw Errno(rc) }
+        let pid = try launched.get()
         // pidfd_open cannot race with reaping: nobody else waits for our children (SIGCHLD is blocked).
         let pidfdRaw: Int32
         do { pidfdRaw = try retryingEINTR { reactor_pidfd_open(pid) } } catch {
@@ -69,6 +64,16 @@ public final class ChildProcess {
         if let p = outPipe { try p.read.setNonBlocking(true); child.stdout = p.read }
         if let p = errPipe { try p.read.setNonBlocking(true); child.stderr = p.read }
         return child
+    }
+
+    /// posix_spawnp(3) of `argv` with `fds` as the child's stdin, stdout and stderr (-1: /dev/null; 0, 1
+    /// or 2: the caller's own stream). The caller closes its copies of the child's ends afterwards.
+    static func launch(argv: [String], environment: [String], fds: (Int32, Int32, Int32)) -> Result<pid_t, Errno> {
+        var pid: pid_t = 0
+        let rc = withCStrings(argv) { cargv in
+            withCStrings(environment) { cenv in reactor_spawn(&pid, argv[0], cargv, cenv, fds.0, fds.1, fds.2, 1) }
+        }
+        return rc == 0 ? .success(pid) : .failure(Errno(rc))
     }
 
     /// waitid(P_PIDFD, WNOHANG): the exit status once the child has ended (reaps it), else nil.

@@ -147,7 +147,7 @@ extension Character {
 
 extension String {
     /// Without leading and trailing blanks and newlines.
-    var trimmingBlanks: String {
+    public var trimmingBlanks: String {
         String(drop(while: \.isBlankOrNewline).reversed().drop(while: \.isBlankOrNewline).reversed())
     }
 }

@@ -1,0 +1,17 @@
+import ArgumentParser
+import ReactorCtl
+
+/// `disable`: rename snippets to `.toml.disabled`, reload the daemon, optionally stop their targets.
+struct Disable: CtlCommand {
+    static let configuration = CommandConfiguration(abstract: "Disable snippets and reload the daemon.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Also stop the drbd-services@ targets of their promoter resources (after the reload).")
+    var now = false
+
+    @Argument(help: ArgumentHelp("Snippets to disable (default: all enabled).", valueName: "configs"))
+    var configs: [String] = []
+
+    func run(_ ctx: CtlContext) throws(CtlError) { ctx.disable(configs, now: now) }
+}

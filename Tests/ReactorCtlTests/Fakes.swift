@@ -1,0 +1,63 @@
+import Reactor
+@testable import ReactorCtl
+
+/// A runner that records every command and answers from a table (argv joined by spaces -> stdout and
+/// exit status); anything else succeeds with no output.
+final class RecordingRunner: CommandRunner {
+    var calls: [String] = []
+    var answers: [String: (String, Int32)] = [:]
+    /// Answers that change over calls: each call of that command takes the next one (the last repeats).
+    var sequences: [String: [String]] = [:]
+
+    func run(_ argv: [String], stdin: Blocking.Stream, stdout: Blocking.Stream, stderr: Blocking.Stream) throws(Errno) -> Blocking.Outcome {
+        let line = argv.joined(separator: " ")
+        calls.append(line)
+        if var seq = sequences[line], !seq.isEmpty {
+            let out = seq.removeFirst()
+            sequences[line] = seq.isEmpty ? [out] : seq
+            return Blocking.Outcome(exit: .exited(0), stdout: Array(out.utf8))
+        }
+        let (out, code) = answers[line] ?? ("", 0)
+        return Blocking.Outcome(exit: .exited(code), stdout: Array(out.utf8))
+    }
+}
+
+/// Collects what a `Console` prints.
+final class Transcript {
+    var out = ""
+    var err = ""
+}
+
+/// A pause that never waits; `interruptAfter` calls it reports an interruption.
+final class CountingPause: Pause {
+    var count = 0
+    var interruptAfter: Int?
+    func oneSecond() -> Bool {
+        count += 1
+        return interruptAfter.map { count < $0 } ?? true
+    }
+}
+
+/// A context over a fake snippets directory `/etc/drbd-reactor.d` (files: name -> exists) or a real one.
+func makeContext(_ dir: SnippetDirectory, runner: CommandRunner, transcript: Transcript, systemdDirectory: String = "/run/systemd/system") -> CtlContext {
+    CtlContext(
+        snippets: dir, console: Console(colors: false, out: { transcript.out += $0 }, err: { transcript.err += $0 }),
+        runner: runner, nodeName: "alpha", systemdDirectory: systemdDirectory, environment: [:])
+}
+
+func fakeDirectory(_ files: [String], path: String = "/etc/drbd-reactor.d") -> SnippetDirectory {
+    SnippetDirectory(path: path, isFile: { p in files.contains { path + "/" + $0 == p } }, names: { files })
+}
+
+/// A fresh, empty directory under /tmp.
+func temporaryDirectory() throws -> String {
+    let marker = try Blocking.createTemporaryFile(directory: "/tmp", prefix: "reactorctl-test-", suffix: "", contents: "")
+    try FileSystem.remove(marker)
+    try FileSystem.createDirectories(marker)
+    return marker
+}
+
+/// `drbdsetup status --json` output for `res` with the local role and one peer.
+func statusJSON(_ res: String, role: String, peer: String = "beta", peerRole: String = "Secondary") -> String {
+    #"[{"name":"\#(res)","role":"\#(role)","connections":[{"name":"\#(peer)","peer-role":"\#(peerRole)"}]}]"#
+}
