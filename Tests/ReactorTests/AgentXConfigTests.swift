@@ -68,3 +68,12 @@ import Testing
         #expect(again == c)
     }
 }
+
+@Suite struct AgentXExampleTests {
+    @Test func exampleDecodesToTheDefaults() throws {
+        let path = String(#filePath.dropLast("Tests/ReactorTests/AgentXConfigTests.swift".count)) + "example/agentx.toml"
+        let text = String(decoding: try FileSystem.readFile(path), as: UTF8.self)
+        var root = TableReader(table: try TOMLLoader.parse(text, file: path), file: path, path: "", locator: LineLocator(text: text))
+        #expect(try root.tables("agentx").map(AgentXConfig.decode) == [AgentXConfig()])
+    }
+}
