@@ -2,19 +2,9 @@ import Testing
 @testable import Reactor
 
 @Suite struct AgentXConfigTests {
-    func decode(_ text: String) throws -> [AgentXConfig] {
-        var root = TableReader(table: try TOMLLoader.parse(text, file: "a.toml"), file: "a.toml", path: "", locator: LineLocator(text: text))
-        return try root.tables("agentx").map(AgentXConfig.decode)
-    }
+    func decode(_ text: String) throws -> [AgentXConfig] { try decodeTables(text, "agentx", file: "a.toml", AgentXConfig.decode) }
 
-    func decodeError(_ text: String) -> ConfigError? {
-        do {
-            _ = try decode(text)
-            return nil
-        } catch {
-            return error as? ConfigError
-        }
-    }
+    func decodeError(_ text: String) -> ConfigError? { configError { _ = try decode(text) } }
 
     @Test func defaultsAreThoseOf1x() throws {
         #expect(try decode("[[agentx]]\n") == [AgentXConfig(address: .tcp(.host(name: "localhost", port: 705)), cacheMax: 60, agentTimeout: 60, peerStates: true)])
@@ -73,7 +63,6 @@ import Testing
     @Test func exampleDecodesToTheDefaults() throws {
         let path = String(#filePath.dropLast("Tests/ReactorTests/AgentXConfigTests.swift".count)) + "example/agentx.toml"
         let text = String(decoding: try FileSystem.readFile(path), as: UTF8.self)
-        var root = TableReader(table: try TOMLLoader.parse(text, file: path), file: path, path: "", locator: LineLocator(text: text))
-        #expect(try root.tables("agentx").map(AgentXConfig.decode) == [AgentXConfig()])
+        #expect(try decodeTables(text, "agentx", file: path, AgentXConfig.decode) == [AgentXConfig()])
     }
 }

@@ -24,15 +24,11 @@ public struct AgentXConfig: Hashable, Sendable {
     /// file, line and key.
     public static func decode(_ reader: TableReader) throws -> AgentXConfig {
         var r = reader
-        let text = try r.optionalString("address")
+        let address = try r.optionalParsed("address", AgentXAddress.init(parsing:)) ?? .default
         let cacheMax = try r.integer("cache-max", default: 60, in: 0...31_536_000)
         let timeout = try r.integer("agent-timeout", default: 60, in: 0...255)
         let peerStates = try r.bool("peer-states", default: true)
         try r.finish()
-        var address = AgentXAddress.default
-        if let text {
-            do { address = try AgentXAddress(parsing: text) } catch { throw r.error("address", error.description) }
-        }
         return AgentXConfig(address: address, cacheMax: cacheMax, agentTimeout: UInt8(timeout), peerStates: peerStates)
     }
 
