@@ -127,14 +127,14 @@ final class TempDir {
         #expect(e?.message.contains("given twice") == true)
     }
 
-    @Test func promoterIsDecodedAndAgentxRecognisedButUnsupported() throws {
+    @Test func promoterAndAgentxAreDecoded() throws {
         let d = TempDir()
         let c = try ConfigLoader.load(path: d.write("r.toml", "[[promoter]]\n[promoter.resources.r0]\nstart = [\"a.service\"]\n[[agentx]]\n"))
         #expect(c.plugins.map(\.kind) == ["promoter", "agentx"])
         var r0 = PromoterResourceConfig(name: "r0")
         r0.start = ["a.service"]
         #expect(c.plugins.first == .promoter(PromoterConfig(resources: [r0])))
-        if case .unsupported = c.plugins.last {} else { Issue.record("agentx should be unsupported") }
+        #expect(c.plugins.last == .agentx(AgentXConfig()))
     }
 
     @Test func promoterWarningsNameFileAndKeyAndDumpRoundTrips() throws {

@@ -4,19 +4,9 @@ import Testing
 
 @Suite struct PrometheusConfigTests {
     /// Decodes every `[[prometheus]]` table of `text`.
-    func decode(_ text: String) throws -> [PrometheusConfig] {
-        var root = TableReader(table: try TOMLLoader.parse(text, file: "t.toml"), file: "t.toml", path: "", locator: LineLocator(text: text))
-        return try root.tables("prometheus").map(PrometheusConfig.decode)
-    }
+    func decode(_ text: String) throws -> [PrometheusConfig] { try decodeTables(text, "prometheus", PrometheusConfig.decode) }
 
-    func decodeError(_ text: String) -> ConfigError? {
-        do {
-            _ = try decode(text)
-            return nil
-        } catch {
-            return error as? ConfigError
-        }
-    }
+    func decodeError(_ text: String) -> ConfigError? { configError { _ = try decode(text) } }
 
     @Test func defaults() throws {
         let c = try decode("[[prometheus]]\n")

@@ -42,8 +42,7 @@ public enum PluginConfig: Hashable, Sendable {
     case umh(UMHConfig)
     case prometheus(PrometheusConfig)
     case promoter(PromoterConfig)
-    /// A plugin this build does not implement yet (agentx): kept so the daemon can say so.
-    case unsupported(kind: String, file: String)
+    case agentx(AgentXConfig)
 
     public var kind: String {
         switch self {
@@ -51,7 +50,7 @@ public enum PluginConfig: Hashable, Sendable {
         case .umh: "umh"
         case .prometheus: "prometheus"
         case .promoter: "promoter"
-        case .unsupported(let kind, _): kind
+        case .agentx: "agentx"
         }
     }
 
@@ -61,7 +60,7 @@ public enum PluginConfig: Hashable, Sendable {
         case .umh(let c): c.tomlSnippet()
         case .prometheus(let c): c.tomlSnippet()
         case .promoter(let c): c.tomlSnippet()
-        case .unsupported(let kind, let file): "# [[\(kind)]] from \(file): not supported by this build\n"
+        case .agentx(let c): c.tomlSnippet()
         }
     }
 }
@@ -179,7 +178,7 @@ public enum ConfigLoader {
         case "debugger": return .debugger(try DebuggerConfig.decode(t))
         case "umh": return .umh(try UMHConfig.decode(t))
         case "prometheus": return .prometheus(try PrometheusConfig.decode(t))
-        default: return .unsupported(kind: kind, file: t.file)
+        default: return .agentx(try AgentXConfig.decode(t))
         }
     }
 
@@ -188,7 +187,6 @@ public enum ConfigLoader {
     static func rejectDuplicates(_ c: DaemonConfig) throws(ConfigError) {
         var seen = Set<PluginConfig>()
         for p in c.plugins {
-            if case .unsupported = p { continue }
             if !seen.insert(p).inserted {
                 throw ConfigError(file: c.path, line: nil, keyPath: p.kind, message: "the same [[\(p.kind)]] configuration is given twice (main file or snippets)")
             }

@@ -82,6 +82,15 @@ public struct TableReader: Sendable {
         try optionalInteger(key, in: range) ?? d
     }
 
+    /// A string turned into a value by `parse` (an address, say), or nil when absent; what `parse`
+    /// rejects becomes a config error naming this key.
+    public mutating func optionalParsed<T, E: Error & CustomStringConvertible>(
+        _ key: String, _ parse: (String) throws(E) -> T
+    ) throws -> T? {
+        guard let text = try optionalString(key) else { return nil }
+        do { return try parse(text) } catch { throw self.error(key, error.description) }
+    }
+
     /// An array of strings (`start = ["a", "b"]`), or nil when absent.
     public mutating func optionalStringArray(_ key: String) throws -> [String]? {
         switch value(key) {

@@ -3,7 +3,7 @@ import Logging
 /// Design note: the daemon ties the pieces together on the one loop.
 ///
 /// drbdsetup lines -> parser -> World -> diffs -> change plugins (promoter, umh, debugger); the prometheus servers
-/// read the World when scraped. Signals: SIGHUP reloads (keeping unchanged plugins running), SIGTERM and
+/// and agentx subagents read the World when asked. Signals: SIGHUP reloads (keeping unchanged plugins running), SIGTERM and
 /// SIGINT stop (a second one stops at once), SIGUSR1 logs the effective configuration. systemd hears
 /// READY=1 once the initial state is in (or after a bound, saying why), RELOADING=1/READY=1 around a
 /// reload, STOPPING=1, STATUS= lines, and WATCHDOG=1 from the loop itself.
@@ -22,7 +22,8 @@ public final class Daemon {
     private let host: PluginHost<PluginConfig>
     private let events2: Events2Source
     private let promoters: PromoterLauncher
-    private var servers: [PrometheusConfig: PrometheusServer] = [:]
+    /// The running prometheus and agentx instances, by their config.
+    private var loopPlugins: [PluginConfig: any LoopPlugin] = [:]
     private var ready = false
     private var stopping = false
     private var snippetMonitor: EventLoop.SourceID?
@@ -113,7 +114,7 @@ public final class Daemon {
     static let statusRefresh: Duration = .seconds(2)
 
     private func statusLine() -> String {
-        let r = world.resources.count, p = host.runningConfigs.count + servers.count
+        let r = world.resources.count, p = host.runningConfigs.count + loopPlugins.count
         let status = "STATUS=Running: \(r) resource\(r == 1 ? "" : "s"), \(p) plugin\(p == 1 ? "" : "s")"
         lastStatus = status
         return status
@@ -134,9 +135,9 @@ public final class Daemon {
         let wantedSet = Set(wanted)
         host.stop { !wantedSet.contains($0) }
         promoters.drop { !wantedSet.contains($0) }
-        for (key, server) in servers where !wantedSet.contains(.prometheus(key)) {
-            server.stop()
-            servers.removeValue(forKey: key)
+        for (key, plugin) in loopPlugins where !wantedSet.contains(key) {
+            plugin.stop()
+            loopPlugins.removeValue(forKey: key)
         }
         let running = Set(host.runningConfigs + promoters.pendingKeys)
         for p in wanted where !running.contains(p) {
@@ -146,21 +147,27 @@ public final class Daemon {
             case .umh(let c):
                 host.start(p, machine: UMHPlugin(config: c, stats: stats), replay: world.replay())
             case .prometheus(let c):
-                guard servers[c] == nil else { continue }
                 let server = PrometheusServer(config: c, loop: loop, logger: logger, stats: stats) { [unowned self] in self.world }
-                do {
-                    try server.start()
-                    servers[c] = server
-                } catch {
-                    logger.error("Failed to start prometheus plugin on '\(c.address)': \(error), ignoring it.")
-                }
+                startLoopPlugin(p, server, what: "prometheus plugin on '\(c.address)'")
+            case .agentx(let c):
+                let client = AgentXClient(config: c, loop: loop, logger: logger) { [unowned self] in self.world }
+                startLoopPlugin(p, client, what: "agentx plugin for '\(c.address)'")
             case .promoter(let c):
                 promoters.prepare(p, c)
-            case .unsupported(let kind, let file):
-                logger.warning("[[\(kind)]] in '\(file)' is not supported by this build yet, ignoring it.")
             }
         }
         promoters.commit()
+    }
+
+    /// Starts a prometheus or agentx instance unless one with this config runs already.
+    private func startLoopPlugin(_ key: PluginConfig, _ plugin: any LoopPlugin, what: String) {
+        guard loopPlugins[key] == nil else { return }
+        do {
+            try plugin.start()
+            loopPlugins[key] = plugin
+        } catch {
+            logger.error("Failed to start \(what): \(error), ignoring it.")
+        }
     }
 
     // MARK: signals
@@ -204,8 +211,8 @@ public final class Daemon {
         notify("STOPPING=1\nSTATUS=Stopping")
         logger.info("Stopping.")
         events2.stop()
-        for (_, s) in servers { s.stop() }
-        servers.removeAll()
+        for (_, p) in loopPlugins { p.stop() }
+        loopPlugins.removeAll()
         promoters.drop { _ in true }
         host.onAllStopped = { [unowned self] in self.loop.requestExit() }
         host.stop()

@@ -7,7 +7,7 @@ import Logging
 /// blocking: unsent output waits for EPOLLOUT, and every connection has a deadline timer from its
 /// machine. A client that connects and sends nothing, trickles, or stops reading costs one fd and a
 /// few bytes until its deadline; everyone else's scrape proceeds in the same loop iteration.
-public final class PrometheusServer {
+public final class PrometheusServer: LoopPlugin {
     /// More clients than this are accepted and closed at once (the kernel backlog would hold them
     /// otherwise, and stalled clients would keep good ones out).
     public static let maxConnections = 256
@@ -77,23 +77,14 @@ public final class PrometheusServer {
     /// The socket address(es) for the configured address: `:P` tries IPv6 any-address first and falls
     /// back to IPv4 when the host has no IPv6 (`ipv6.disable=1`).
     private func socketAddresses() throws -> [Socket.Address] {
-        switch config.address {
-        case .any(let port):
-            if ipv6Available() {
-                return [.ipv6("::", port)]
-            }
-            logger.info("IPv6 is not available; listening on 0.0.0.0:\(port) only.")
-            return [.ipv4("0.0.0.0", port)]
-        case .ipv4(let bytes, let port):
-            return [.ipv4(bytes.map(String.init).joined(separator: "."), port)]
-        case .ipv6(let bytes, let port):
-            return [.ipv6(Socket.ipv6String(bytes), port)]
-        case .host(let name, let port):
-            guard let first = try Socket.resolve(host: name, port: port).first else {
-                throw Errno(2)  // ENOENT: the name has no address
-            }
-            return [first]
+        if let explicit = try config.address.socketAddresses() {
+            return Array(explicit.prefix(1))  // a name: its first address, as before
         }
+        if ipv6Available() {
+            return [.ipv6("::", config.address.port)]
+        }
+        logger.info("IPv6 is not available; listening on 0.0.0.0:\(config.address.port) only.")
+        return [.ipv4("0.0.0.0", config.address.port)]
     }
 
     /// Whether an IPv6 socket can be bound at all (fails with EAFNOSUPPORT when IPv6 is disabled).
@@ -117,20 +108,9 @@ public final class PrometheusServer {
     // MARK: drbdadm --version
 
     private func queryVersions() {
-        var output = ""
-        do {
-            versionChild = try loop.spawn(
-                argv: ["drbdadm", "--version"], environment: ChildProcess.inheritedEnvironment(),
-                stdio: .init(pipeStdin: false, captureStdout: true, captureStderr: false), name: "drbdadm --version",
-                onLine: { stream, line in output += String(decoding: line, as: UTF8.self) + "\n" }
-            ) { [weak self] exit in
-                guard let self else { return }
-                self.versionChild = nil
-                self.endpoint.versions = DRBDVersions(drbdadmVersionOutput: output)
-                if !exit.success { self.logger.warning("'drbdadm --version' ended with \(exit); DRBD versions may be unknown.") }
-            }.id
-        } catch {
-            logger.warning("Failed to run 'drbdadm --version': \(error); reporting DRBD version 0.0.0.")
+        versionChild = DRBDVersionQuery.start(loop: loop, logger: logger) { [weak self] versions in
+            self?.versionChild = nil
+            self?.endpoint.versions = versions
         }
     }
 

@@ -21,18 +21,10 @@ public struct PrometheusConfig: Hashable, Sendable {
     /// Decodes one table strictly: unknown keys and malformed addresses are errors naming file, line, key.
     public static func decode(_ reader: TableReader) throws -> PrometheusConfig {
         var r = reader
-        let text = try r.optionalString("address")
+        let address = try r.optionalParsed("address", ListenAddress.init(parsing:)) ?? defaultAddress
         let enums = try r.bool("enums", default: false)
         let id = try r.optionalString("id")
         try r.finish()
-        var address = defaultAddress
-        if let text {
-            do {
-                address = try ListenAddress(parsing: text)
-            } catch {
-                throw r.error("address", error.description)
-            }
-        }
         return PrometheusConfig(address: address, enums: enums, id: id)
     }
 
