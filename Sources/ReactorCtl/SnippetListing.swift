@@ -4,7 +4,6 @@ import Reactor
 public enum SnippetListing {
     /// `- Promoter: r0; start = [...]`, `- Prometheus: :9942`, `- Debugger`, `- UMH`, `- AgentX: addr`.
     public static func lines(_ s: Snippet) -> [String] {
-        var agentx = s.agentxAddresses.makeIterator()
         return s.plugins.flatMap { plugin -> [String] in
             switch plugin {
             case .promoter(let c):
@@ -12,8 +11,7 @@ public enum SnippetListing {
             case .prometheus(let c): ["- Prometheus: \(c.address)"]
             case .debugger: ["- Debugger"]
             case .umh: ["- UMH"]
-            case .unsupported(let kind, _):
-                kind == "agentx" ? ["- AgentX: \(agentx.next() ?? Snippet.agentxDefaultAddress)"] : ["- \(kind)"]
+            case .agentx(let c): ["- AgentX: \(c.address)"]
             }
         }
     }

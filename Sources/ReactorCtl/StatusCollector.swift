@@ -12,7 +12,6 @@ extension CtlContext {
                 console.progress("Error: \(error)")
                 continue
             }
-            var agentx = snippet.agentxAddresses.makeIterator()
             for plugin in snippet.plugins {
                 let statuses: [PluginStatus]
                 switch plugin {
@@ -22,8 +21,7 @@ extension CtlContext {
                     statuses = [.prometheus(address: c.address.description, probes: verbose ? Self.probe(c.address) : [])]
                 case .debugger: statuses = [.debugger]
                 case .umh: statuses = [.umh]
-                case .unsupported(let kind, _):
-                    statuses = kind == "agentx" ? [.agentx(address: agentx.next() ?? Snippet.agentxDefaultAddress)] : []
+                case .agentx(let c): statuses = [.agentx(address: c.address.description)]
                 }
                 report.entries += statuses.map { StatusReport.Entry(path: path, enabled: snippet.enabled, plugin: $0) }
             }
