@@ -139,6 +139,12 @@ public struct ExpositionWriter: ExpositionOutput {
     public static func appendLabel(_ key: String, _ value: String, to out: inout [UInt8]) {
         out.append(contentsOf: key.utf8)
         out.append(contentsOf: "=\"".utf8)
+        // Names and numbers almost never need escaping: then the value goes in as one copy.
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else {
+            out.append(contentsOf: value.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for c in value.utf8 {
             switch c {
             case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)

@@ -133,15 +133,18 @@ struct ScopeTable {
             ExpositionWriter.appendLabel(key, value, to: &labelBytes)
         }
         labelEnds.append(UInt32(labelBytes.count))
-        for family in families {
-            switch family.value(object) {
+        // The closures take the object `inout` only so that it is passed by address: a generic closure
+        // taking it by value gets a fresh copy (retaining its strings) for every family.
+        var object = object
+        for i in families.indices {
+            switch families[i].value(&object) {
             case .unsigned(let v): append(v, .unsigned)
             case .signed(let v): append(UInt64(bitPattern: v), .signed)
             case .float(let v): append(v.bitPattern, .float)
             }
         }
         if let state {
-            let current = state.current(object)
+            let current = state.current(&object)
             // Known value lists are a few dozen long; an index beyond a byte is treated as unknown.
             if let k = state.known.firstIndex(of: current), k < Int(Self.unknownState) {
                 stateIndexes.append(UInt8(k))
@@ -161,9 +164,10 @@ struct ScopeTable {
 /// A family with one sample per object.
 struct ObjectFamily<Object>: Sendable {
     let family: MetricFamily
-    let value: @Sendable (Object) -> MetricValue
+    /// Reads the value; `inout` only to pass the object by address (see `ScopeTable.add`).
+    let value: @Sendable (inout Object) -> MetricValue
 
-    init(_ name: String, _ kind: MetricFamily.Kind, _ help: String, _ value: @escaping @Sendable (Object) -> MetricValue) {
+    init(_ name: String, _ kind: MetricFamily.Kind, _ help: String, _ value: @escaping @Sendable (inout Object) -> MetricValue) {
         family = MetricFamily(name, kind, help)
         self.value = value
     }
@@ -174,9 +178,10 @@ struct StateFamily<Object>: Sendable {
     let family: StateFamilyHeader
     /// The DRBD spellings of every known value, in the state type's `known` order.
     var known: [String] { family.known }
-    let current: @Sendable (Object) -> String
+    /// Reads the current state; `inout` only to pass the object by address (see `ScopeTable.add`).
+    let current: @Sendable (inout Object) -> String
 
-    init(_ name: String, _ help: String, known: [String], current: @escaping @Sendable (Object) -> String) {
+    init(_ name: String, _ help: String, known: [String], current: @escaping @Sendable (inout Object) -> String) {
         family = StateFamilyHeader(family: MetricFamily(name, .gauge, help), known: known)
         self.current = current
     }
@@ -209,23 +214,31 @@ struct Scopes {
         connections.reserve(world.count * 2, states: enums)
         peerDevices.reserve(world.count * 4, states: false)
         devices.reserve(world.count * 2, states: enums)
-        // Resources sorted by name; the objects inside are kept in id order already (`SmallMap`).
-        for (name, resource) in world.sorted(by: { $0.key < $1.key }) {
-            resources.add(resource, labels: [], ["name": name], Families.resource, state: enums ? Families.resourceRole : nil)
+        // The families once, not per object (each access copies their names and label texts).
+        let resourceFamilies = Families.resource, connectionFamilies = Families.connection
+        let peerDeviceFamilies = Families.peerDevice, deviceFamilies = Families.device
+        let resourceState = enums ? Families.resourceRole : nil
+        let connectionState = enums ? Families.connectionState : nil
+        let deviceState = enums ? Families.deviceState : nil
+        // Resources sorted by name (the names, not the resources: comparing elements would copy them);
+        // the objects inside are kept in id order already (`SmallMap`).
+        for name in world.keys.sorted() {
+            guard let resource = world[name] else { continue }
+            resources.add(resource, labels: [], ["name": name], resourceFamilies, state: resourceState)
             let resourceLabels = resources.lastLabels
             for (_, c) in resource.connections {
                 connections.add(
                     c, labels: resourceLabels, ["conn_name": c.connectionName, "peer_node_id": String(c.peerNodeID)],
-                    Families.connection, state: enums ? Families.connectionState : nil)
+                    connectionFamilies, state: connectionState)
                 let connectionLabels = connections.lastLabels
                 for (_, pd) in c.peerDevices {
-                    peerDevices.add(pd, labels: connectionLabels, ["volume": String(pd.volume)], Families.peerDevice, state: nil)
+                    peerDevices.add(pd, labels: connectionLabels, ["volume": String(pd.volume)], peerDeviceFamilies, state: nil)
                 }
             }
             for (_, d) in resource.devices {
                 devices.add(
                     d, labels: resourceLabels, ["volume": String(d.volume), "minor": String(d.minor)],
-                    Families.device, state: enums ? Families.deviceState : nil)
+                    deviceFamilies, state: deviceState)
             }
         }
     }
