@@ -36,17 +36,19 @@ public struct MetricsCache {
         process: ProcessMetrics?, gzip: Bool
     ) -> ByteChunks {
         let key = Key(generation: generation, versions: versions)
-        if self.key != key || snapshot == nil {
+        let section: ExpositionSnapshot
+        if let cached = snapshot, self.key == key {
+            section = cached
+        } else {
             // The old snapshot and deflated text are let go first; responses still sending them keep
             // their own references until they are done.
             snapshot = nil
             deflated = nil
-            snapshot = renderer.snapshot(resources: resources, versions: versions)
+            section = renderer.snapshot(resources: resources, versions: versions)
+            snapshot = section
             renders += 1
             self.key = key
         }
-        // Just set above when it was missing.
-        let section = snapshot!
         let tail = renderer.renderDaemon(stats: stats, process: process)
         guard gzip else {
             var body = ByteChunks()
