@@ -296,3 +296,16 @@ def test_errors_and_exit_codes(ctl):
     assert p.returncode == 0 and "start-until" in p.stdout
     p = ctl.run("generate-completion", "bash")
     assert p.returncode == 0 and "drbd-reactorctl" in p.stdout
+
+
+def test_shipped_bash_completion_is_current_and_valid():
+    """example/ctl.completion.bash is what the binary generates (regenerate it with
+    `drbd-reactorctl generate-completion bash > example/ctl.completion.bash`) and bash parses it."""
+    shipped = Path(__file__).resolve().parents[2] / "example" / "ctl.completion.bash"
+    generated = subprocess.run([str(ctl_binary()), "generate-completion", "bash"], check=True,
+                               capture_output=True, text=True).stdout
+    assert generated == shipped.read_text(), "example/ctl.completion.bash is stale: regenerate it"
+    subprocess.run(["bash", "-n", str(shipped)], check=True)
+    out = subprocess.run(["bash", "-c", f"source {shipped}; complete -p drbd-reactorctl"], check=True,
+                         capture_output=True, text=True).stdout
+    assert "drbd-reactorctl" in out
