@@ -263,3 +263,32 @@ adjust-resource-on-start = false
     assert p.returncode == 0, p.stderr
     bad = [l for l in p.stderr.splitlines() if any(w in l.lower() for w in ("unknown", "ignoring", "error", "invalid", "failed"))]
     assert not bad, p.stderr
+
+
+@pytest.mark.parametrize("versions, problem", [
+    ({"STANDIN_UTILS_CODE": "0x091c00"}, "drbd-utils minimum version ('9.29.0') not fulfilled by '9.28.0'"),
+    ({"STANDIN_KMOD_CODE": "0x090106"}, "DRBD kernel module minimum version ('9.1.7') not fulfilled by '9.1.6'"),
+    ({"STANDIN_KMOD_CODE": "garbage"}, "the DRBD kernel module looks not installed or not loaded"),
+])
+def test_old_drbd_versions_keep_promoters_from_starting_but_not_the_rest(reactor, tmp_path, versions, problem):
+    out = tmp_path / "out"
+    out.mkdir()
+    steps = [res("change", "r0", "Secondary", "yes"), "#sleep 1.5", res("change", "r1", "Primary", "no")]
+    scenario = write_scenario(tmp_path, INITIAL, steps)
+    config = STATS + DEBUG_LOG + promoter() + f"""
+[[umh]]
+[[umh.resource]]
+name = "r1-primary"
+command = 'touch "$OUT/r1-primary"'
+env = {{ OUT = {q(out)} }}
+resource-name = "r1"
+new.role = "Primary"
+"""
+    r = reactor(config, env=env_for(tmp_path, scenario, **versions))
+    r.wait_notify("READY=1")
+    r.wait_log(f"Not starting 1 promoter plugin(s): {problem}")
+    wait_until(lambda: (out / "r1-primary").exists(), timeout=10, what=f"the umh rule\n{r.log()}")
+    assert "daemon-reload" not in calls(tmp_path)
+    assert not any(c.startswith("start ") for c in calls(tmp_path))
+    assert r.proc.poll() is None
+    assert r.stop() == 0

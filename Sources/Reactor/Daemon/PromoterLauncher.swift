@@ -9,6 +9,10 @@ import Logging
 /// first sees the then current state (the host's replay). A failed reload is logged and the instances
 /// start anyway (the original exited; without the drop-ins the targets only promote).
 ///
+/// Before each reload, `drbdadm --version` (a child too) must report what the promoter needs
+/// (`PromoterVersionGate`); otherwise the pending instances are dropped with an error, and the other
+/// plugins run on.
+///
 /// Instances added while a reload runs get a second reload after it (their files may have been written
 /// after systemd read the directory); a pending instance that a reload of the configuration removed
 /// again is simply dropped.
@@ -75,8 +79,26 @@ final class PromoterLauncher {
         }
     }
 
+    /// Checks the DRBD versions, then reloads systemd (or drops what is pending).
     private func reload() {
         reloading = true
+        let query = DRBDVersionQuery.start(loop: loop, logger: logger) { [weak self] versions in self?.versionsKnown(versions) }
+        if query == nil { versionsKnown(.unknown) }  // drbdadm could not be started (logged)
+    }
+
+    private func versionsKnown(_ versions: DRBDVersions) {
+        if let problem = PromoterVersionGate.problem(with: versions) {
+            // Everything pending is dropped, also what was added while the query ran: no reload is owed.
+            logger.error("Not starting \(pending.count) promoter plugin(s): \(problem).")
+            pending = []
+            reloading = false
+            reloadAgain = false
+            return
+        }
+        daemonReload()
+    }
+
+    private func daemonReload() {
         do {
             try loop.spawn(
                 argv: ["systemctl", "daemon-reload"], environment: context.environment,
