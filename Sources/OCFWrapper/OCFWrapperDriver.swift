@@ -34,8 +34,17 @@ public final class OCFWrapperDriver {
         return exitCode ?? 1
     }
 
+    /// Inputs not yet handled: an input that arrives while effects are performed (a spawn that failed at
+    /// once) waits for them, so the machine never sees inputs out of order.
+    private var inbox: [OCFWrapperInput] = []
+
     private func feed(_ input: OCFWrapperInput) {
-        for effect in machine.handle(input) { perform(effect) }
+        inbox.append(input)
+        guard inbox.count == 1 else { return }  // the outer call is draining
+        while let next = inbox.first {
+            for effect in machine.handle(next) { perform(effect) }
+            inbox.removeFirst()
+        }
     }
 
     private func perform(_ effect: OCFWrapperEffect) {
@@ -71,7 +80,7 @@ public final class OCFWrapperDriver {
                 self.feed(.agentEnded(verb, .finished(exit, stdout: output.text(.stdout), stderr: output.text(.stderr))))
             }
         } catch {
-            loop.deferWork { [unowned self] in self.feed(.agentEnded(verb, .notStarted(error))) }
+            feed(.agentEnded(verb, .notStarted(error)))
         }
     }
 }
