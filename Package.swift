@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "drbd-reactor", targets: ["drbd-reactor"]),
         .executable(name: "drbd-reactorctl", targets: ["drbd-reactorctl"]),
+        .executable(name: "ocf-rs-wrapper", targets: ["ocf-rs-wrapper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -50,10 +51,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // ocf-rs-wrapper's decisions (env, interval, messages: a state machine), unit tested; the
+        // executable only wires it to the process. Runs OCF agents for `ocf.rs@.service`.
+        .target(name: "OCFWrapper", dependencies: ["Reactor", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(
+            name: "ocf-rs-wrapper", dependencies: ["OCFWrapper", "Reactor", .product(name: "Logging", package: "swift-log")]),
         // Parser micro-benchmark for bench/run.py (not installed).
         .executableTarget(name: "reactor-parser-bench", dependencies: ["Reactor"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "ReactorCtlTests", dependencies: ["ReactorCtl", "Reactor"]),
+        .testTarget(name: "OCFWrapperTests", dependencies: ["OCFWrapper", "Reactor"]),
     ],
     swiftLanguageModes: [.v6]
 )

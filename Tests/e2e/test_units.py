@@ -4,7 +4,10 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, reactor_binary
+from conftest import ROOT, built_binary, reactor_binary
+
+OCF_UNIT = ROOT / "systemd" / "ocf.rs@.service"
+OCF_WRAPPER = "/usr/libexec/drbd-reactor/ocf-rs-wrapper"
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
@@ -29,3 +32,29 @@ def test_service_unit_contract():
     assert any(l.startswith("WatchdogSec=") for l in text.splitlines())
     path = (ROOT / "systemd" / "drbd-reactor-reload.path").read_text()
     assert "PathChanged=/etc/drbd-reactor.d" in path.splitlines()
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+def test_ocf_unit_verify_with_the_promoters_drop_in(tmp_path):
+    """An instance as the promoter makes it: the template plus `<instance>.service.d/reactor.conf`."""
+    text = OCF_UNIT.read_text().replace(OCF_WRAPPER, str(built_binary("ocf-rs-wrapper", "OCF_WRAPPER_BIN")))
+    (tmp_path / "ocf.rs@.service").write_text(text)
+    dropin = tmp_path / "ocf.rs@ip1_r0.service.d"
+    dropin.mkdir()
+    (dropin / "reactor.conf").write_text(
+        "[Unit]\nDescription=drbd-reactor controlled %N\nPartOf = drbd-services@r0.target\n\n"
+        "[Service]\nEnvironment= OCF_RESKEY_ip=10.0.0.1\n"
+        "Environment= AGENT=/usr/lib/ocf/resource.d/heartbeat/IPaddr2\n")
+    p = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "ocf.rs@ip1_r0.service")],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.strip() == "", p.stderr
+
+
+def test_ocf_unit_contract():
+    """drbd-reactor 1.x's directives, the misspelt monitor_inverval included (see the README)."""
+    lines = OCF_UNIT.read_text().splitlines()
+    for line in ["Type=notify", "Restart=always", "Environment=OCF_ROOT=/usr/lib/ocf",
+                 "Environment=OCF_RESOURCE_INSTANCE=%i", "Environment=monitor_inverval=30",
+                 f"ExecStart={OCF_WRAPPER} start-and-monitor %n", f"ExecStopPost={OCF_WRAPPER} stop %n"]:
+        assert line in lines, line

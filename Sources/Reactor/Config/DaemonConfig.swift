@@ -138,7 +138,7 @@ public enum ConfigLoader {
             .compactMap { name in
                 let path = base + name
                 guard let st = try? FileSystem.info(path), st.isRegularFile else { return nil }
-                return SnippetFile(path: path, modification: st.modificationSeconds * 1_000_000_000 + st.modificationNanoseconds)
+                return SnippetFile(path: path, modification: st.modification)
             }
     }
 

@@ -229,24 +229,38 @@ public final class Daemon {
 
     // MARK: snippets monitor
 
-    /// Warns when snippet files changed on disk since they were loaded (edited but not reloaded).
+    /// Warns when snippet files changed on disk since they were loaded (edited but not reloaded), and
+    /// when promoter target drop-ins were modified after this (re)load (`TargetDropInDrift`).
     private func armSnippetMonitor() {
         if let t = snippetMonitor { loop.cancelTimer(t) }
         snippetMonitor = nil
-        guard config.snippetsMonitoringInterval > 0, let dir = config.snippets else { return }
+        guard config.snippetsMonitoringInterval > 0 else { return }
+        let lastReload = Int64(clamping: Clock.wallNanoseconds())
         snippetMonitor = loop.addRepeatingTimer(every: .seconds(config.snippetsMonitoringInterval), name: "snippet monitor") {
             [unowned self] in
-            var ignored: [String] = []
-            let onDisk = ConfigLoader.snippetPaths(dir, warnings: &ignored)
-            if onDisk != self.config.snippetFiles {
-                let loaded = Set(self.config.snippetFiles.map(\.path))
-                let changed = onDisk.filter { !self.config.snippetFiles.contains($0) }.map(\.path)
-                let removed = loaded.subtracting(onDisk.map(\.path)).sorted()
-                self.logger.warning(
-                    "Snippets in '\(dir)' changed since the configuration was loaded (changed or new: \(changed), removed: \(removed)); run 'systemctl reload drbd-reactor' to apply them.")
+            self.checkSnippets()
+            let paths = TargetDropInDrift.paths(self.config.plugins, systemdDirectory: self.promoters.context.systemdDirectory)
+            let now = Int64(clamping: Clock.wallNanoseconds())
+            for w in TargetDropInDrift.warnings(paths: paths, lastReload: lastReload, now: now, modification: Self.modification) {
+                self.logger.warning("\(w)")
             }
         }
     }
+
+    private func checkSnippets() {
+        guard let dir = config.snippets else { return }
+        var ignored: [String] = []
+        let onDisk = ConfigLoader.snippetPaths(dir, warnings: &ignored)
+        guard onDisk != config.snippetFiles else { return }
+        let loaded = Set(config.snippetFiles.map(\.path))
+        let changed = onDisk.filter { !config.snippetFiles.contains($0) }.map(\.path)
+        let removed = loaded.subtracting(onDisk.map(\.path)).sorted()
+        logger.warning(
+            "Snippets in '\(dir)' changed since the configuration was loaded (changed or new: \(changed), removed: \(removed)); run 'systemctl reload drbd-reactor' to apply them.")
+    }
+
+    /// A file's modification time in ns since the epoch, nil when it cannot be read.
+    private static func modification(_ path: String) -> Int64? { (try? FileSystem.info(path))?.modification }
 
     private func notify(_ message: String) {
         do { try notifier.send(message) } catch {

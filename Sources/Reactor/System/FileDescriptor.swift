@@ -117,6 +117,8 @@ public enum FileSystem {
         public var modificationSeconds: Int64
         public var modificationNanoseconds: Int64
         public var size: Int64
+        /// The modification time in nanoseconds since the epoch.
+        public var modification: Int64 { modificationSeconds * 1_000_000_000 + modificationNanoseconds }
     }
 
     /// stat(2), following symlinks.

@@ -26,15 +26,19 @@ public final class ChildProcess {
         public var pipeStdin: Bool
         public var captureStdout: Bool
         public var captureStderr: Bool
-        public init(pipeStdin: Bool = false, captureStdout: Bool = true, captureStderr: Bool = true) {
+        /// Streams that are neither piped nor captured are the caller's own (ocf-rs-wrapper's agent writes
+        /// straight to the unit's journal) instead of /dev/null.
+        public var inheritOthers: Bool
+        public init(pipeStdin: Bool = false, captureStdout: Bool = true, captureStderr: Bool = true, inheritOthers: Bool = false) {
             self.pipeStdin = pipeStdin
             self.captureStdout = captureStdout
             self.captureStderr = captureStderr
+            self.inheritOthers = inheritOthers
         }
     }
 
     /// posix_spawnp(argv[0] searched in the `PATH` of `environment`... of the daemon) + pidfd_open.
-    /// Uncaptured streams are /dev/null, so a child never writes into the daemon's own stdout.
+    /// Uncaptured streams are /dev/null (unless `inheritOthers`), so a child never writes into the daemon's own stdout.
     public static func spawn(argv: [String], environment: [String], stdio: Stdio) throws(Errno) -> ChildProcess {
         precondition(!argv.isEmpty, "spawn needs a program")
         var inPipe: (read: FileDescriptor, write: FileDescriptor)?
@@ -43,10 +47,11 @@ public final class ChildProcess {
         if stdio.pipeStdin { inPipe = try FileDescriptor.pipe(nonBlocking: false) }
         if stdio.captureStdout { outPipe = try FileDescriptor.pipe(nonBlocking: false) }
         if stdio.captureStderr { errPipe = try FileDescriptor.pipe(nonBlocking: false) }
+        func other(_ own: Int32) -> Int32 { stdio.inheritOthers ? own : -1 }
 
         let launched: Result<pid_t, Errno> = launch(
             argv: argv, environment: environment,
-            fds: (inPipe?.read.rawValue ?? -1, outPipe?.write.rawValue ?? -1, errPipe?.write.rawValue ?? -1))
+            fds: (inPipe?.read.rawValue ?? other(0), outPipe?.write.rawValue ?? other(1), errPipe?.write.rawValue ?? other(2)))
         inPipe?.read.close()
         outPipe?.write.close()
         errPipe?.write.close()

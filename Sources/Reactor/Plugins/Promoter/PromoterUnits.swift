@@ -39,6 +39,11 @@ public enum PromoterUnits {
     static let shim = "/usr/lib/drbd/scripts/drbd-service-shim.sh"
     static let conf = "reactor.conf"
 
+    /// The target drop-in that pulls in the `start` units (the snippet monitor watches it for edits).
+    public static func targetFile(resource: String) -> String {
+        "\(SystemdEscape.servicesTarget(resource)).d/\(conf)"
+    }
+
     /// The target drop-in that orders the services before drbd-reactor.service for shutdown; removed
     /// before stopping with `stop-services-on-exit` (else that stop would wait for the daemon's own exit).
     public static func beforeFile(resource: String) -> String {
@@ -80,9 +85,8 @@ public enum PromoterUnits {
         if units.last?.name.hasSuffix(".mount") == true {
             warnings.append("Mount unit should not be the topmost unit, consider using an OCF file system RA")
         }
-        let target = SystemdEscape.servicesTarget(resource.name)
         if !units.isEmpty {
-            add("\(target).d/\(conf)", "[Unit]\n" + units.map { "\(resource.targetAs.rawValue) = \($0.name)\n" }.joined())
+            add(targetFile(resource: resource.name), "[Unit]\n" + units.map { "\(resource.targetAs.rawValue) = \($0.name)\n" }.joined())
         }
         add(beforeFile(resource: resource.name), "[Unit]\nBefore=drbd-reactor.service\n")
         return (files, warnings)

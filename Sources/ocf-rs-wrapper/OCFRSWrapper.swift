@@ -1,0 +1,32 @@
+import Logging
+import OCFWrapper
+import Reactor
+
+/// `ocf-rs-wrapper start-and-monitor|stop <unit>`: runs an OCF resource agent as a systemd service
+/// (`ocf.rs@.service`). The decisions live in `OCFWrapperMachine`, the process work in `OCFWrapperDriver`.
+@main
+enum OCFRSWrapper {
+    static func main() {
+        let invocation: OCFInvocation
+        do {
+            invocation = try OCFInvocation.parse(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessEnvironment.get)
+        } catch {
+            RawOutput.write(2, Array("\(error)\n".utf8))
+            ProcessExit.exit(1)
+        }
+        // The original's format on stdout (the unit's journal): `INFO [ocf_rs_wrapper] message`.
+        LoggingSystem.bootstrap { _ in SinkLogHandler(level: .info, output: FileOutput(fd: 1)) }
+        var logger = Logger(label: "ocf-rs-wrapper")
+        logger[metadataKey: "plugin"] = "ocf_rs_wrapper"
+        SignalFD.ignoreSIGPIPE()
+        let notifier = Notifier()
+        do {
+            let loop = try EventLoop(logger: logger)
+            let machine = OCFWrapperMachine(invocation: invocation, jitter: UInt64.random(in: 0...UInt64.max))
+            ProcessExit.exit(try OCFWrapperDriver(machine: machine, loop: loop, notifier: notifier, logger: logger).run())
+        } catch {
+            logger.error("\(invocation.id): \(error)")
+            ProcessExit.exit(1)
+        }
+    }
+}
