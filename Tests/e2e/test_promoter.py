@@ -50,6 +50,20 @@ preferred-nodes = ["some-other-node", {q(NODE)}]
 """
 
 
+def umh_r1_primary(out: Path) -> str:
+    """A umh rule that writes `out/r1-primary` (the time) when r1 becomes Primary: proof that the
+    other plugins run while the promoter is stuck or not started."""
+    return f"""
+[[umh]]
+[[umh.resource]]
+name = "r1-primary"
+command = 'date +%s.%N > "$OUT/r1-primary"'
+env = {{ OUT = {q(out)} }}
+resource-name = "r1"
+new.role = "Primary"
+"""
+
+
 def env_for(tmp_path: Path, scenario: Path, **extra) -> dict:
     status = tmp_path / "status.json"
     status.write_text(json.dumps(PEER_PRIMARY))
@@ -116,15 +130,7 @@ def test_a_hanging_systemctl_delays_no_other_plugin(reactor, tmp_path):
     config = STATS + DEBUG_LOG + promoter() + f"""
 [[prometheus]]
 address = "127.0.0.1:{port}"
-
-[[umh]]
-[[umh.resource]]
-name = "r1-primary"
-command = 'date +%s.%N > "$OUT/r1-primary"'
-env = {{ OUT = {q(out)} }}
-resource-name = "r1"
-new.role = "Primary"
-"""
+""" + umh_r1_primary(out)
     r = reactor(config, env=env_for(tmp_path, scenario, STANDIN_SYSTEMCTL_HANG="start"))
     r.wait_notify("READY=1")
     hanging = wait_call(r, tmp_path, f"start {TARGET}")
@@ -275,15 +281,7 @@ def test_old_drbd_versions_keep_promoters_from_starting_but_not_the_rest(reactor
     out.mkdir()
     steps = [res("change", "r0", "Secondary", "yes"), "#sleep 1.5", res("change", "r1", "Primary", "no")]
     scenario = write_scenario(tmp_path, INITIAL, steps)
-    config = STATS + DEBUG_LOG + promoter() + f"""
-[[umh]]
-[[umh.resource]]
-name = "r1-primary"
-command = 'touch "$OUT/r1-primary"'
-env = {{ OUT = {q(out)} }}
-resource-name = "r1"
-new.role = "Primary"
-"""
+    config = STATS + DEBUG_LOG + promoter() + umh_r1_primary(out)
     r = reactor(config, env=env_for(tmp_path, scenario, **versions))
     r.wait_notify("READY=1")
     r.wait_log(f"Not starting 1 promoter plugin(s): {problem}")
