@@ -118,3 +118,14 @@ def test_notify_socket_not_leaked_to_children(reactor, tmp_path):
     environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
     assert not any(e.startswith((b"NOTIFY_SOCKET=", b"WATCHDOG_")) for e in environ)
     assert r.stop() == 0
+
+
+def test_empty_notify_socket_means_no_listener(reactor):
+    """NOTIFY_SOCKET= (empty) is no listener, as for sd_notify(3): no failed sends are logged."""
+    r = reactor(LOG_ONLY, env={"NOTIFY_SOCKET": "",
+                               "STANDIN_EVENTS2": str(FIXTURES / "events2-all-create-change.full.events2")})
+    r.wait_log("running with")
+    time.sleep(0.3)
+    assert "Failed to notify" not in r.log(), r.log()
+    assert r.proc.poll() is None
+    assert r.stop() == 0

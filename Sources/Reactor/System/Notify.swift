@@ -18,7 +18,8 @@ public final class Notifier {
         let variable = { (name: String) in getenv(name).map { String(cString: $0) } }
         watchdogInterval = Self.watchdogInterval(usec: variable("WATCHDOG_USEC"), pid: variable("WATCHDOG_PID"),
                                                  ownPid: Int64(getpid()))
-        let path = variable("NOTIFY_SOCKET")
+        // An empty NOTIFY_SOCKET means no listener, as for sd_notify(3).
+        let path = variable("NOTIFY_SOCKET").flatMap { $0.isEmpty ? nil : $0 }
         for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { unsetenv(name) }
         socketPath = path
         if path != nil, let raw = try? retryingEINTR({ reactor_socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue)) }) {
