@@ -5,15 +5,18 @@ The other end-to-end tests fake systemd's notify socket; this one boots a minima
 the shipped unit file (systemd/drbd-reactor.service) with the built daemon and the stand-in drbdsetup
 replaying a recorded events2 stream. A driver unit inside the container (Tests/systemd/driver.sh) starts,
 reloads and stops the service, scrapes /metrics, exercises the watchdog, records what it saw in a
-bind-mounted directory and powers the container off; this file asserts on those records.
+bind-mounted directory and powers the container off; this file asserts on those records. Meanwhile (a
+background job of the driver) the shipped systemd/ocf.rs@.service runs the built ocf-rs-wrapper as the
+instance ocf.rs@dummy_r0.service, with a promoter-style drop-in whose AGENT= is the fake OCF agent
+(Tests/Support/ocf/fake-agent): start (READY=1), monitors, a failing monitor (exit status, restart), stop.
 
 The cached tree is never modified: the container runs with --volatile=overlay and every file under test is
-bind-mounted read-only (the daemon at its ExecStart= path, the Swift runtime libraries the tree lacks at
-their host paths, so the binary's RUNPATH finds them).
+bind-mounted read-only (the daemon and the wrapper at their units' ExecStart= paths, the Swift runtime
+libraries the tree lacks at their host paths, so the binaries' RUNPATH finds them).
 
 Skipped (with the reason) when not root, when systemd-nspawn or debootstrap is missing, when the tree cannot
 be built (mirror unreachable) or when the container never reaches the driver (no namespaces, no cgroups...).
-Environment: REACTOR_BIN (the daemon), NSPAWN_CACHE (tree cache directory), NSPAWN_MIRROR (Debian mirror),
+Environment: REACTOR_BIN (the daemon), OCF_WRAPPER_BIN (ocf-rs-wrapper), NSPAWN_CACHE (tree cache directory), NSPAWN_MIRROR (Debian mirror),
 NSPAWN_SUITE (Debian suite; default: the host's when it is Debian, else bookworm).
 """
 import contextlib
@@ -29,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, STANDIN_BIN, reactor_binary
+from conftest import FIXTURES, ROOT, STANDIN_BIN, built_binary, reactor_binary
 
 HERE = ROOT / "Tests" / "systemd"
 CACHE = Path(os.environ.get("NSPAWN_CACHE", ROOT / ".cache" / "nspawn"))
@@ -38,6 +41,11 @@ MIRROR = os.environ.get("NSPAWN_MIRROR", "http://deb.debian.org/debian")
 PACKAGES = "systemd,systemd-sysv,dbus,procps"
 FIXTURE = FIXTURES / "events2-all-create-change.full.events2"
 UNIT = ROOT / "systemd" / "drbd-reactor.service"
+OCF_UNIT = ROOT / "systemd" / "ocf.rs@.service"
+OCF_INSTANCE = "ocf.rs@dummy_r0.service"
+FAKE_AGENT = ROOT / "Tests" / "Support" / "ocf" / "fake-agent"
+# Where the promoter-style drop-in (Tests/systemd/ocf-reactor.conf) points AGENT=.
+FAKE_AGENT_PATH = "/usr/lib/ocf/resource.d/e2e/fake-agent"
 MACHINE = "drbd-reactor-e2e"
 DEBOOTSTRAP_TIMEOUT = 1200
 BOOT_TIMEOUT = 180
@@ -165,13 +173,20 @@ def missing_libraries(binary: Path, tree: Path):
     return libs
 
 
-def exec_start_path() -> str:
-    for line in UNIT.read_text().splitlines():
-        if line.startswith("ExecStart="):
+def exec_path(unit: Path = UNIT, key: str = "ExecStart") -> str:
+    for line in unit.read_text().splitlines():
+        if line.startswith(f"{key}="):
             path = line.split("=", 1)[1].lstrip("-@:+!").split()[0]
-            assert path.startswith("/"), f"{UNIT}: ExecStart= is not an absolute path: {line}"
+            assert path.startswith("/"), f"{unit}: {key}= is not an absolute path: {line}"
             return path
-    raise AssertionError(f"{UNIT}: no ExecStart=")
+    raise AssertionError(f"{unit}: no {key}=")
+
+
+def wrapper_path() -> str:
+    """Where the wrapper goes: the ocf.rs@.service's ExecStart= (and ExecStopPost=) path."""
+    path = exec_path(OCF_UNIT)
+    assert exec_path(OCF_UNIT, "ExecStopPost") == path, f"{OCF_UNIT}: ExecStart= and ExecStopPost= run different binaries"
+    return path
 
 
 def preconditions():
@@ -182,10 +197,11 @@ def preconditions():
             pytest.skip(f"{tool} is not installed (Debian packages: systemd-container debootstrap; see scripts/setup)")
 
 
-def boot(tree: Path, binary: Path, results: Path, console: Path):
+def boot(tree: Path, binary: Path, wrapper: Path, results: Path, console: Path):
     """Boots the container; returns (exit status or None when it hung and was killed, seconds)."""
+    dropins = f"/etc/systemd/system/{OCF_INSTANCE}.d"
     ro = [
-        f"{binary}:{exec_start_path()}",
+        f"{binary}:{exec_path()}",
         f"{UNIT}:/usr/lib/systemd/system/drbd-reactor.service",
         f"{HERE / 'e2e.conf'}:/etc/systemd/system/drbd-reactor.service.d/e2e.conf",
         f"{HERE / 'drbd-reactor.toml'}:/etc/drbd-reactor.toml",
@@ -193,7 +209,15 @@ def boot(tree: Path, binary: Path, results: Path, console: Path):
         f"{HERE / 'driver.sh'}:/opt/e2e/driver.sh",
         f"{STANDIN_BIN / 'drbdsetup'}:/opt/standin/bin/drbdsetup",
         f"{FIXTURE}:/opt/standin/events2",
-    ] + missing_libraries(binary, tree)
+        f"{wrapper}:{wrapper_path()}",
+        f"{OCF_UNIT}:/etc/systemd/system/ocf.rs@.service",
+        f"{HERE / 'ocf-reactor.conf'}:{dropins}/reactor.conf",
+        f"{HERE / 'ocf-e2e.conf'}:{dropins}/e2e.conf",
+        f"{FAKE_AGENT}:{FAKE_AGENT_PATH}",
+    ]
+    for lib in missing_libraries(binary, tree) + missing_libraries(wrapper, tree):
+        if lib not in ro:  # the daemon and the wrapper share the Swift runtime
+            ro.append(lib)
     cmd = ["systemd-nspawn", "--boot", "--register=no", "--keep-unit", "--private-network",
            "--console=read-only", "--volatile=overlay", f"--machine={MACHINE}", "-D", str(tree)]
     cmd += [f"--bind-ro={b}" for b in ro]
@@ -268,13 +292,16 @@ def tail(path: Path, n=60) -> str:
 def test_drbd_reactor_service_under_systemd(tmp_path):
     preconditions()
     binary = reactor_binary().resolve()
+    wrapper = built_binary("ocf-rs-wrapper", "OCF_WRAPPER_BIN").resolve()
     assert FIXTURE.exists(), FIXTURE
+    assert os.access(FAKE_AGENT, os.X_OK), FAKE_AGENT
     results = tmp_path / "results"
     results.mkdir()
+    (results / "ocf-agent").mkdir()  # FAKE_AGENT_DIR (Tests/systemd/ocf-e2e.conf)
     console = tmp_path / "console.log"
     with cache_lock():
         tree = build_tree()
-        rc, seconds = boot(tree, binary, results, console)
+        rc, seconds = boot(tree, binary, wrapper, results, console)
     print(f"container ran {seconds:.1f}s (exit {rc}); records in {results}")
     r = read_results(results / "results.env")
     if "driver_started" not in r:
@@ -386,4 +413,88 @@ def test_drbd_reactor_service_under_systemd(tmp_path):
           (r.get("wd_after.ActiveState"), r.get("wd_after.NRestarts"), r.get("wd_after.MainPID")))
     check("stop after the watchdog test", r.get("wd_stop_rc") == "0", r.get("wd_stop_rc"))
 
-    assert not failures, "\n".join(failures) + context
+    check_ocf_wrapper(results, r, check)
+
+    assert not failures, "\n".join(failures) + context + \
+        f"\n--- ocf agent calls\n{tail(results / 'ocf-agent' / 'calls', 20)}\n--- journal-ocf\n{tail(results / 'journal-ocf.txt', 40)}"
+
+
+def check_ocf_wrapper(results: Path, r: dict, check):
+    """ocf.rs@dummy_r0.service (the driver's background job, keys ocf_*): the wrapper under systemd with the
+    fake agent (calls recorded in results/ocf-agent/calls)."""
+    journal = (results / "journal-ocf.txt").read_text(errors="replace") if (results / "journal-ocf.txt").exists() else ""
+    calls_file = results / "ocf-agent" / "calls"
+    calls = calls_file.read_text().splitlines() if calls_file.exists() else []
+    verbs = " ".join(c.split()[0] for c in calls)
+    ident = "fake-agent:dummy_r0"
+
+    verify = [l for l in tail(results / "verify-ocf.txt", 100).splitlines() if l.strip() and "Command 'man " not in l]
+    check(f"systemd-analyze verify {OCF_INSTANCE}", not verify, verify)
+
+    # Start: Type=notify, so `systemctl start` returning 0 means the agent's start succeeded and READY=1 came.
+    check("ocf: systemctl start", r.get("ocf_start_rc") == "0", r.get("ocf_start_rc"))
+    check("ocf: active/running after start",
+          (r.get("ocf_start.ActiveState"), r.get("ocf_start.SubState")) == ("active", "running"),
+          (r.get("ocf_start.ActiveState"), r.get("ocf_start.SubState")))
+    check("ocf: the wrapper is the main process", r.get("ocf_start_comm") == "ocf-rs-wrapper", r.get("ocf_start_comm"))
+    check("ocf: StatusText after start", r.get("ocf_start.StatusText") == f"{ident}: monitoring every 5 seconds",
+          r.get("ocf_start.StatusText"))
+    env = r.get("ocf_environment", "").split()
+    check("ocf: the unit's and the drop-ins' environment",
+          all(v in env for v in ("OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=dummy_r0", "OCF_RESKEY_x=1",
+                                 f"AGENT={FAKE_AGENT_PATH}", "monitor_interval=5")), env)
+    check("ocf: the agent ran start first, with the unit's environment and without NOTIFY_SOCKET",
+          bool(calls) and calls[0] == "start instance=dummy_r0 root=/usr/lib/ocf ip=10.0.0.1 notify=-"
+          and all(c.endswith(" notify=-") for c in calls), calls)
+
+    # Monitor: the first one after one interval (5 s, the minimum) plus up to half of one.
+    check("ocf: a monitor after start", r.get("ocf_monitor_seen") == "0"
+          and r.get("ocf_calls_monitoring", "").startswith("start monitor"), r.get("ocf_calls_monitoring"))
+    check("ocf: the first monitor after 5-7.5 s", 4.5 < float(r.get("ocf_monitor_seconds", "0")) < 8,
+          r.get("ocf_monitor_seconds"))
+    check("ocf: still active/running while monitoring", (r.get("ocf_monitoring.ActiveState"),
+          r.get("ocf_monitoring.NRestarts")) == ("active", "0"),
+          (r.get("ocf_monitoring.ActiveState"), r.get("ocf_monitoring.NRestarts")))
+
+    # A failing monitor (exit 7): the wrapper exits 7, ExecStopPost= stops the agent, Restart=always restarts.
+    check("ocf: auto-restart after the failing monitor", r.get("ocf_auto_restart_seen") == "0",
+          (r.get("ocf_failed.ActiveState"), r.get("ocf_failed.SubState")))
+    check("ocf: the agent's exit status is the main process's",
+          (r.get("ocf_failed.Result"), r.get("ocf_failed.ExecMainCode"), r.get("ocf_failed.ExecMainStatus"))
+          == ("exit-code", "1", "7"),
+          (r.get("ocf_failed.Result"), r.get("ocf_failed.ExecMainCode"), r.get("ocf_failed.ExecMainStatus")))
+    check("ocf: StatusText names the failed monitor",
+          r.get("ocf_failed.StatusText") == f"{ident},s-a-m,monitor: FAILED with exit code 7", r.get("ocf_failed.StatusText"))
+    check("ocf: journal: the failure, the monitor's output, systemd's exit status, the restart",
+          f"ERROR [ocf_rs_wrapper] {ident},s-a-m,monitor: FAILED with exit code 7" in journal
+          and "stdout: 'monitor says hello'; stderr: 'monitor complains'" in journal
+          and "Main process exited, code=exited, status=7/" in journal
+          and "Scheduled restart job, restart counter is at 1" in journal,
+          [l for l in journal.splitlines() if "ocf_rs_wrapper" in l or "Main process" in l or "restart" in l])
+    check("ocf: ExecStopPost= ran the agent's stop after the failure",
+          re.fullmatch(r"start (monitor )+stop ", r.get("ocf_calls_failed", "")) is not None, r.get("ocf_calls_failed"))
+    check("ocf: restarted", r.get("ocf_restarted") == "0" and r.get("ocf_restarted.NRestarts") == "1"
+          and (r.get("ocf_restarted.ActiveState"), r.get("ocf_restarted.SubState")) == ("active", "running"),
+          (r.get("ocf_restarted.ActiveState"), r.get("ocf_restarted.SubState"), r.get("ocf_restarted.NRestarts")))
+
+    # Stop: SIGTERM -> the wrapper runs the agent's stop and exits 0; ExecStopPost= then leaves the agent alone.
+    check("ocf: systemctl stop", r.get("ocf_stop_rc") == "0", r.get("ocf_stop_rc"))
+    check("ocf: inactive after stop, Result=success",
+          (r.get("ocf_stop.ActiveState"), r.get("ocf_stop.Result"), r.get("ocf_stop.ExecMainStatus"))
+          == ("inactive", "success", "0"),
+          (r.get("ocf_stop.ActiveState"), r.get("ocf_stop.Result"), r.get("ocf_stop.ExecMainStatus")))
+    check("ocf: the agent's calls: start, monitors, failed monitor, stop, start, (monitors,) stop once",
+          re.fullmatch(r"start (monitor )+stop start (monitor )*stop", verbs) is not None, verbs)
+    # The restarted run (the wrapper's stdout lines may be stamped before PID 1's "Stopping").
+    last_run = journal[journal.rfind("Started ocf.rs@"):] if "Started ocf.rs@" in journal else ""
+    check("ocf: stopped cleanly (the agent's stop not signalled)",
+          last_run.count(f"{ident}: about to exec stop") == 1 and "Deactivated successfully" in last_run
+          and "Failed with result" not in last_run and "killed by signal" not in last_run
+          and "SIGKILL" not in last_run, last_run.splitlines())
+
+    verbose = results / "journal-ocf-verbose.txt"
+    own = [e for e in (journal_entries(verbose.read_text(errors="replace")) if verbose.exists() else [])
+           if e.get("_COMM") == "ocf-rs-wrapper"]
+    check("ocf: the wrapper's messages are the unit's, on stdout",
+          bool(own) and all(e.get("_SYSTEMD_UNIT") == OCF_INSTANCE and e.get("_TRANSPORT") == "stdout" for e in own),
+          sorted({(e.get("_SYSTEMD_UNIT"), e.get("_TRANSPORT")) for e in own}))

@@ -1,12 +1,16 @@
 #!/bin/bash
 # Test driver, run inside the test container by reactor-e2e.service once the container has booted.
-# It exercises drbd-reactor.service under the container's real systemd (PID 1) and records what it sees:
+# It exercises drbd-reactor.service and, at the same time (a background job), an ocf.rs@.service instance
+# running ocf-rs-wrapper with the fake OCF agent, under the container's real systemd (PID 1), and records
+# what it sees:
 # /results/results.env gets KEY=VALUE lines, the other files in /results are raw material (journal,
 # metrics, systemctl show). Tests/e2e/test_systemd.py asserts on them. The driver only records; it
 # never decides pass/fail, and it always powers the container off at the end.
 set -u
 R=/results
 U=drbd-reactor.service
+O=ocf.rs@dummy_r0.service  # the ocf.rs@.service instance (below)
+A=/results/ocf-agent       # the fake agent's calls and exit codes
 
 out() { printf '%s=%s\n' "$1" "$2" >>"$R/results.env"; }
 prop() { systemctl show -p "$1" --value "$U"; }
@@ -43,8 +47,11 @@ children() {
     return 0
 }
 finish() {
+    [ -n "${ocf_job:-}" ] && wait "$ocf_job"
     out done 1
     journalctl --sync
+    journalctl -u "$O" -o short-monotonic --no-pager >"$R/journal-ocf.txt" 2>&1
+    journalctl -u "$O" -o verbose --no-pager >"$R/journal-ocf-verbose.txt" 2>&1
     journalctl -u "$U" -o short-monotonic --no-pager >"$R/journal.txt" 2>&1
     journalctl -u "$U" -o verbose --no-pager >"$R/journal-verbose.txt" 2>&1
     journalctl SYSLOG_IDENTIFIER=drbd-reactor -o verbose --no-pager >"$R/journal-ident-verbose.txt" 2>&1
@@ -59,6 +66,70 @@ out system_state "$(systemctl is-system-running)"
 out systemd_version "$(systemctl --version | head -1)"
 systemd-analyze verify "$U" >"$R/verify.txt" 2>&1
 out verify_rc $?
+
+# ---- ocf.rs@.service: ocf-rs-wrapper under systemd, with the fake agent (Tests/Support/ocf/fake-agent)
+# at the AGENT= of the promoter-style drop-in. The fake agent appends "<verb> instance=... ip=..." to
+# $A/calls and exits with the number in $A/<verb>.rc. Runs as a background job next to the daemon's checks
+# (its monitor interval is 5 s); its keys are ocf_*.
+mkdir -p "$A"
+oprop() { systemctl show -p "$1" --value "$O"; }
+oshow() {
+    systemctl show -p ActiveState,SubState,Result,StatusText,NRestarts,MainPID,ExecMainCode,ExecMainStatus \
+        "$O" | sed "s/^/$1./" >>"$R/results.env"
+}
+ncalls() { grep -c "^$1 " "$A/calls" 2>/dev/null; }
+# has_calls VERB N: the agent was called with VERB at least N times.
+has_calls() { [ "$(ncalls "$1")" -ge "$2" ]; }
+verbs() { cut -d' ' -f1 "$A/calls" 2>/dev/null | tr '\n' ' '; }
+ocf_checks() {
+    trap - EXIT
+    systemd-analyze verify "$O" >"$R/verify-ocf.txt" 2>&1
+    out ocf_verify_rc $?
+    # Type=notify: `systemctl start` returns once the wrapper's agent start succeeded and it sent READY=1.
+    local t rc opid
+    t=$(now)
+    timeout 20 systemctl start "$O"
+    rc=$?
+    out ocf_start_rc $rc
+    out ocf_start_seconds "$(elapsed "$t")"
+    oshow ocf_start
+    out ocf_environment "$(oprop Environment)"
+    [ $rc = 0 ] || return
+    opid=$(oprop MainPID)
+    out ocf_start_comm "$(cat "/proc/$opid/comm" 2>/dev/null)"
+    # The first monitor: one interval plus up to half of one.
+    t=$(now)
+    wait_for 15 has_calls monitor 1
+    out ocf_monitor_seen $?
+    out ocf_monitor_seconds "$(elapsed "$t")"
+    oshow ocf_monitoring
+    out ocf_calls_monitoring "$(verbs)"
+    # The next monitor fails with 7 (OCF_NOT_RUNNING): the wrapper exits 7, ExecStopPost= runs the agent's
+    # stop, and Restart=always schedules a restart (RestartSec=1s: time for the driver to see auto-restart).
+    echo 7 >"$A/monitor.rc"
+    t=$(now)
+    in_auto_restart() { [ "$(oprop SubState)" = auto-restart ]; }
+    wait_for 15 in_auto_restart
+    out ocf_auto_restart_seen $?
+    out ocf_fail_seconds "$(elapsed "$t")"
+    oshow ocf_failed
+    out ocf_calls_failed "$(verbs)"
+    rm -f "$A/monitor.rc"
+    restarted() { [ "$(oprop NRestarts)" -ge 1 ] && [ "$(oprop ActiveState)" = active ] && [ "$(oprop MainPID)" != "$opid" ]; }
+    wait_for 15 restarted
+    out ocf_restarted $?
+    oshow ocf_restarted
+    # Stop: SIGTERM; the wrapper runs the agent's stop and exits with its status (0), and ExecStopPost=
+    # then has nothing to do.
+    t=$(now)
+    timeout 20 systemctl stop "$O"
+    out ocf_stop_rc $?
+    out ocf_stop_seconds "$(elapsed "$t")"
+    oshow ocf_stop
+    out ocf_calls "$(verbs)"
+}
+ocf_checks &
+ocf_job=$!
 
 # 1. Start: Type=notify, so `systemctl start` returns once the daemon sent READY=1.
 t=$(now)
