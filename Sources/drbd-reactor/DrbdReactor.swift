@@ -34,13 +34,17 @@ enum DrbdReactor {
             printError("drbd-reactor: invalid configuration: \(error)")
             ProcessExit.exit(1)
         }
-        var problems: [String] = []
-        LogSetup.bootstrap(LogSetup.handlers(for: loaded.logs, problems: &problems))
+        let sinks: [SinkLogHandler]
+        do { sinks = try LogSetup.handlers(for: loaded.logs) } catch {
+            printError("drbd-reactor: \(error)")
+            ProcessExit.exit(1)
+        }
+        LogSetup.bootstrap(sinks)
         let logger = Logger(label: "drbd-reactor")
-        for p in problems { logger.warning("\(p)") }
         SignalFD.ignoreSIGPIPE()
         let notifier = Notifier()
         let loop = try EventLoop(logger: logger)
+        LogSetup.attach(sinks, to: loop)
         let daemon = Daemon(config: loaded, loop: loop, notifier: notifier, logger: logger, promoterContext: .current())
         try daemon.start()
         logger.info("drbd-reactor \(reactorVersion) running with '\(config)'.")

@@ -5,8 +5,10 @@ import Glibc
 /// Design note: this used to call libsystemd, which with its dependencies (libgcrypt, libgpg-error,
 /// liblzma, libzstd, liblz4, libcap) put ~0.9 MiB of library pages into the daemon's RSS for one
 /// datagram format. An entry is one datagram to `/run/systemd/journal/socket` on an unbound AF_UNIX
-/// socket owned by the `JournalOutput`; the socket blocks like libsystemd's, and its send buffer is raised
-/// as libsystemd raises it (8 MiB) so that big entries fit in one datagram. libsystemd's fallback for
+/// socket owned by the `JournalOutput`; its send buffer is raised as libsystemd raises it (8 MiB) so that
+/// big entries fit in one datagram. Unlike libsystemd's, the socket is non-blocking and connected to
+/// journald: a connected datagram socket reports EPOLLOUT when journald's receive queue has room again,
+/// so a `LogQueue` waits for that on the loop instead of blocking in `sendto`. libsystemd's fallback for
 /// entries beyond that (a sealed memfd passed with SCM_RIGHTS) is not implemented: such an entry is
 /// dropped and `send` returns false.
 public enum Journal {
@@ -25,11 +27,11 @@ public enum Journal {
         return UInt64(st.st_dev) == dev && UInt64(st.st_ino) == ino
     }
 
-    /// A blocking, CLOEXEC datagram socket for `send`, with the larger send buffer (SO_SNDBUF, or
+    /// A non-blocking, CLOEXEC datagram socket for `send`, with the larger send buffer (SO_SNDBUF, or
     /// SO_SNDBUFFORCE beyond `wmem_max` when privileged; either may fail, then big entries do).
     /// socket(2), setsockopt(2).
     public static func openSocket() throws(Errno) -> FileDescriptor {
-        let fd = FileDescriptor(owning: try retryingEINTR { socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) })
+        let fd = FileDescriptor(owning: try retryingEINTR { socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0) })
         var size = sendBufferSize
         let length = socklen_t(MemoryLayout<Int32>.size)
         if setsockopt(fd.rawValue, SOL_SOCKET, SO_SNDBUFFORCE, &size, length) != 0 {
@@ -48,6 +50,27 @@ public enum Journal {
                 bytes.withUnsafeBytes { b in sendto(raw, b.baseAddress, b.count, Int32(MSG_NOSIGNAL), sa, len) }
             }
         }
+    }
+
+    /// Connects `socket` to journald's socket at `path`, so that `send(_:on:)` needs no address and epoll
+    /// reports when journald's queue has room. Connecting again re-targets it (journald restarted).
+    /// connect(2).
+    public static func connect(_ socket: FileDescriptor, to path: String = socketPath) throws(Errno) {
+        var (sun, length) = try Socket.unixAddress(path)
+        let raw = socket.rawValue
+        try Socket.asSockaddr(&sun, length: length) { (sa, len) throws(Errno) in
+            _ = try retryingEINTR { Glibc.connect(raw, sa, len) }
+        }
+    }
+
+    /// Sends one prepared datagram on a connected socket; false when journald's queue is full (EAGAIN).
+    /// send(2).
+    public static func send(_ datagram: [UInt8], on socket: FileDescriptor) throws(Errno) -> Bool {
+        let raw = socket.rawValue
+        let sent = try retryingEINTRNonBlocking {
+            datagram.withUnsafeBytes { b in Glibc.send(raw, b.baseAddress, b.count, Int32(MSG_NOSIGNAL)) }
+        }
+        return sent != nil
     }
 
     /// The native format: `KEY=value\n`, or for a value with a newline `KEY\n`, its length as a
