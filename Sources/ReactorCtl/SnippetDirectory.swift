@@ -93,10 +93,9 @@ public struct SnippetDirectory {
         return absolute(name)
     }
 
-    /// Every file of the directory in `state`, sorted by name (bytewise, as the daemon sorts).
+    /// Every file of the directory in `state`, chosen and sorted as the daemon does (`SnippetNames`).
     func all(_ state: SnippetState) -> [String] {
-        names().filter { name in state.suffixes.contains { name.hasSuffix($0) } && name.first != "." }
-            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        SnippetNames.select(names(), suffixes: state.suffixes)
             .map { path + "/" + $0 }.filter(isFile)
     }
 

@@ -10,6 +10,13 @@ import Testing
         #expect(dir.resolve([], state: .any).paths.count == 4)
     }
 
+    /// The daemon loads `.hidden.toml` (SnippetNames, shared with it), so ls shows it too.
+    @Test func dotFilesAreSnippetsAsForTheDaemon() {
+        let hidden = fakeDirectory([".hidden.toml", ".off.toml.disabled", "a.toml", ".a.toml.swp"])
+        #expect(hidden.resolve([], state: .enabled).paths == ["/etc/drbd-reactor.d/.hidden.toml", "/etc/drbd-reactor.d/a.toml"])
+        #expect(hidden.resolve([], state: .disabled).paths == ["/etc/drbd-reactor.d/.off.toml.disabled"])
+    }
+
     @Test func namesGetTheSuffixOfTheState() {
         #expect(dir.path(for: "a", state: .enabled) == "/etc/drbd-reactor.d/a.toml")
         #expect(dir.path(for: "a", state: .disabled) == "/etc/drbd-reactor.d/a.toml.disabled")

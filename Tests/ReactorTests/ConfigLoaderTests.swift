@@ -68,6 +68,17 @@ final class TempDir {
         #expect(c.snippetFiles.map(\.path) == ["\(s)/10-debug.toml", "\(s)/20-prom.toml"])
     }
 
+    /// Dot-files ending in `.toml` are snippets, as for 1.x and drbd-reactorctl ls (one rule, SnippetNames).
+    @Test func hiddenSnippetsAreLoaded() throws {
+        let d = TempDir()
+        let s = d.mkdir("snippets")
+        d.write("snippets/.hidden.toml", "[[debugger]]\n")
+        d.write("snippets/.r0.toml.swp", "[[prometheus]]\n")
+        let c = try ConfigLoader.load(path: d.write("r.toml", "snippets = \"\(s)\"\n"))
+        #expect(c.snippetFiles.map(\.path) == ["\(s)/.hidden.toml"])
+        #expect(c.plugins.map(\.kind) == ["debugger"])
+    }
+
     @Test func missingOrRelativeSnippetsDirIsAWarning() throws {
         let d = TempDir()
         let a = try ConfigLoader.load(path: d.write("a.toml", "snippets = \"/nonexistent/dir\"\n"))

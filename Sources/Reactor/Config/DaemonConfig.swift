@@ -117,7 +117,7 @@ public enum ConfigLoader {
         return (try TOMLLoader.parse(text, file: path), text)
     }
 
-    /// The `*.toml` files of the snippets directory, sorted by name. A missing, relative or non-directory
+    /// The `*.toml` files of the snippets directory (`SnippetNames`: dot-files included), sorted by name. A missing, relative or non-directory
     /// path is a warning, not an error (the daemon still starts).
     static func snippetPaths(_ dir: String, warnings: inout [String]) -> [SnippetFile] {
         guard dir.hasPrefix("/") else {
@@ -134,8 +134,7 @@ public enum ConfigLoader {
             return []
         }
         let base = dir.hasSuffix("/") ? dir : dir + "/"
-        return names.filter { $0.hasSuffix(".toml") }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            .compactMap { name in
+        return SnippetNames.select(names, suffixes: [".toml"]).compactMap { name in
                 let path = base + name
                 guard let st = try? FileSystem.info(path), st.isRegularFile else { return nil }
                 return SnippetFile(path: path, modification: st.modification)
