@@ -87,7 +87,7 @@ func events2Error(_ line: String) -> Events2ParseError? {
             return
         }
         #expect(d.backingDevice == .some(nil))
-        guard case .device(let absent) = try parseEvents2("change device name:r volume:0 disk:Failed").object else { return }
+        guard case .device(let absent) = try parseEvents2("change device name:r volume:0 disk:Failed").object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(absent.backingDevice == nil)
         #expect(absent.minor == nil)
         #expect(absent.diskState == .failed)
@@ -145,7 +145,7 @@ func events2Error(_ line: String) -> Events2ParseError? {
         #expect(call.verb == .call)
         #expect(call.object == .helper(want))
         let response = try parseEvents2("response helper name:r peer-node-id:2 conn-name:c helper:disconnected status:-1")
-        guard case .helper(let h) = response.object else { return }
+        guard case .helper(let h) = response.object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(response.verb == .response)
         #expect(h.status == -1)
         #expect(h.helper == "disconnected")
@@ -180,9 +180,9 @@ func events2Error(_ line: String) -> Events2ParseError? {
 
     @Test(arguments: Role.known) func roleSpellings(_ role: Role) throws {
         let r = try parseEvents2("change connection name:r peer-node-id:1 role:\(role)")
-        guard case .connection(let c) = r.object else { return }
+        guard case .connection(let c) = r.object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(c.peerRole == role)
-        guard case .resource(let res) = try parseEvents2("change resource name:r role:\(role)").object else { return }
+        guard case .resource(let res) = try parseEvents2("change resource name:r role:\(role)").object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(res.role == role)
     }
 
@@ -198,17 +198,17 @@ func events2Error(_ line: String) -> Events2ParseError? {
     }
 
     @Test(arguments: ConnectionState.known) func connectionStateSpellings(_ state: ConnectionState) throws {
-        guard case .connection(let c) = try parseEvents2("change connection name:r peer-node-id:1 connection:\(state)").object else { return }
+        guard case .connection(let c) = try parseEvents2("change connection name:r peer-node-id:1 connection:\(state)").object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(c.connectionState == state)
     }
 
     @Test(arguments: ReplicationState.known) func replicationStateSpellings(_ state: ReplicationState) throws {
-        guard case .peerDevice(let p) = try parseEvents2("change peer-device name:r peer-node-id:1 volume:0 replication:\(state)").object else { return }
+        guard case .peerDevice(let p) = try parseEvents2("change peer-device name:r peer-node-id:1 volume:0 replication:\(state)").object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(p.replicationState == state)
     }
 
     @Test func spellingsAreExact() throws {
-        guard case .device(let d) = try parseEvents2("change device name:r volume:0 disk:uptodate").object else { return }
+        guard case .device(let d) = try parseEvents2("change device name:r volume:0 disk:uptodate").object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(d.diskState == .other("uptodate"))
     }
 
@@ -219,7 +219,7 @@ func events2Error(_ line: String) -> Events2ParseError? {
         want.mayPromote = true
         want.promotionScore = 5
         #expect(r.object == .resource(want))
-        guard case .peerDevice(let p) = try parseEvents2("change peer-device name:r peer-node-id:1 volume:0 replication:WFNewState peer-disk:Quantum").object else { return }
+        guard case .peerDevice(let p) = try parseEvents2("change peer-device name:r peer-node-id:1 volume:0 replication:WFNewState peer-disk:Quantum").object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(p.replicationState == .other("WFNewState"))
         #expect(p.peerDiskState == .other("Quantum"))
     }
@@ -229,7 +229,7 @@ func events2Error(_ line: String) -> Events2ParseError? {
         ("no-data", true), ("unknown", true),
     ])
     func resourceBools(_ word: String, _ value: Bool) throws {
-        guard case .resource(let r) = try parseEvents2("change resource name:r suspended:\(word) force-io-failures:\(word) may_promote:\(word)").object else { return }
+        guard case .resource(let r) = try parseEvents2("change resource name:r suspended:\(word) force-io-failures:\(word) may_promote:\(word)").object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(r.suspended == value)
         #expect(r.forceIOFailures == value)
         #expect(r.mayPromote == value)
@@ -238,7 +238,7 @@ func events2Error(_ line: String) -> Events2ParseError? {
     @Test func unknownIsFalseForClientOpenAndPeerClient() throws {
         guard case .device(let d) = try parseEvents2("change device name:r volume:0 client:unknown open:unknown quorum:unknown").object,
             case .peerDevice(let p) = try parseEvents2("change peer-device name:r peer-node-id:1 volume:0 peer-client:unknown resync-suspended:peer").object
-        else { return }
+        else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(d.client == false)
         #expect(d.open == false)
         #expect(d.quorum == true, "only client/open/peer-client treat 'unknown' as false")
@@ -249,7 +249,7 @@ func events2Error(_ line: String) -> Events2ParseError? {
     // MARK: numbers
 
     @Test func countersAre64Bit() throws {
-        guard case .device(let d) = try parseEvents2("change device name:r volume:0 size:18446744073709551615 read:4294967296").object else { return }
+        guard case .device(let d) = try parseEvents2("change device name:r volume:0 size:18446744073709551615 read:4294967296").object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(d.size == UInt64.max)
         #expect(d.read == 4_294_967_296)
         #expect(events2Error("change device name:r volume:0 size:18446744073709551616")
@@ -257,7 +257,7 @@ func events2Error(_ line: String) -> Events2ParseError? {
     }
 
     @Test func signed32BitFields() throws {
-        guard case .resource(let r) = try parseEvents2("change resource name:r promotion_score:-2147483648").object else { return }
+        guard case .resource(let r) = try parseEvents2("change resource name:r promotion_score:-2147483648").object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(r.promotionScore == Int32.min)
         #expect(events2Error("change resource name:r promotion_score:2147483648")
             == .badNumber(key: "promotion_score", value: "2147483648"))
@@ -308,7 +308,7 @@ func events2Error(_ line: String) -> Events2ParseError? {
         let r = try parseEvents2(
             "exists resource xxx:bla name:foo role:Primary suspended:yes write-ordering:foo may_promote:yes promotion_score:23 lonely future-key:1:2")
         #expect(r.unknownKeys == ["xxx", "lonely", "future-key"])
-        guard case .resource(let res) = r.object else { return }
+        guard case .resource(let res) = r.object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(res.name == "foo")
         #expect(res.promotionScore == 23)
         let c = try parseEvents2("change connection name:r peer-node-id:1 connection:StandAlone sync-state:SplitBrain")
@@ -317,12 +317,12 @@ func events2Error(_ line: String) -> Events2ParseError? {
 
     @Test func whitespaceAndBytes() throws {
         let r = try parseEvents2("\tchange   device\tname:r volume:0 disk:UpToDate\r")
-        guard case .device(let d) = r.object else { return }
+        guard case .device(let d) = r.object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(d.diskState == .upToDate)
         // Invalid UTF-8 in a value is replaced, not fatal.
         let bytes = Array("change resource name:r".utf8) + [0xFF, 0xFE] + Array(" role:Primary".utf8)
         let bad = try Events2Parser.parse(bytes)
-        guard case .resource(let res) = bad.object else { return }
+        guard case .resource(let res) = bad.object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(res.role == .primary)
         #expect(res.name.hasPrefix("r"))
         // A slice of a larger buffer (how the reader hands lines over).
@@ -331,7 +331,7 @@ func events2Error(_ line: String) -> Events2ParseError? {
     }
 
     @Test func lastOccurrenceOfAKeyWins() throws {
-        guard case .resource(let r) = try parseEvents2("change resource name:r role:Primary role:Secondary").object else { return }
+        guard case .resource(let r) = try parseEvents2("change resource name:r role:Primary role:Secondary").object else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(r.role == .secondary)
     }
 

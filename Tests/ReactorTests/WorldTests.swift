@@ -135,7 +135,7 @@ private let pathR1 = "create path name:r peer-node-id:1 conn-name:p local:ipv4:1
         try d.feed(resR)
         let ups = try d.feed("change device name:r volume:3 disk:UpToDate")
         #expect(ups.map(updateLabel) == ["Change device 3"])
-        guard case .device(_, let old, let new) = ups.first?.kind else { return }
+        guard case .device(_, let old, let new) = ups.first?.kind else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(old == DeviceState())
         #expect(new.diskState == .upToDate)
         #expect(d.resource?.devices.keys.sorted() == [3])
@@ -241,7 +241,7 @@ private let pathR1 = "create path name:r peer-node-id:1 conn-name:p local:ipv4:1
             "Destroy resource r",
         ])
         #expect(d.world.resources.isEmpty)
-        guard case .resource(let old, let new) = ups.last?.kind else { return }
+        guard case .resource(let old, let new) = ups.last?.kind else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(old.role == .primary, "the last state")
         #expect(new == ResourceState())
         #expect(ups.last?.resource.role == .primary)
@@ -260,7 +260,7 @@ private let pathR1 = "create path name:r peer-node-id:1 conn-name:p local:ipv4:1
         var d = WorldDriver()
         try d.feed(resR, "create device name:r volume:0 disk:UpToDate read:5", "destroy device name:r volume:0")
         let ups = try d.feed("create device name:r volume:0 disk:Diskless")
-        guard case .device(_, let old, _) = ups.first?.kind else { return }
+        guard case .device(_, let old, _) = ups.first?.kind else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(old == DeviceState())
         #expect(d.resource?.devices[0]?.read == 0)
     }
@@ -308,7 +308,7 @@ private let pathR1 = "create path name:r peer-node-id:1 conn-name:p local:ipv4:1
         #expect(replay[6].resource.connections[1]?.peerDevices.isEmpty == true)
         #expect(replay[8].resource.connections[1]?.peerDevices.count == 1)
         // may_promote/role arrive last, with the full resource.
-        guard case .resource(let old, let new) = replay[9].kind else { return }
+        guard case .resource(let old, let new) = replay[9].kind else { Issue.record("the parser or World returned another kind of object"); return }
         #expect(old == ResourceState())
         #expect(new.role == .primary)
         #expect(new.promotionScore == 10101)
