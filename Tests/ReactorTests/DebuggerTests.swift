@@ -113,10 +113,13 @@ import Testing
         var world = World()
         var plugin = DebuggerPlugin()
         var effects: [PluginEffect] = []
-        for line in try DRBDFixtures.lines("events2-all-create-change.plain.events2") {
+        for line in try DRBDFixtures.lines("lifecycle.full.events2") where line != "exists -" {
             for u in world.apply(try parseEvents2(line)) { effects += plugin.handle(.update(u), now: .zero) }
         }
-        #expect(effects.count == 12)
-        #expect(effects.last == .log(.debug, "Change resource some-resource: role Secondary -> Primary, may_promote true -> false", resource: "some-resource"))
+        // One per object of the initial dump (9), one per change line (11) but the two resync progress
+        // lines, which change counters only.
+        #expect(effects.count == 18)
+        #expect(effects.contains(.log(.debug, "Change resource web: role Secondary -> Primary, may_promote true -> false", resource: "web")))
+        #expect(effects.last == .log(.debug, "Change device web/0: open false -> true", resource: "web"))
     }
 }

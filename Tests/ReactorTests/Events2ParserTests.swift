@@ -2,28 +2,6 @@ import Foundation
 import Testing
 @testable import Reactor
 
-/// The recorded `drbdsetup events2` outputs in `../shared/fixtures/events2/` (relative to the package
-/// root), shared by the parser and World tests.
-enum DRBDFixtures {
-    static var directory: String {
-        // #filePath is <root>/Tests/ReactorTests/Events2ParserTests.swift
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.deletingLastPathComponent().appendingPathComponent("shared/fixtures/events2").path
-    }
-
-    /// Every `*.events2` file name, sorted.
-    static func names() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".events2") }.sorted()
-    }
-
-    /// The non-empty lines of one fixture.
-    static func lines(_ name: String) throws -> [String] {
-        let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
-        return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-    }
-}
-
 /// Parses `line` or fails the test with the parse error.
 func parseEvents2(_ line: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Events2Record {
     do {
@@ -337,39 +315,14 @@ func events2Error(_ line: String) -> Events2ParseError? {
 
     // MARK: fixtures
 
-    @Test func fixturesDirectoryIsThere() throws {
-        #expect(try DRBDFixtures.names().count >= 20)
-    }
-
-    /// Every line of every recorded output parses, and none has a key the parser does not know.
-    @Test func everyFixtureLineParsesWithoutUnknownKeys() throws {
-        var verbs: [Events2Verb: Int] = [:]
-        var lines = 0
-        for name in try DRBDFixtures.names() {
-            for line in try DRBDFixtures.lines(name) {
-                let r = try parseEvents2(line)
-                #expect(r.unknownKeys.isEmpty, "\(name): \(line)")
-                verbs[r.verb, default: 0] += 1
-                lines += 1
-            }
-        }
-        #expect(lines > 150)
-        #expect(verbs[.call] == 1)
-        #expect(verbs[.response] == 1)
-        #expect(Set(verbs.keys) == [.exists, .create, .change, .destroy, .call, .response])
-    }
-
-    @Test func fixtureSyncLineWithProgress() throws {
-        let lines = try DRBDFixtures.lines("events2-sync.statistics.events2")
-        let last = try parseEvents2(lines[lines.count - 1])
-        guard case .peerDevice(let p) = last.object else {
-            Issue.record("last line is not a peer-device")
-            return
-        }
-        #expect(p.replicationState == .syncSource)
-        #expect(p.peerDiskState == .inconsistent)
-        #expect(p.outOfSync == 2500)
-        #expect(last.unknownKeys.isEmpty)
+    /// Resync progress: `done:`, `eta:` and `dbdt1:` are known keys, the counters are taken.
+    @Test func corpusSyncLineWithProgress() throws {
+        let line = try #require(try DRBDFixtures.lines("lifecycle.full.events2").first { $0.contains("done:25.00") })
+        let r = try parseEvents2(line)
+        let p = try #require({ if case .peerDevice(let p) = r.object { p } else { nil } }())
+        #expect(p.outOfSync == 786432)
+        #expect(p.received == 262144)
+        #expect(r.unknownKeys.isEmpty)
     }
 }
 
@@ -381,9 +334,9 @@ func events2Error(_ line: String) -> Events2ParseError? {
         let logDir = FileManager.default.temporaryDirectory.appendingPathComponent("standin-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: logDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: logDir) }
-        let fixture = DRBDFixtures.directory + "/events2-all-create-change.full.events2"
+        let fixture = DRBDFixtures.directory + "/lifecycle.full.events2"
         let poll = logDir.appendingPathComponent("poll.events2")
-        try "change device name:some-resource volume:0 read:99\n".write(to: poll, atomically: true, encoding: .utf8)
+        try "change device name:web volume:0 read:99\n".write(to: poll, atomically: true, encoding: .utf8)
 
         let process = Process()
         process.executableURL = root.appendingPathComponent("Support/bin/drbdsetup")
@@ -404,10 +357,10 @@ func events2Error(_ line: String) -> Events2ParseError? {
         #expect(process.terminationStatus == 0)
 
         let lines = output.split(separator: "\n").map(String.init)
-        #expect(lines.count == (try DRBDFixtures.lines("events2-all-create-change.full.events2")).count + 2)
+        #expect(lines.count == (try DRBDFixtures.lines("lifecycle.full.events2")).count + 2)
         var world = World()
         for line in lines { _ = world.apply(try parseEvents2(line)) }
-        #expect(world.resources["some-resource"]?.devices[0]?.read == 99)
+        #expect(world.resources["web"]?.devices[0]?.read == 99)
         let argv = try String(contentsOf: logDir.appendingPathComponent("drbdsetup.argv"), encoding: .utf8)
         #expect(argv == "drbdsetup events2 --full --poll\n")
         let polls = try String(contentsOf: logDir.appendingPathComponent("drbdsetup.polls"), encoding: .utf8)

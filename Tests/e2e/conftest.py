@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "events2"
-if not FIXTURES.is_dir():
-    FIXTURES = ROOT / "Tests" / "Fixtures" / "events2"
+FIXTURES = ROOT / "Tests" / "Fixtures" / "events2"
 STANDIN_BIN = ROOT / "Tests" / "Support" / "bin"
 
 

@@ -12,9 +12,9 @@ level = "debug"
 
 
 def test_ingest_poll_and_debugger(reactor, tmp_path):
-    r = reactor(DEBUG, env={"STANDIN_EVENTS2": str(FIXTURES / "events2-all-create-change.full.events2")})
+    r = reactor(DEBUG, env={"STANDIN_EVENTS2": str(FIXTURES / "lifecycle.full.events2")})
     r.wait_notify("READY=1")
-    r.wait_log("Change resource some-resource: role Secondary -> Primary")
+    r.wait_log("Change resource web: role Secondary -> Primary")
     argv = (tmp_path / "drbdsetup.argv").read_text().splitlines()
     assert argv[0].split()[-3:] == ["events2", "--full", "--poll"]
     # One "n" per statistics-poll-interval (1 s).
@@ -49,12 +49,12 @@ def test_garbage_lines_do_not_stop_anything(reactor, tmp_path):
 
 
 def test_respawn_and_flush(reactor, tmp_path):
-    r = reactor(DEBUG, env={"STANDIN_EVENTS2": str(FIXTURES / "events2-all-create-change.full.events2"),
+    r = reactor(DEBUG, env={"STANDIN_EVENTS2": str(FIXTURES / "lifecycle.full.events2"),
                             "STANDIN_EXIT_AFTER_REPLAY": "1", "STANDIN_EXIT_STATUS": "3"})
     r.wait_notify("READY=1")
     r.wait_log("drbdsetup ended unexpectedly (exit status 3)")
     # Everything drbdsetup reported is forgotten: plugins are told it is gone.
-    r.wait_log("Destroy resource some-resource")
+    r.wait_log("Destroy resource web")
     # Respawned after the 2 s backoff.
     wait_until(lambda: len((tmp_path / "drbdsetup.argv").read_text().splitlines()) >= 2, timeout=8,
                what="drbdsetup respawn")

@@ -16,12 +16,12 @@ level = "debug"
 def test_ready_watchdog_reload_stop(reactor, tmp_path):
     snippets_dir = tmp_path / "snippets"
     config = f'snippets = "{snippets_dir}"\nsnippets-monitoring-interval = 0\n' + LOG_ONLY
-    r = reactor(config, env={"STANDIN_EVENTS2": str(FIXTURES / "events2-all-create-change.full.events2")},
+    r = reactor(config, env={"STANDIN_EVENTS2": str(FIXTURES / "lifecycle.full.events2")},
                 watchdog_usec=200_000, snippets={"10-debugger.toml": "[[debugger]]\n"})
     ready = r.wait_notify("READY=1")
     assert r.threads() == 1
-    # The fixture's `exists -` comes first (0 resources at READY); STATUS= follows the state afterwards.
-    r.wait_notify("STATUS=Running: 1 resource, 1 plugin", timeout=5)
+    # The fixture's initial dump holds two resources; STATUS= follows the state.
+    r.wait_notify("STATUS=Running: 2 resources, 1 plugin", timeout=5)
 
     # Watchdog: at least every WATCHDOG_USEC/2 = 100 ms; allow scheduling noise but not a missing ping.
     start = len(r.messages)
@@ -111,7 +111,7 @@ def test_sigusr1_dumps_config_as_toml(reactor):
 
 
 def test_notify_socket_not_leaked_to_children(reactor, tmp_path):
-    r = reactor(LOG_ONLY, env={"STANDIN_EVENTS2": str(FIXTURES / "events2-all-create-change.full.events2")},
+    r = reactor(LOG_ONLY, env={"STANDIN_EVENTS2": str(FIXTURES / "lifecycle.full.events2")},
                 watchdog_usec=1_000_000)
     r.wait_notify("READY=1")
     pid = wait_until(lambda: next((c[0] for c in r.children() if "drbdsetup" in c[2]), None), what="drbdsetup child")
@@ -123,7 +123,7 @@ def test_notify_socket_not_leaked_to_children(reactor, tmp_path):
 def test_empty_notify_socket_means_no_listener(reactor):
     """NOTIFY_SOCKET= (empty) is no listener, as for sd_notify(3): no failed sends are logged."""
     r = reactor(LOG_ONLY, env={"NOTIFY_SOCKET": "",
-                               "STANDIN_EVENTS2": str(FIXTURES / "events2-all-create-change.full.events2")})
+                               "STANDIN_EVENTS2": str(FIXTURES / "lifecycle.full.events2")})
     r.wait_log("running with")
     time.sleep(0.3)
     assert "Failed to notify" not in r.log(), r.log()

@@ -27,7 +27,7 @@ def count(log, needle):
 def test_reload_keeps_starts_stops(reactor, tmp_path):
     snippets = tmp_path / "snippets"
     r = reactor(BASE.format(snippets=snippets),
-                env={"STANDIN_EVENTS2": str(FIXTURES / "events2-all-create-change.full.events2")},
+                env={"STANDIN_EVENTS2": str(FIXTURES / "lifecycle.full.events2")},
                 snippets={"10-umh.toml": UMH})
     r.wait_notify("READY=1")
     r.wait_log("Started umh plugin.")
@@ -39,10 +39,10 @@ def test_reload_keeps_starts_stops(reactor, tmp_path):
     i = r.wait_notify("RELOADING=1", after=mark)
     r.wait_notify("READY=1", after=i)
     r.wait_log("Started debugger plugin.")
-    r.wait_log("Exists resource some-resource: role Unknown")
+    r.wait_log("Exists resource web: role Unknown")
     # Role and may_promote arrive last, after the devices (as the original replays).
-    r.wait_log("Change resource some-resource: role Unknown -> Primary")
-    r.wait_log("Exists device some-resource/0")
+    r.wait_log("Change resource web: role Unknown -> Primary")
+    r.wait_log("Exists device web/0")
     log = r.log()
     assert count(log, "Started umh plugin.") == 1 and "Stopping umh plugin." not in log
 

@@ -39,7 +39,7 @@ CACHE = Path(os.environ.get("NSPAWN_CACHE", ROOT / ".cache" / "nspawn"))
 MIRROR = os.environ.get("NSPAWN_MIRROR", "http://deb.debian.org/debian")
 # procps: the unit's ExecReload= runs `kill` through /usr/bin/env.
 PACKAGES = "systemd,systemd-sysv,dbus,procps"
-FIXTURE = FIXTURES / "events2-all-create-change.full.events2"
+FIXTURE = FIXTURES / "lifecycle.full.events2"
 UNIT = ROOT / "systemd" / "drbd-reactor.service"
 OCF_UNIT = ROOT / "systemd" / "ocf.rs@.service"
 OCF_INSTANCE = "ocf.rs@dummy_r0.service"
@@ -350,7 +350,7 @@ def test_drbd_reactor_service_under_systemd(tmp_path):
     check("active/running after reload", r.get("reload_back_running") == "0",
           (r.get("reload.ActiveState"), r.get("reload.SubState")))
     check("same MainPID after reload", r.get("reload_same_pid") == "yes", r.get("reload_same_pid"))
-    check("StatusText after reload", r.get("reload.StatusText", "").startswith("Running: 1 resource,"),
+    check("StatusText after reload", r.get("reload.StatusText", "").startswith("Running: 2 resources,"),
           r.get("reload.StatusText"))
     check("metrics after reload", r.get("reload_metrics_resources_found") == "0", tail(results / "metrics.txt", 15))
 
@@ -392,8 +392,8 @@ def test_drbd_reactor_service_under_systemd(tmp_path):
           sorted({(e.get("_SYSTEMD_UNIT"), e.get("_COMM")) for e in run1_own}))
     check("journal entries with SYSLOG_IDENTIFIER=drbd-reactor", bool(own), f"{len(entries)} entries from the unit")
     check("entries with REACTOR_PLUGIN=", any("REACTOR_PLUGIN" in e for e in own), "")
-    check("entries with DRBD_RESOURCE=", any(e.get("DRBD_RESOURCE") == "some-resource" for e in own), "")
-    check("journalctl DRBD_RESOURCE=some-resource finds entries", int(r.get("journal_resource_entries", "0")) > 0,
+    check("entries with DRBD_RESOURCE=", any(e.get("DRBD_RESOURCE") == "web" for e in own), "")
+    check("journalctl DRBD_RESOURCE=web finds entries", int(r.get("journal_resource_entries", "0")) > 0,
           r.get("journal_resource_entries"))
     check("entries carry CODE_FILE/CODE_LINE/PRIORITY",
           any(all(k in e for k in ("CODE_FILE", "CODE_LINE", "PRIORITY")) for e in own), "")

@@ -35,7 +35,7 @@ metrics() {
     timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/9942 &&
         printf "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3 && cat <&3' 2>&1 | tr -d '\r'
 }
-has_resources_metric() { metrics >"$R/metrics.txt"; grep -qx 'drbd_resource_resources 1' "$R/metrics.txt"; }
+has_resources_metric() { metrics >"$R/metrics.txt"; grep -qx 'drbd_resource_resources 2' "$R/metrics.txt"; }
 # children PID: the pids whose parent is PID (without procps).
 children() {
     local f st ppid
@@ -175,7 +175,7 @@ out reload_metrics_resources_found $?
 
 # 5. The journal: the daemon logs natively (sd_journal_sendv) with its own fields.
 journalctl --sync
-out journal_resource_entries "$(journalctl DRBD_RESOURCE=some-resource -o cat --no-pager | wc -l)"
+out journal_resource_entries "$(journalctl DRBD_RESOURCE=web -o cat --no-pager | wc -l)"
 out journal_stdout_entries "$(journalctl _SYSTEMD_UNIT=$U _TRANSPORT=stdout -o cat --no-pager | wc -l)"
 
 # 6. Stop: STOPPING=1, exit 0, Result=success.
