@@ -337,7 +337,7 @@ def test_drbd_reactor_service_under_systemd(tmp_path):
     check("WatchdogUSec from the unit", r.get("start.WatchdogUSec") == "30s", r.get("start.WatchdogUSec"))
     check("NRestarts after start", r.get("start.NRestarts") == "0", r.get("start.NRestarts"))
     check("one thread", r.get("start_threads") == "1", r.get("start_threads"))
-    check("/metrics has drbd_resource_resources 1", r.get("metrics_resources_found") == "0",
+    check("/metrics has drbd_resource_resources 2", r.get("metrics_resources_found") == "0",
           tail(results / "metrics.txt", 15))
     check("drbdsetup stand-in from the unit's PATH is the daemon's child", r.get("child_comm") == "drbdsetup",
           r.get("child_comm"))
