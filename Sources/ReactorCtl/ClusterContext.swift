@@ -1,6 +1,6 @@
 import Reactor
 
-/// `--context`: which nodes a command runs on (reference H.105). A context file
+/// `--context`: which nodes a command runs on. A context file
 /// `$XDG_CONFIG_HOME/drbd-reactorctl/<ctx>.toml` (or `~/.config/drbd-reactorctl/`) lists
 /// `[nodes."<name>"]` with `hostname` (default: the name) and `user` (default `root`).
 public enum ClusterContext {

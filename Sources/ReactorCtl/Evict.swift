@@ -22,7 +22,7 @@ public final class SignalPause: Pause {
     }
 }
 
-/// `evict` options (reference H.98).
+/// `evict` options.
 public struct EvictOptions: Sendable, Hashable {
     /// Seconds to wait for a peer to take over (a positive number).
     public var delay: UInt32 = 20

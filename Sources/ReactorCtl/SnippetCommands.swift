@@ -1,7 +1,7 @@
 import Reactor
 
 /// `enable`, `disable`, `rm`, `cat` and `restart`: renaming, removing and showing snippet files, then
-/// one daemon reload when anything changed (reference H.92-H.101).
+/// one daemon reload when anything changed.
 extension CtlContext {
     /// `disable [--now]`: `x.toml` -> `x.toml.disabled`, reload, then with `now` stop the targets of the
     /// disabled promoters (after the reload, so the daemon does not start them again). Returns the

@@ -190,7 +190,7 @@ def test_a_bad_start_entry_is_logged_and_the_promoter_not_started(reactor, tmp_p
     assert not (tmp_path / "systemd").exists()
 
 
-# The drbd-utils units the drop-ins extend (reference K), for systemd-analyze; the shim and the ocf
+# The drbd-utils units the drop-ins extend, for systemd-analyze; the shim and the ocf
 # wrapper are replaced by /bin/true because verify wants executables that exist.
 UTILS_UNITS = {
     "drbd-services@.target": "[Unit]\nDescription=Services for DRBD resource %I\nBindsTo=drbd-promote@%i.service\n",

@@ -12,7 +12,7 @@ func merge<T: Equatable>(_ value: T?, into field: inout T, _ changed: inout Bool
 
 extension Events2Resource {
     /// Copies the resource's own fields (all of them, including force-io-failures, which the original
-    /// forgot: reference 4.1 #1).
+    /// forgot).
     func apply(to r: inout Resource) -> Bool {
         var changed = false
         merge(role, into: &r.role, &changed)

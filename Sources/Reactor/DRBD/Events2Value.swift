@@ -24,7 +24,7 @@ struct Events2Value<Key: RawRepresentable> where Key.RawValue == String {
     }
 
     /// `client`, `open` and `peer-client`: like `flag`, but `unknown` (printed by old kernels that do not
-    /// report the field) is false. The original took it as true (reference 4.1 #4), claiming an open
+    /// report the field) is false. The original took it as true, claiming an open
     /// device or a diskless client that nobody reported.
     @inline(__always)
     func flagUnknownIsFalse(_ line: Span<UInt8>) throws(Events2ParseError) -> Bool {

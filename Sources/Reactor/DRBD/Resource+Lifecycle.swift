@@ -3,7 +3,7 @@
 /// order of their ids, which is the order their `SmallMap`s keep.
 extension Resource {
     /// This resource as a sequence of `event` updates, built up from an empty resource so that each
-    /// update's `resource` holds only what was announced so far (B.6 #43). The resource's own state
+    /// update's `resource` holds only what was announced so far. The resource's own state
     /// comes last as a Change, and only if it differs from the default.
     func announce(as event: EventType) -> [StateUpdate] {
         var shown = Resource(name: name)

@@ -6,12 +6,12 @@
 ///   object creates it, because with `--full` every line carries all fields) but never by lines about
 ///   their children: a device, connection, peer-device or path line for a resource that does not exist,
 ///   or a peer-device/path line for an unknown connection, is dropped (counted in `orphanRecords`). The
-///   original invented an empty resource or connection from such lines (reference B.6 #40).
+///   original invented an empty resource or connection from such lines.
 /// - A destroy of an unknown object yields nothing and changes nothing. A destroy of a resource or
 ///   connection that still has children first yields a Destroy for each child (paths, peer devices,
 ///   connections, devices, as DRBD orders them), so no plugin keeps an object that no longer exists.
 /// - `rename resource` moves the resource: Destroy updates for the old name, then the resource under its
-///   new name announced as Create updates (the original ignored renames: reference 4.1 #2).
+///   new name announced as Create updates (the original ignored renames).
 /// - Path changes are stored and reported (`UpdateKind.path`, established old -> new); the original
 ///   reported none.
 /// - Created and destroyed objects always yield an update; an update yields one only when the reported
@@ -139,7 +139,7 @@ public struct World: Sendable {
 /// Replay, flush and rename are built from the two per-resource sequences in Resource+Lifecycle.swift,
 /// so a plugin sees the same shape of updates whichever way a resource comes or goes.
 extension World {
-    /// The current state as Exists updates, for a change plugin that starts now (reference B.6 #43):
+    /// The current state as Exists updates, for a change plugin that starts now:
     /// per resource (by name) the resource with default state, its devices, per connection the
     /// connection, its paths and its peer devices, and last a Change from the default to the real
     /// role/may_promote/score, so may_promote never arrives before the devices.

@@ -4,7 +4,7 @@ import Logging
 /// the daemon does not start them at once. For each new instance the launcher generates the drop-ins
 /// (pure, `PromoterUnits`) and writes them (atomically, under the systemd directory); once all new
 /// instances of a (re)start pass are prepared, it runs **one** `systemctl daemon-reload` as a child of
-/// the loop (reference B.4 #28) and starts the instances on the plugin host when it has exited. Nothing
+/// the loop and starts the instances on the plugin host when it has exited. Nothing
 /// waits for it meanwhile: updates keep flowing to the other plugins, and a promoter started later
 /// first sees the then current state (the host's replay). A failed reload is logged and the instances
 /// start anyway (the original exited; without the drop-ins the targets only promote).

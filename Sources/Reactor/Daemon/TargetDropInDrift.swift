@@ -1,6 +1,6 @@
 /// The promoter target drop-ins (`drbd-services@<E>.target.d/reactor.conf`) edited on disk after the
 /// last (re)load: systemd and the promoter then disagree about a resource's services until
-/// `systemctl reload drbd-reactor` rewrites them (reference B.7 #44). A file modified in the last 20 s is
+/// `systemctl reload drbd-reactor` rewrites them. A file modified in the last 20 s is
 /// left alone (an edit may be in progress). Pure: the file times come from `modification`.
 enum TargetDropInDrift {
     /// How long a modification must be old before it is reported.

@@ -1,4 +1,4 @@
-/// One `[[agentx]]` table (reference G.82): the same keys and defaults as 1.x.
+/// One `[[agentx]]` table: the same keys and defaults as 1.x.
 ///
 /// Hashable because a plugin's identity is its whole config: a reload restarts the subagent exactly when
 /// its table changed.

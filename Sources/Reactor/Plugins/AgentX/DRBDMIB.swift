@@ -1,4 +1,4 @@
-/// The LINBIT-DRBD-MIB view of the World (reference G.85), as 1.x serves it under
+/// The LINBIT-DRBD-MIB view of the World, as 1.x serves it under
 /// `enterprises.linbit` (`1.3.6.1.4.1.23302`):
 ///
 /// - `.1.1.1` module version and `.1.1.2` utils version (OctetString), without the `.0` instance

@@ -1,4 +1,4 @@
-/// When the MIB snapshot is rebuilt from the World (reference G.87, kept from 1.x):
+/// When the MIB snapshot is rebuilt from the World:
 ///
 /// - only when something changed (the World's generation or the DRBD versions) **and** the snapshot is
 ///   at least `cache-max` old, so a busy poller costs one rebuild per `cache-max` at most;

@@ -1,6 +1,6 @@
 /// One `[[debugger]]` table. The plugin has no settings; the only key is the deprecated `id`.
 ///
-/// Hashable because a plugin's identity is its whole config (reference B.2 #18): a reload restarts an
+/// Hashable because a plugin's identity is its whole config: a reload restarts an
 /// instance exactly when its table changed, including the deprecated `id`.
 public struct DebuggerConfig: Hashable, Sendable {
     /// Deprecated and ignored apart from identity; `warnings` says so, the host logs it.

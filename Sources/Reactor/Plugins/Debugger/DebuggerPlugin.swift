@@ -1,7 +1,7 @@
 /// `[[debugger]]`: a change plugin that logs every state update at debug level (visible with
 /// `[[log]] level = "debug"`). It has no state, spawns nothing and sets no timers.
 ///
-/// The original printed a Rust pretty-debug dump (reference C.45, 4.1 #23); we print one stable line per
+/// The original printed a Rust pretty-debug dump; we print one stable line per
 /// update instead, see `DebuggerFormat`.
 public struct DebuggerPlugin: ChangePlugin {
     public let config: DebuggerConfig

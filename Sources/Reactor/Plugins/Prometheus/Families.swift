@@ -1,5 +1,5 @@
 /// Every metric family we export, in output order. The names, types, labels and units are the
-/// original's (reference F), including its `_bytes` counters without `_total`: renaming them would
+/// original's, including its `_bytes` counters without `_total`: renaming them would
 /// break existing dashboards. HELP texts are ours.
 enum Families {
     static let up = MetricFamily("drbdreactor_up", .gauge, "Whether drbd-reactor is running (always 1)")

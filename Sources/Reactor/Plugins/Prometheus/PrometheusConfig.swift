@@ -1,6 +1,6 @@
 /// One `[[prometheus]]` table.
 ///
-/// Hashable because a plugin's identity is its whole config (reference B.2 #18): a reload restarts an
+/// Hashable because a plugin's identity is its whole config: a reload restarts an
 /// instance exactly when its table changed, including the deprecated `id`.
 public struct PrometheusConfig: Hashable, Sendable {
     /// Where to listen; default `:9942` (every address, IPv6 first, IPv4 as fallback).

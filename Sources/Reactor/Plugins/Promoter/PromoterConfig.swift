@@ -41,7 +41,7 @@ public struct PromoterConfig: Hashable, Sendable {
     }
 }
 
-/// `[promoter.resources.<name>]`: how one DRBD resource is promoted and its services run (reference D.1).
+/// `[promoter.resources.<name>]`: how one DRBD resource is promoted and its services run.
 public struct PromoterResourceConfig: Hashable, Sendable {
     /// The DRBD resource name (the table's key).
     public var name: String

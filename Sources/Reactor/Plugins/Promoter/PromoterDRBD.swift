@@ -1,6 +1,6 @@
 /// What the promoter reads from DRBD: the answers of `drbdsetup status --json`, `drbdsetup show --json`
 /// and `drbdadm sh-ll-dev` (all run as children; only their output reaches these pure functions), and
-/// the promote delay computed from a resource's state (reference D.5 #59-#63).
+/// the promote delay computed from a resource's state.
 public enum PromoterDRBD {
     /// Why the split-brain avoidance policy of a resource could not be detected.
     public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -19,7 +19,7 @@ public enum PromoterDRBD {
 
     /// The policy from `drbdsetup show --show-defaults --json <resource>`: `quorum = off` means
     /// fencing (which then must not be `dont-care` on any connection), anything else quorum; plus the
-    /// option warnings of the one-time check (#62). `unifiedCgroups` says whether
+    /// option warnings of the one-time check. `unifiedCgroups` says whether
     /// `/sys/fs/cgroup/cgroup.controllers` exists (freeze needs cgroup v2).
     public static func splitBrainPolicy(
         showJSON text: String, config: PromoterResourceConfig, unifiedCgroups: Bool

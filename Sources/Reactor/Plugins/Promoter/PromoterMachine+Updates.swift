@@ -1,6 +1,6 @@
 import Logging
 
-/// How `PromoterMachine` reacts to state updates (reference D.5 #60-#66): the split-brain avoidance
+/// How `PromoterMachine` reacts to state updates: the split-brain avoidance
 /// policy is detected first, then may_promote starts, quorum loss stops or freezes, a lost disk may fail
 /// over and a better preferred node gets the services back. Actions are queued as jobs (see
 /// `PromoterMachine+Jobs.swift`).
@@ -52,7 +52,7 @@ extension PromoterMachine {
         return effects
     }
 
-    /// The reactions of D.5 #63-#66 to one update, given the resource's policy.
+    /// The reactions to one update (start, stop or freeze, fail over, give back), given the resource's policy.
     mutating func process(_ update: StateUpdate, now: Instant) -> [PluginEffect] {
         let name = update.resourceName
         guard let r = resources[name], let policy = r.policy else { return [] }

@@ -21,7 +21,7 @@ public struct PromoterContext: Hashable, Sendable {
     }
 }
 
-/// The promoter plugin's state machine (reference D.4, D.5): state updates, child exits and timers in;
+/// The promoter plugin's state machine: state updates, child exits and timers in;
 /// child processes, timers and logs out.
 ///
 /// Design note. Each configured resource has a queue of jobs (see `PromoterScript`) run one at a time,
@@ -30,15 +30,15 @@ public struct PromoterContext: Hashable, Sendable {
 /// and, for adjust, the whole daemon), here every wait is a child or a timer: resources proceed
 /// independently and nothing else in the daemon waits.
 ///
-/// Deliberate differences from 1.x (reference 4.1):
+/// Deliberate differences from 1.x:
 /// - the 20 s start rate limit (`last_start`) is per resource, not shared by all resources of the
-///   instance (#5), so a second resource is not held back until the ticker;
+///   instance, so a second resource is not held back until the ticker;
 /// - the ticker checks only systemd-runner resources (for the shell runner there is no target, and the
-///   original re-ran the start commands every 20 s, #10), and only resources that are idle, so a hanging
+///   original re-ran the start commands every 20 s), and only resources that are idle, so a hanging
 ///   `systemctl` does not pile up checks;
-/// - freeze/thaw skips the target and its `drbd-promote@` unit by name instead of the first two lines (#8);
+/// - freeze/thaw skips the target and its `drbd-promote@` unit by name instead of the first two lines;
 /// - adjust waits per resource, the first failure does not abort the other resources;
-/// - a drbdsetup respawn (Destroy updates, which the promoter ignores) does not stop services (#9).
+/// - a drbdsetup respawn (Destroy updates, which the promoter ignores) does not stop services.
 public struct PromoterMachine: ChangePlugin {
     public let kind = "promoter"
     public let config: PromoterConfig

@@ -1,6 +1,6 @@
 /// The promoter's enumerated config values, spelled exactly (and case-sensitively) as in drbd-reactor 1.x.
 
-/// How a resource's services are started and stopped (reference D.4).
+/// How a resource's services are started and stopped.
 public enum PromoterRunner: String, Hashable, Sendable, CaseIterable {
     /// `start` entries are units (or OCF agents) pulled in by `drbd-services@<res>.target`.
     case systemd
@@ -40,7 +40,7 @@ public enum DiskDetachPolicy: String, Hashable, Sendable, CaseIterable {
     case failOver = "fail-over"
 }
 
-/// How DRBD itself avoids split brain for a resource, detected from its options (reference D.5 #61).
+/// How DRBD itself avoids split brain for a resource, detected from its options.
 public enum SplitBrainPolicy: String, Hashable, Sendable {
     case quorum, fencing
 }

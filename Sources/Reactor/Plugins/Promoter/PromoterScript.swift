@@ -86,7 +86,7 @@ public struct PromoterFailure: Hashable, Sendable {
     }
 }
 
-/// The scripts of one resource (reference D.4), as frames; `PromoterMachine` runs them.
+/// The scripts of one resource, as frames; `PromoterMachine` runs them.
 public struct PromoterScript: Sendable {
     public let config: PromoterResourceConfig
     /// Where the generated drop-ins are (`/run/systemd/system`).

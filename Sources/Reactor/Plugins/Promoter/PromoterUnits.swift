@@ -1,4 +1,4 @@
-/// The systemd drop-ins a systemd-runner resource needs (reference D.3), as pure data: paths relative
+/// The systemd drop-ins a systemd-runner resource needs, as pure data: paths relative
 /// to the systemd runtime directory (`/run/systemd/system`) and their contents. The daemon writes them
 /// (atomically) and runs one `systemctl daemon-reload`; nothing here touches the file system.
 ///

@@ -1,5 +1,5 @@
-/// The DRBD versions the promoter needs, as 1.x checks them before it runs any promoter (reference
-/// B.1 #11): drbd-utils 9.29.0 (its `drbd-services@.target`, `drbd-promote@.service` and
+/// The DRBD versions the promoter needs, as 1.x checks them before it runs any promoter:
+/// drbd-utils 9.29.0 (its `drbd-services@.target`, `drbd-promote@.service` and
 /// `drbd-service-shim.sh` verbs) and a loaded kernel module of at least 9.1.7.
 ///
 /// 1.x refused to start at all (or, on reload, kept the old configuration) when they were missing; here
