@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port, wait_until
+from conftest import STANDIN_BIN, free_port, wait_until
 
 DATA = Path(__file__).resolve().parent / "data"
 SCENARIO = DATA / "prometheus.full.events2"
@@ -761,3 +761,41 @@ def test_large_exposition_is_streamed_consistently(reactor, tmp_path):
     finally:
         feed.close()
     assert r.stop() == 0
+
+
+def test_a_hanging_resolver_stalls_nothing(reactor, tmp_path):
+    """Host names (agentx's master, a prometheus address) are resolved by a child `getent` the loop
+    watches: with a resolver that never answers, scrapes and watchdog pings go on, and each resolution
+    gives up after 5 s with a log line."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    getent = bin_dir / "getent"
+    getent.write_text("#!/bin/sh\nexec sleep 60\n")
+    getent.chmod(0o755)
+    port, other = free_port(), free_port()
+    config = CONFIG.format(port=port) + f"""
+[[prometheus]]
+address = "stalled.example:{other}"
+[[agentx]]
+address = "stalled.example:705"
+"""
+    feed = Feed(tmp_path / "scenario.fifo")
+    try:
+        r = reactor(config, watchdog_usec=400_000, env={
+            "STANDIN_EVENTS2": str(feed.path), "PATH": f"{bin_dir}:{STANDIN_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}"})
+        feed.write(SCENARIO.read_text())
+        r.wait_notify("READY=1")
+        start = len(r.messages)
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            assert_prompt_scrape(port, "a stalled name resolution")
+            r.poll_notify()
+            time.sleep(0.1)
+        pings = [t for t, m in r.messages[start:] if "WATCHDOG=1" in m.split("\n")]
+        assert len(pings) >= 20, f"only {len(pings)} watchdog pings in 6 s"
+        r.wait_log("Failed to serve /metrics on stalled.example")
+        r.wait_log("cannot resolve 'stalled.example:705': no answer from the resolver within 5")
+        assert r.threads() == 1
+        assert r.stop() == 0
+    finally:
+        feed.close()

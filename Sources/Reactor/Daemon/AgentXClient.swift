@@ -5,9 +5,9 @@ import Logging
 /// It owns the stream socket to the master (TCP or AF_UNIX) and the session's one timer, and carries
 /// out the machine's effects without ever blocking: the connect is non-blocking (completion is the
 /// socket becoming writable, its outcome `SO_ERROR`), unsent bytes wait for EPOLLOUT, reads take what
-/// is there. A host name is resolved before each attempt (getaddrinfo; `localhost` comes from
-/// /etc/hosts); when it has several addresses they are tried in turn before the attempt counts as
-/// failed. Inputs that effects cause synchronously (a connect refused at once) are queued and fed after
+/// is there. A host name is resolved before each attempt without blocking (`HostResolution`: a child
+/// `getent`, `localhost` directly); when it has several addresses they are tried in turn before the
+/// attempt counts as failed. Inputs that effects cause synchronously (a connect refused at once) are queued and fed after
 /// the current effects, so the machine sees them in order.
 final class AgentXClient: LoopPlugin {
     let config: AgentXConfig
@@ -25,6 +25,7 @@ final class AgentXClient: LoopPlugin {
     private var versionChild: EventLoop.SourceID?
     /// The addresses of the current attempt still to try.
     private var candidates: [Socket.Address] = []
+    private var resolution: HostResolution?
     private var queue: [AgentXInput] = []
     private var feeding = false
 
@@ -54,6 +55,8 @@ final class AgentXClient: LoopPlugin {
     }
 
     func stop() {
+        resolution?.cancel()
+        resolution = nil
         feed(.stop)
         if let v = versionChild { loop.signal(v, Signal.kill) }
     }
@@ -104,14 +107,29 @@ final class AgentXClient: LoopPlugin {
 
     private func beginAttempt() {
         closeConnection()
-        do {
-            switch config.address {
-            case .unix(let path): candidates = [.unix(path)]
-            case .tcp(let address): candidates = try address.socketAddresses() ?? []
+        resolution?.cancel()
+        resolution = nil
+        switch config.address {
+        case .unix(let path):
+            candidates = [.unix(path)]
+        case .tcp(let address):
+            switch address.target {
+            case .any: candidates = []
+            case .addresses(let list): candidates = list
+            case .name(let name, let port):
+                resolution = HostResolution(name, port: port, loop: loop) { [weak self] result in
+                    guard let self else { return }
+                    self.resolution = nil
+                    switch result {
+                    case .success(let list):
+                        self.candidates = list
+                        self.tryNextCandidate(lastError: "no address")
+                    case .failure(let failure):
+                        self.feed(.connectFailed("cannot resolve '\(self.config.address)': \(failure)"))
+                    }
+                }
+                return
             }
-        } catch {
-            feed(.connectFailed("cannot resolve '\(config.address)': \(error)"))
-            return
         }
         tryNextCandidate(lastError: "no address")
     }

@@ -42,6 +42,7 @@ public final class PrometheusServer: LoopPlugin {
     private var listeners: [(fd: FileDescriptor, source: EventLoop.SourceID)] = []
     private var clients: [ObjectIdentifier: Client] = [:]
     private var versionChild: EventLoop.SourceID?
+    private var resolution: HostResolution?
 
     public init(config: PrometheusConfig, loop: EventLoop, logger: Logger, stats: ReactorStats, world: @escaping () -> World) {
         self.config = config
@@ -61,9 +62,32 @@ public final class PrometheusServer: LoopPlugin {
     /// The number of open client connections.
     public var connectionCount: Int { clients.count }
 
-    /// Binds the address (a failure throws, naming it) and asks drbdadm for the DRBD versions.
+    /// Binds the address (a failure throws, naming it) and asks drbdadm for the DRBD versions. A host
+    /// name is resolved first without blocking (`HostResolution`); its first address is bound when the
+    /// answer comes, and a failure then is logged.
     public func start() throws {
-        for address in try socketAddresses() {
+        switch config.address.target {
+        case .any:
+            try listen(on: [anyAddress()])
+        case .addresses(let list):
+            try listen(on: list)
+        case .name(let name, let port):
+            resolution = HostResolution(name, port: port, loop: loop) { [weak self] result in
+                guard let self else { return }
+                self.resolution = nil
+                do {
+                    guard let first = try result.get().first else { throw HostResolution.Failure.notFound }
+                    try self.listen(on: [first])
+                } catch {
+                    self.logger.error("Failed to serve /metrics on \(self.config.address): cannot listen on '\(name)': \(error).")
+                }
+            }
+        }
+        queryVersions()
+    }
+
+    private func listen(on addresses: [Socket.Address]) throws {
+        for address in addresses {
             let fd = try Socket.listen(address)
             let source = try loop.addIO(fd, events: .readable, name: "prometheus listener \(address)") { [unowned self] _ in
                 self.acceptAll(fd)
@@ -71,20 +95,14 @@ public final class PrometheusServer: LoopPlugin {
             listeners.append((fd, source))
         }
         logger.info("Serving /metrics on \(config.address).")
-        queryVersions()
     }
 
-    /// The socket address(es) for the configured address: `:P` tries IPv6 any-address first and falls
-    /// back to IPv4 when the host has no IPv6 (`ipv6.disable=1`).
-    private func socketAddresses() throws -> [Socket.Address] {
-        if let explicit = try config.address.socketAddresses() {
-            return Array(explicit.prefix(1))  // a name: its first address, as before
-        }
-        if ipv6Available() {
-            return [.ipv6("::", config.address.port)]
-        }
+    /// The socket address for `:P`: the IPv6 any-address, or IPv4's when the host has no IPv6
+    /// (`ipv6.disable=1`).
+    private func anyAddress() -> Socket.Address {
+        if ipv6Available() { return .ipv6("::", config.address.port) }
         logger.info("IPv6 is not available; listening on 0.0.0.0:\(config.address.port) only.")
-        return [.ipv4("0.0.0.0", config.address.port)]
+        return .ipv4("0.0.0.0", config.address.port)
     }
 
     /// Whether an IPv6 socket can be bound at all (fails with EAFNOSUPPORT when IPv6 is disabled).
@@ -96,6 +114,8 @@ public final class PrometheusServer: LoopPlugin {
 
     /// Closes the listeners and every client.
     public func stop() {
+        resolution?.cancel()
+        resolution = nil
         for l in listeners {
             loop.removeIO(l.source)
             l.fd.close()

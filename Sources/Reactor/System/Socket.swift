@@ -89,8 +89,8 @@ public enum Socket {
         }
     }
 
-    /// Resolves a host name to numeric addresses with getaddrinfo (blocking; only used when a plugin starts,
-    /// and only for names: numeric addresses never get here).
+    /// Resolves a host name to numeric addresses with getaddrinfo. Blocking: for drbd-reactorctl only; the
+    /// daemon resolves with `HostResolution` (a child the loop watches).
     public static func resolve(host: String, port: UInt16) throws(Errno) -> [Address] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
