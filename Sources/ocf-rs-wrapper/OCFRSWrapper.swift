@@ -15,13 +15,16 @@ enum OCFRSWrapper {
             ProcessExit.exit(1)
         }
         // The original's format on stdout (the unit's journal): `INFO [ocf_rs_wrapper] message`.
-        LoggingSystem.bootstrap { _ in SinkLogHandler(level: .info, output: FileOutput(fd: 1)) }
+        // One output (one queue, one descriptor) for every logger; it waits for stdout on the loop.
+        let stdout = FileOutput(fd: 1)
+        LoggingSystem.bootstrap { _ in SinkLogHandler(level: .info, output: stdout) }
         var logger = Logger(label: "ocf-rs-wrapper")
         logger[metadataKey: "plugin"] = "ocf_rs_wrapper"
         SignalFD.ignoreSIGPIPE()
         let notifier = Notifier()
         do {
             let loop = try EventLoop(logger: logger)
+            stdout.attach(to: loop)
             let machine = OCFWrapperMachine(invocation: invocation, jitter: UInt64.random(in: 0...UInt64.max))
             ProcessExit.exit(try OCFWrapperDriver(machine: machine, loop: loop, notifier: notifier, logger: logger).run())
         } catch {
