@@ -41,7 +41,8 @@ enum DrbdReactor {
         SignalFD.ignoreSIGPIPE()
         let notifier = Notifier()
         let loop = try EventLoop(logger: logger)
-        let daemon = Daemon(config: loaded, loop: loop, notifier: notifier, logger: logger, promoterContext: .current())
+        let daemon = Daemon(config: loaded, loop: loop, notifier: notifier, logger: logger, promoterContext: .current(),
+                            passedSockets: ListenFDs.take())
         try daemon.start()
         logger.info("drbd-reactor \(reactorVersion) running with '\(config)'.")
         try loop.run()
