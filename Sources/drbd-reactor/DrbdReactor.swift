@@ -29,20 +29,26 @@ enum DrbdReactor {
             printError("drbd-reactor: refusing to run in a terminal without --allow-tty; it is a daemon for systemd. To inspect or manage it, use drbd-reactorctl.")
             ProcessExit.exit(2)
         }
+        // Before anything opens a descriptor of its own: the passed ones start at fd 3.
+        let passed = ListenFDs.take()
         let loaded: DaemonConfig
         do { loaded = try ConfigLoader.load(path: config) } catch {
             printError("drbd-reactor: invalid configuration: \(error)")
             ProcessExit.exit(1)
         }
-        var problems: [String] = []
-        LogSetup.bootstrap(LogSetup.handlers(for: loaded.logs, problems: &problems))
+        let sinks: [SinkLogHandler]
+        do { sinks = try LogSetup.handlers(for: loaded.logs) } catch {
+            printError("drbd-reactor: \(error)")
+            ProcessExit.exit(1)
+        }
+        LogSetup.bootstrap(sinks)
         let logger = Logger(label: "drbd-reactor")
-        for p in problems { logger.warning("\(p)") }
         SignalFD.ignoreSIGPIPE()
         let notifier = Notifier()
         let loop = try EventLoop(logger: logger)
+        LogSetup.attach(sinks, to: loop)
         let daemon = Daemon(config: loaded, loop: loop, notifier: notifier, logger: logger, promoterContext: .current(),
-                            passedSockets: ListenFDs.take())
+                            passedSockets: passed)
         try daemon.start()
         logger.info("drbd-reactor \(reactorVersion) running with '\(config)'.")
         try loop.run()

@@ -110,14 +110,16 @@ import Testing
         }
     }
 
-    @Test func veryLongLinesArriveWhole() throws {
+    /// Lines up to the cap arrive whole across many reads; a longer one is dropped, the next line is not.
+    @Test func longLinesArriveWholeOverLongOnesAreDropped() throws {
         var lines: [Int] = []
         var done = false
+        let max = LineBuffer.defaultMaxLineLength
         try loop.spawn(
-            argv: ["/bin/sh", "-c", "head -c 300000 /dev/zero | tr '\\\\0' x; echo; echo short"], environment: [],
-            name: "long", onLine: { _, line in lines.append(line.count) }, onExit: { _ in done = true })
+            argv: ["/bin/sh", "-c", "head -c \(max) /dev/zero | tr '\\\\0' x; echo; head -c 5000000 /dev/zero | tr '\\\\0' y; echo; echo short"],
+            environment: [], name: "long", onLine: { _, line in lines.append(line.count) }, onExit: { _ in done = true })
         try run { done }
-        #expect(lines == [300_000, 5])
+        #expect(lines == [max, 5])
     }
 
     @Test func signalsArriveThroughTheLoop() throws {
@@ -141,5 +143,45 @@ import Testing
         b.consumeRemainder { out.append(String(decoding: $0, as: UTF8.self)) }
         #expect(out == ["ab", "cde", "f"])
         #expect(b.pendingCount == 0)
+    }
+
+    /// A writer that never sends a newline: 5 MB in read-sized chunks stay within the cap plus one chunk,
+    /// the over-long line is dropped up to its newline, and the events2 lines after it still parse.
+    @Test func anOverLongLineIsDroppedAndItsMemoryGivenBack() throws {
+        var b = LineBuffer()
+        var lines: [ArraySlice<UInt8>] = []
+        let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 65536)
+        b.append(Array("exists resource name:r0 role:Secondary\n".utf8))
+        b.consumeLines { lines.append($0) }
+        var peak = 0
+        for _ in 0..<(5_000_000 / chunk.count) {
+            b.append(chunk)
+            b.consumeLines { lines.append($0) }
+            peak = max(peak, b.bytes.capacity)
+        }
+        #expect(peak <= 2 * (LineBuffer.defaultMaxLineLength + chunk.count))
+        #expect(b.droppedLines == 1)
+        b.append(Array("tail of the long line\nchange resource name:r0 role:Primary\r\nexists -\npartial".utf8))
+        b.consumeLines { lines.append($0) }
+        #expect(b.droppedLines == 1)
+        let records = try lines.map { try Events2Parser.parse($0) }
+        #expect(records.count == 3)
+        #expect(lines.map { String(decoding: $0, as: UTF8.self) } == [
+            "exists resource name:r0 role:Secondary", "change resource name:r0 role:Primary", "exists -",
+        ])
+        #expect(b.bytes.capacity <= chunk.count + 64)
+        var rest: [String] = []
+        b.consumeRemainder { rest.append(String(decoding: $0, as: UTF8.self)) }
+        #expect(rest == ["partial"])
+    }
+
+    @Test func anOverLongLineAtEndOfFileIsNotHandedOut() {
+        var b = LineBuffer(maxLineLength: 8)
+        var out: [String] = []
+        b.append(Array("short\n0123456789abcdef".utf8))
+        b.consumeLines { out.append(String(decoding: $0, as: UTF8.self)) }
+        b.consumeRemainder { out.append(String(decoding: $0, as: UTF8.self)) }
+        #expect(out == ["short"])
+        #expect(b.droppedLines == 1)
     }
 }

@@ -60,3 +60,12 @@ def test_respawn_and_flush(reactor, tmp_path):
                what="drbdsetup respawn")
     assert r.proc.poll() is None and r.threads() == 1
     assert r.stop() == 0
+
+
+def test_unopenable_log_file_fails_start(reactor, tmp_path):
+    """A `[[log]] file` that cannot be opened stops the start with a message on stderr (exit 1), as 1.x
+    does, instead of running with the configured log missing."""
+    missing = tmp_path / "no" / "such" / "dir" / "reactor.log"
+    r = reactor(f'[[log]]\nlevel = "info"\nfile = "{missing}"\n')
+    assert r.proc.wait(timeout=10) == 1
+    assert f"drbd-reactor: cannot open log file '{missing}': No such file or directory" in r.log()

@@ -54,6 +54,13 @@ public struct LogConfig: Hashable, Sendable {
 /// Where a sink's entries go.
 public protocol LogOutput: Sendable {
     func write(_ entry: LogEntry)
+    /// Lets the output wait for its destination on `loop` instead of dropping when it would block.
+    func attach(to loop: EventLoop)
+}
+
+extension LogOutput {
+    /// Outputs that never block (test memories) need no loop.
+    public func attach(to loop: EventLoop) {}
 }
 
 /// One log entry, resolved.
@@ -92,6 +99,13 @@ public struct LogEntry: Sendable {
         return fields
     }
 
+    /// The entry a `LogQueue` writes once writing works again after it dropped `count` entries.
+    static func dropNotice(_ count: Int) -> LogEntry {
+        LogEntry(
+            level: .warning, message: "Dropped \(count) log messages: the log destination did not accept them in time.",
+            metadata: [:], file: #fileID, function: #function, line: #line)
+    }
+
     /// syslog priorities: err 3, warning 4, notice 5, info 6, debug 7.
     static func priority(_ level: Logger.Level) -> Int {
         switch level {
@@ -110,43 +124,54 @@ public struct LogEntry: Sendable {
     }
 }
 
-/// Native journald output on a socket of its own, open for the daemon's lifetime.
+/// Structured journald output (sd_journal_sendv), open for the daemon's lifetime, behind a `LogQueue` that
+/// waits on a probe socket of its own when journald's queue is full (see `Journal`).
 public final class JournalOutput: LogOutput {
-    private let socket: FileDescriptor?
+    let queue: LogQueue?
 
-    /// Without a socket (fd exhaustion at start) entries are dropped, as failed sends are.
-    public init() { socket = try? Journal.openSocket() }
-
-    public func write(_ entry: LogEntry) {
-        guard let socket else { return }
-        try? Journal.send(entry.journalFields, on: socket)
+    /// Without a probe socket (fd exhaustion at start) entries are dropped, as failed sends are. `path` and
+    /// `deliver` are journald's socket and sd_journal_sendv except in tests.
+    public init(path: String = Journal.socketPath, limit: Int = LogQueue.defaultLimit,
+                deliver: @escaping Journal.Delivery = Journal.sendv) {
+        queue = (try? Journal.openSocket()).map { socket in
+            LogQueue(target: .journal(socket, path: path, deliver: deliver), limit: limit) { n in
+                Journal.pack(LogEntry.dropNotice(n).journalFields)
+            }
+        }
     }
+
+    public func write(_ entry: LogEntry) { queue?.enqueue(Journal.pack(entry.journalFields)) }
+    public func attach(to loop: EventLoop) { queue?.attach(to: loop) }
 }
 
-// JournalOutput is immutable after init and sendto(2) is thread-safe; the daemon has one thread anyway.
+// The daemon has one thread: outputs are only used from it (swift-log requires Sendable handlers).
 extension JournalOutput: @unchecked Sendable {}
 
-/// Plain text to an fd (stderr, or a log file kept open for the daemon's lifetime).
+/// Plain text to a non-blocking descriptor of our own (stderr, or a log file kept open for the daemon's
+/// lifetime), behind a `LogQueue`.
 public final class FileOutput: LogOutput {
-    private let fd: Int32
-    // Kept only to keep the file open; never closed while the process logs.
-    private let owner: FileDescriptor?
+    let queue: LogQueue
 
-    public init(fd: Int32) {
-        self.fd = fd
-        owner = nil
+    /// Writes where the inherited `fd` writes (stderr). If no descriptor of our own can be made, `fd` is
+    /// used as it is.
+    public init(fd: Int32, limit: Int = LogQueue.defaultLimit) {
+        let own = (try? FileDescriptor.reopenNonBlocking(fd)) ?? FileDescriptor.borrowing(fd)
+        queue = Self.queue(own, limit: limit)
     }
 
-    public init(path: String) throws(Errno) {
-        let file = try FileDescriptor.openForAppend(path)
-        owner = file
-        fd = file.rawValue
+    public init(path: String, limit: Int = LogQueue.defaultLimit) throws(Errno) {
+        queue = Self.queue(try FileDescriptor.openForAppend(path, nonBlocking: true), limit: limit)
     }
 
-    public func write(_ entry: LogEntry) { RawOutput.write(fd, Array(entry.plainText.utf8)) }
+    private static func queue(_ fd: FileDescriptor, limit: Int) -> LogQueue {
+        LogQueue(target: .stream(fd), limit: limit) { n in Array(LogEntry.dropNotice(n).plainText.utf8) }
+    }
+
+    public func write(_ entry: LogEntry) { queue.enqueue(Array(entry.plainText.utf8)) }
+    public func attach(to loop: EventLoop) { queue.attach(to: loop) }
 }
 
-// FileOutput is immutable after init and write(2) is thread-safe; the daemon has one thread anyway.
+// The daemon has one thread: outputs are only used from it (swift-log requires Sendable handlers).
 extension FileOutput: @unchecked Sendable {}
 
 /// A swift-log handler writing to one output at its own level.
@@ -181,25 +206,41 @@ public struct SinkLogHandler: LogHandler {
     }
 }
 
+/// A `[[log]]` sink that cannot be set up; the daemon refuses to start, as 1.x does.
+public struct LogSetupError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: Errno
+    public var description: String { "cannot open log file '\(path)': \(reason)" }
+}
+
 /// Builds the handlers for the configured sinks.
 public enum LogSetup {
     /// One handler per enabled sink; with no `[[log]]` at all: info to the journal or stderr.
-    /// A log file that cannot be opened is reported in `problems` and skipped.
-    public static func handlers(for configs: [LogConfig], problems: inout [String]) -> [SinkLogHandler] {
+    /// A log file that cannot be opened fails the whole set-up: a daemon whose configured log is missing
+    /// would otherwise run with its warnings going nowhere.
+    public static func handlers(for configs: [LogConfig]) throws(LogSetupError) -> [SinkLogHandler] {
         let effective = configs.isEmpty ? [LogConfig()] : configs
-        let console: any LogOutput = Journal.stderrIsJournal() ? JournalOutput() : FileOutput(fd: 2)
+        var console: (any LogOutput)?
         var out: [SinkLogHandler] = []
         for c in effective {
             guard let level = c.level else { continue }
             if let path = c.file {
                 do { out.append(SinkLogHandler(level: level, output: try FileOutput(path: path))) } catch {
-                    problems.append("Failed to open log file '\(path)': \(error), ignoring this [[log]] sink.")
+                    throw LogSetupError(path: path, reason: error)
                 }
             } else {
-                out.append(SinkLogHandler(level: level, output: console))
+                // One console output shared by all console sinks, so they share one queue.
+                let shared = console ?? (Journal.stderrIsJournal() ? JournalOutput() : FileOutput(fd: 2))
+                console = shared
+                out.append(SinkLogHandler(level: level, output: shared))
             }
         }
         return out
+    }
+
+    /// Lets every sink wait for its destination on `loop` (once the loop exists).
+    public static func attach(_ handlers: [SinkLogHandler], to loop: EventLoop) {
+        for h in handlers { h.output.attach(to: loop) }
     }
 
     /// Installs the sinks as the process-wide swift-log backend (once, at start).

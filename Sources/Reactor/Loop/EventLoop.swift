@@ -174,6 +174,9 @@ public final class EventLoop {
         let fd: FileDescriptor
         var source: SourceID?
         var buffer = LineBuffer()
+        /// Over-long lines already reported, and when the last report was (one per minute at most).
+        var reportedDrops = 0
+        var lastDropReport: Instant?
         init(stream: OutputStream, fd: FileDescriptor) {
             self.stream = stream
             self.fd = fd
@@ -266,11 +269,26 @@ public final class EventLoop {
             }
         }
         if let onLine = watch.onLine, eof || final { pipe.buffer.consumeRemainder { onLine(stream, $0) } }
+        reportDroppedLines(pipe, of: watch.name)
         guard eof || final else { return }
         if let source = pipe.source { removeIO(source) }
         pipe.fd.close()
         watch.pipes.remove(at: index)
         if eof && !final { watch.onStreamEnd?(stream) }
+    }
+
+    /// Interval between two warnings about over-long lines of one pipe.
+    static let droppedLineReportInterval = Duration.seconds(60)
+
+    /// Warns about over-long lines a pipe dropped, at most once per `droppedLineReportInterval`.
+    private func reportDroppedLines(_ pipe: Pipe, of name: String) {
+        let new = pipe.buffer.droppedLines - pipe.reportedDrops
+        guard new > 0 else { return }
+        if let last = pipe.lastDropReport, now < last + Self.droppedLineReportInterval { return }
+        logger.warning(
+            "Dropped \(new) line(s) of more than \(pipe.buffer.maxLineLength) bytes from the \(pipe.stream) of '\(name)'.")
+        pipe.reportedDrops = pipe.buffer.droppedLines
+        pipe.lastDropReport = now
     }
 
     private func childExited(_ token: UInt64) throws {

@@ -5,12 +5,24 @@ import Glibc
 /// Created CLOEXEC (and NONBLOCK when it is polled) by the factories of this module.
 public final class FileDescriptor: CustomStringConvertible {
     public private(set) var rawValue: Int32
+    private let closesOnDeinit: Bool
 
     /// Takes ownership of `rawValue`.
-    init(owning rawValue: Int32) { self.rawValue = rawValue }
+    init(owning rawValue: Int32) {
+        self.rawValue = rawValue
+        closesOnDeinit = true
+    }
+
+    private init(borrowed rawValue: Int32) {
+        self.rawValue = rawValue
+        closesOnDeinit = false
+    }
+
+    /// A descriptor someone else owns (an inherited standard stream): never closed on deinit.
+    public static func borrowing(_ rawValue: Int32) -> FileDescriptor { FileDescriptor(borrowed: rawValue) }
 
     deinit {
-        if rawValue >= 0 { _ = Glibc.close(rawValue) }
+        if closesOnDeinit && rawValue >= 0 { _ = Glibc.close(rawValue) }
     }
 
     public var isOpen: Bool { rawValue >= 0 }
@@ -69,10 +81,27 @@ public final class FileDescriptor: CustomStringConvertible {
         return written
     }
 
-    /// Opens `path` for appending (log files), CLOEXEC.
-    public static func openForAppend(_ path: String) throws(Errno) -> FileDescriptor {
-        let fd = try retryingEINTR { Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640) }
-        return FileDescriptor(owning: fd)
+    /// Opens `path` for appending (log files), CLOEXEC, optionally NONBLOCK.
+    public static func openForAppend(_ path: String, nonBlocking: Bool = false) throws(Errno) -> FileDescriptor {
+        let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (nonBlocking ? O_NONBLOCK : 0)
+        return FileDescriptor(owning: try retryingEINTR { Glibc.open(path, flags, 0o640) })
+    }
+
+    /// A non-blocking, CLOEXEC descriptor writing where the inherited `fd` (stderr) writes.
+    ///
+    /// O_NONBLOCK is a flag of the open file description, which stderr shares with the parent and with
+    /// every child we spawn; setting it there would make their writes fail with EAGAIN. Opening
+    /// `/proc/self/fd/N` makes a description of our own for a pipe, FIFO, terminal or file (O_APPEND, so a
+    /// file is not overwritten from offset 0). A socket cannot be reopened that way (ENXIO): then a
+    /// duplicate is made non-blocking, which the sharers see too. open(2), fcntl(2) F_DUPFD_CLOEXEC.
+    public static func reopenNonBlocking(_ fd: Int32) throws(Errno) -> FileDescriptor {
+        let flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY
+        if let own = try? retryingEINTR({ Glibc.open("/proc/self/fd/\(fd)", flags) }) {
+            return FileDescriptor(owning: own)
+        }
+        let copy = FileDescriptor(owning: try retryingEINTR { fcntl(fd, F_DUPFD_CLOEXEC, 0) })
+        try copy.setNonBlocking(true)
+        return copy
     }
 
     /// Opens `path` read-only, CLOEXEC.
