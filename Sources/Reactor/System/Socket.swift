@@ -1,4 +1,7 @@
 import CEpoll
+// Not for a call: libsystemd's headers pull in <sys/socket.h>, and in a whole-module (release) build the
+// importer then owns `SOCK_STREAM` by CSystemd, which Glibc alone no longer makes visible here.
+import CSystemd
 import Glibc
 
 /// Stream sockets (TCP over IPv4/IPv6, AF_UNIX), always NONBLOCK|CLOEXEC.
