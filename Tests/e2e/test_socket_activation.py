@@ -2,6 +2,7 @@
 which passes it as LISTEN_FDS and execs the daemon on the first connection) handed over, and keeps it
 open over reloads."""
 import os
+import subprocess
 import shutil
 import signal
 import socket
@@ -9,12 +10,13 @@ import urllib.request
 
 import pytest
 
-from conftest import FIXTURES, free_port, wait_until
+from conftest import free_port, wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("systemd-socket-activate") is None,
                                 reason="systemd-socket-activate not installed")
 
-EVENTS = {"STANDIN_EVENTS2": str(FIXTURES / "events2-all-create-change.full.events2")}
+# One resource and the end of the initial dump, so READY=1 comes at once.
+EVENTS2 = "exists resource name:r0 role:Secondary suspended:no force-io-failures:no may_promote:no promotion_score:0\nexists -\n"
 
 
 def config(port, enums="false"):
@@ -26,12 +28,18 @@ def scrape(port):
         return r.read().decode()
 
 
-def activated(reactor, port, text, name="metrics"):
+def events(tmp_path):
+    path = tmp_path / "events2"
+    path.write_text(EVENTS2)
+    return {"STANDIN_EVENTS2": str(path)}
+
+
+def activated(reactor, tmp_path, port, text, name="metrics"):
     """The daemon under systemd-socket-activate listening on `port`, after the first connection (which
     makes systemd-socket-activate exec it)."""
     # systemd-socket-activate passes on only PATH, HOME, TERM, USER and what -E names.
     keep = [arg for var in ("NOTIFY_SOCKET", "STANDIN_EVENTS2", "STANDIN_LOG_DIR") for arg in ("-E", var)]
-    r = reactor(text, env=EVENTS, launcher=["systemd-socket-activate", "-l", f"127.0.0.1:{port}", f"--fdname={name}", *keep])
+    r = reactor(text, env=events(tmp_path), launcher=["systemd-socket-activate", "-l", f"127.0.0.1:{port}", f"--fdname={name}", *keep])
     wait_until(lambda: connects(port), what=f"systemd-socket-activate listening on {port}")
     return r
 
@@ -44,10 +52,11 @@ def connects(port):
         return False
 
 
-def test_serves_metrics_on_the_passed_socket(reactor):
+def test_serves_metrics_on_the_passed_socket(reactor, tmp_path):
     port = free_port()
-    r = activated(reactor, port, config(port))
-    assert "drbdreactor_up 1" in scrape(port)
+    r = activated(reactor, tmp_path, port, config(port))
+    r.wait_notify("READY=1")
+    assert 'name="r0"' in scrape(port)
     r.wait_log(f"systemd passed a listening socket on 127.0.0.1:{port} ('metrics')")
     # Had the daemon bound a socket of its own, that would have failed (EADDRINUSE) and been logged.
     assert "Failed to start prometheus" not in r.log()
@@ -55,10 +64,10 @@ def test_serves_metrics_on_the_passed_socket(reactor):
     assert r.stop() == 0
 
 
-def test_reload_keeps_the_listening_socket(reactor):
+def test_reload_keeps_the_listening_socket(reactor, tmp_path):
     """A changed [[prometheus]] table restarts the instance, not the socket: same inode before and after."""
     port = free_port()
-    r = activated(reactor, port, config(port))
+    r = activated(reactor, tmp_path, port, config(port))
     r.wait_notify("READY=1")
     before = listener_inode(r.proc.pid, port)
     r.config_path.write_text(config(port, enums="true"))
@@ -72,10 +81,10 @@ def test_reload_keeps_the_listening_socket(reactor):
     assert r.stop() == 0
 
 
-def test_unused_passed_socket_is_closed(reactor):
+def test_unused_passed_socket_is_closed(reactor, tmp_path):
     """A passed socket no [[prometheus]] wants is closed after start, so the port is free again."""
     port, other = free_port(), free_port()
-    r = activated(reactor, other, config(port))
+    r = activated(reactor, tmp_path, other, config(port))
     r.wait_log(f"Closing the listening socket on 127.0.0.1:{other}")
     assert "drbdreactor_up 1" in scrape(port)
     wait_until(lambda: listener_inode(r.proc.pid, other) is None, what="the passed socket closed")
@@ -101,3 +110,16 @@ def listener_inode(pid, port):
             held.add(target[8:-1])
     found = inodes & held
     return next(iter(found), None)
+
+
+def test_the_daemon_links_libsystemd_and_only_the_system_layer_imports_it():
+    """sd_notify, sd_listen_fds_with_names and sd_journal_sendv come from libsystemd; the C module stays
+    behind the System layer."""
+    from conftest import ROOT, reactor_binary
+    p = subprocess.run(["ldd", str(reactor_binary())], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert any(l.strip().startswith("libsystemd.so.0 =>") for l in p.stdout.splitlines()), p.stdout
+    importers = sorted(str(f.relative_to(ROOT)) for d in ("Sources", "Tests") for f in (ROOT / d).rglob("*.swift")
+                       if any(l.strip() == "import CSystemd" for l in f.read_text().splitlines()))
+    assert importers, "nothing imports CSystemd"
+    assert all(i.startswith("Sources/Reactor/System/") for i in importers), importers
