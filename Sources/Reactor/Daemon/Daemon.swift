@@ -98,6 +98,9 @@ public final class Daemon {
             ready = true
             notify("READY=1\n" + statusLine())
             logger.info("Initial DRBD state received: \(world.resources.count) resources.")
+            // Start-up is over: what only it touched (loader, libraries, initialisers) need not stay resident.
+            let released = ResidentPages.releaseCleanFileMappings()
+            logger.debug("Released \(released) KiB of start-up pages.")
         }
     }
 
