@@ -28,10 +28,12 @@ let package = Package(
         .target(name: "CEpoll", cSettings: [.define("_GNU_SOURCE")]),
         // zlib for gzip-compressed /metrics responses (Debian: zlib1g-dev).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // libsystemd: sd_notify, sd_listen_fds_with_names, sd_journal_sendv. Imported by Sources/Reactor/System only.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
             name: "Reactor",
             dependencies: [
-                "CEpoll", "CZlib",
+                "CEpoll", "CZlib", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]

@@ -3,7 +3,7 @@ import Reactor
 
 /// Runs an `OCFWrapperMachine` for real: the agent as a child of an `EventLoop`, sleeps as loop
 /// timers (a signal ends them at once), SIGTERM/SIGINT through the loop's signalfd, notify messages
-/// through `Notifier` (which took `NOTIFY_SOCKET` out of the environment, so the agent never sees it).
+/// through `Notifier` (libsystemd; the agent gets the environment without `NOTIFY_SOCKET`, see below).
 ///
 /// Ownership: the driver owns the machine and the one pending sleep timer; the loop owns the child.
 public final class OCFWrapperDriver {

@@ -29,6 +29,8 @@ enum DrbdReactor {
             printError("drbd-reactor: refusing to run in a terminal without --allow-tty; it is a daemon for systemd. To inspect or manage it, use drbd-reactorctl.")
             ProcessExit.exit(2)
         }
+        // Before anything opens a descriptor of its own: the passed ones start at fd 3.
+        let passed = ListenFDs.take()
         let loaded: DaemonConfig
         do { loaded = try ConfigLoader.load(path: config) } catch {
             printError("drbd-reactor: invalid configuration: \(error)")
@@ -45,7 +47,8 @@ enum DrbdReactor {
         let notifier = Notifier()
         let loop = try EventLoop(logger: logger)
         LogSetup.attach(sinks, to: loop)
-        let daemon = Daemon(config: loaded, loop: loop, notifier: notifier, logger: logger, promoterContext: .current())
+        let daemon = Daemon(config: loaded, loop: loop, notifier: notifier, logger: logger, promoterContext: .current(),
+                            passedSockets: passed)
         try daemon.start()
         logger.info("drbd-reactor \(reactorVersion) running with '\(config)'.")
         try loop.run()

@@ -2,69 +2,69 @@ import Glibc
 import Testing
 @testable import Reactor
 
-/// journald's native protocol (the datagram sd_journal_sendv sends) and the watchdog variables' rules.
+/// The journal entry as the log queue keeps it (fields packed for sd_journal_sendv's iovecs) and the
+/// probe that tells whether journald's receive queue has room.
 @Suite struct JournalTests {
-    @Test func plainFieldsAreKeyEqualsValueLines() {
-        #expect(Journal.datagram(["MESSAGE=hello", "PRIORITY=6", "EMPTY="]) == Array("MESSAGE=hello\nPRIORITY=6\nEMPTY=\n".utf8))
-    }
-
-    @Test func valuesWithNewlinesAreLengthPrefixed() {
-        let expected = Array("MESSAGE\n".utf8) + [11, 0, 0, 0, 0, 0, 0, 0] + Array("two\nlines=x\nP=1\n".utf8)
-        #expect(Journal.datagram(["MESSAGE=two\nlines=x", "P=1"]) == expected)
+    @Test func packedFieldsAreLengthPrefixedAndRoundTrip() {
+        let fields = ["MESSAGE=two\nlines=x", "PRIORITY=6", "EMPTY=", "DRBD_RESOURCE=r0"]
+        let packed = Journal.pack(fields)
+        #expect(Array(packed.prefix(4)) == [19, 0, 0, 0])
+        #expect(packed.count == fields.reduce(0) { $0 + 4 + $1.utf8.count })
+        #expect(Journal.unpack(packed) == fields)
     }
 
     @Test func fieldsWithoutEqualsAreSkipped() {
-        #expect(Journal.datagram(["NOEQUALS", "A=b"]) == Array("A=b\n".utf8))
+        #expect(Journal.unpack(Journal.pack(["NOEQUALS", "A=b"])) == ["A=b"])
     }
 
-    @Test func sendsOneDatagramToTheSocket() throws {
+    /// A receiver that never reads, with the smallest queue the kernel allows; the probe is connected to it.
+    struct Receiver {
         let dir = TempDir()
-        let path = dir.path + "/journal"
-        let receiver = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        #expect(receiver >= 0)
-        defer { close(receiver) }
-        var (sun, length) = try Socket.unixAddress(path)
-        try Socket.asSockaddr(&sun, length: length) { sa, len in #expect(bind(receiver, sa, len) == 0) }
-        let fields = ["MESSAGE=multi\nline", "PRIORITY=4", "DRBD_RESOURCE=r0"]
-        try Journal.send(fields, on: try Journal.openSocket(), to: path)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = buffer.withUnsafeMutableBytes { recv(receiver, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-        #expect(Array(buffer.prefix(max(n, 0))) == Journal.datagram(fields))
-    }
+        let fd: Int32
+        let probe: FileDescriptor
 
-    /// SO_SNDBUFFORCE/SO_RCVBUFFORCE need CAP_NET_ADMIN, as the daemon has as root.
-    @Test(.enabled(if: getuid() == 0)) func entriesLargerThanTheDefaultBufferFit() throws {
-        let dir = TempDir()
-        let path = dir.path + "/journal"
-        let receiver = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(receiver) }
-        var big: Int32 = 4 * 1024 * 1024
-        _ = setsockopt(receiver, SOL_SOCKET, SO_RCVBUFFORCE, &big, socklen_t(MemoryLayout<Int32>.size))
-        var (sun, length) = try Socket.unixAddress(path)
-        try Socket.asSockaddr(&sun, length: length) { sa, len in #expect(bind(receiver, sa, len) == 0) }
-        try Journal.send(["MESSAGE=" + String(repeating: "x", count: 1_000_000)], on: try Journal.openSocket(), to: path)
-    }
-
-    @Test func sendingWithoutAJournalFails() throws {
-        #expect(throws: Errno.self) {
-            try Journal.send(["MESSAGE=x"], on: try Journal.openSocket(), to: TempDir().path + "/none")
+        init() throws {
+            let path = dir.path + "/journal"
+            let raw = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            try #require(raw >= 0)
+            var (sun, length) = try Socket.unixAddress(path)
+            try Socket.asSockaddr(&sun, length: length) { sa, len in #expect(bind(raw, sa, len) == 0) }
+            fd = raw
+            probe = try Journal.openSocket()
+            try Journal.connect(probe, to: path)
         }
     }
 
-    @Test(arguments: [
-        ("1000000", nil, Duration?.some(.seconds(1))),
-        ("1000000", "42", .seconds(1)),
-        ("1000000", "43", nil),
-        ("1000000", "x", nil),
-        ("0", nil, nil),
-        ("-5", nil, nil),
-        ("abc", nil, nil),
-    ] as [(String, String?, Duration?)])
-    func watchdogVariables(_ usec: String, _ pid: String?, _ expected: Duration?) {
-        #expect(Notifier.watchdogInterval(usec: usec, pid: pid, ownPid: 42) == expected)
+    @Test func theProbeSeesRoomUntilTheReceiversQueueIsFull() throws {
+        let r = try Receiver()
+        defer { close(r.fd) }
+        #expect(try Journal.hasRoom(r.probe))
+        // Fill journald's stand-in from another socket, as other processes' log entries would.
+        let other = try Journal.openSocket()
+        try Journal.connect(other, to: r.dir.path + "/journal")
+        var sent = 0
+        while send(other.rawValue, "MESSAGE=x", 9, Int32(MSG_DONTWAIT)) == 9 { sent += 1 }
+        #expect(sent > 0)
+        #expect(try !Journal.hasRoom(r.probe))
+        // journald reads one: room again.
+        var buffer = [UInt8](repeating: 0, count: 64)
+        #expect(recv(r.fd, &buffer, buffer.count, 0) == 9)
+        #expect(try Journal.hasRoom(r.probe))
     }
 
-    @Test func noWatchdogWithoutUsec() {
-        #expect(Notifier.watchdogInterval(usec: nil, pid: "42", ownPid: 42) == nil)
+    @Test func sendDoesNotDeliverWithoutRoom() throws {
+        let r = try Receiver()
+        defer { close(r.fd) }
+        let other = try Journal.openSocket()
+        try Journal.connect(other, to: r.dir.path + "/journal")
+        while send(other.rawValue, "MESSAGE=x", 9, Int32(MSG_DONTWAIT)) == 9 {}
+        var delivered = 0
+        let sent = try Journal.send(Journal.pack(["MESSAGE=y"]), probe: r.probe) { _, _ throws(Errno) in delivered += 1 }
+        #expect(!sent)
+        #expect(delivered == 0)
+    }
+
+    @Test func connectingWithoutAJournalFails() throws {
+        #expect(throws: Errno.self) { try Journal.connect(try Journal.openSocket(), to: TempDir().path + "/none") }
     }
 }

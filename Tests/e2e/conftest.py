@@ -52,7 +52,7 @@ def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):
 class Reactor:
     """One daemon process under test."""
 
-    def __init__(self, tmp: Path, config: str, env: dict, watchdog_usec=None, snippets=None):
+    def __init__(self, tmp: Path, config: str, env: dict, watchdog_usec=None, snippets=None, launcher=()):
         self.dir = tmp
         self.config_path = tmp / "drbd-reactor.toml"
         self.config_path.write_text(config)
@@ -78,7 +78,8 @@ class Reactor:
         full_env.update(env)
         self.stderr_file = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
-            [str(reactor_binary()), "-c", str(self.config_path)],
+            # `launcher`: a command that execs the daemon (systemd-socket-activate -l ADDRESS).
+            [*launcher, str(reactor_binary()), "-c", str(self.config_path)],
             stdin=subprocess.DEVNULL, stdout=self.stderr_file, stderr=self.stderr_file, env=full_env,
             start_new_session=True)
 

@@ -41,6 +41,7 @@ MIRROR = os.environ.get("NSPAWN_MIRROR", "http://deb.debian.org/debian")
 PACKAGES = "systemd,systemd-sysv,dbus,procps"
 FIXTURE = FIXTURES / "lifecycle.full.events2"
 UNIT = ROOT / "systemd" / "drbd-reactor.service"
+SOCKET_UNIT = ROOT / "systemd" / "drbd-reactor-metrics.socket"
 OCF_UNIT = ROOT / "systemd" / "ocf.rs@.service"
 OCF_INSTANCE = "ocf.rs@dummy_r0.service"
 FAKE_AGENT = ROOT / "Tests" / "Support" / "ocf" / "fake-agent"
@@ -203,6 +204,8 @@ def boot(tree: Path, binary: Path, wrapper: Path, results: Path, console: Path):
     ro = [
         f"{binary}:{exec_path()}",
         f"{UNIT}:/usr/lib/systemd/system/drbd-reactor.service",
+        f"{SOCKET_UNIT}:/usr/lib/systemd/system/drbd-reactor-metrics.socket",
+        f"{HERE / 'metrics-socket.conf'}:/etc/systemd/system/drbd-reactor-metrics.socket.d/e2e.conf",
         f"{HERE / 'e2e.conf'}:/etc/systemd/system/drbd-reactor.service.d/e2e.conf",
         f"{HERE / 'drbd-reactor.toml'}:/etc/drbd-reactor.toml",
         f"{HERE / 'reactor-e2e.service'}:/etc/systemd/system/reactor-e2e.service",
@@ -413,10 +416,30 @@ def test_drbd_reactor_service_under_systemd(tmp_path):
           (r.get("wd_after.ActiveState"), r.get("wd_after.NRestarts"), r.get("wd_after.MainPID")))
     check("stop after the watchdog test", r.get("wd_stop_rc") == "0", r.get("wd_stop_rc"))
 
+    check_metrics_socket(r, journal, check)
     check_ocf_wrapper(results, r, check)
 
     assert not failures, "\n".join(failures) + context + \
         f"\n--- ocf agent calls\n{tail(results / 'ocf-agent' / 'calls', 20)}\n--- journal-ocf\n{tail(results / 'journal-ocf.txt', 40)}"
+
+
+def check_metrics_socket(r: dict, journal: str, check):
+    """The /metrics listening socket over restarts: stored by the daemon (FDSTORE=1), or systemd's own
+    (drbd-reactor-metrics.socket); a scrape while no daemon runs waits and gets the new daemon's answer."""
+    check("start for the fd store test", r.get("fdstore_start_rc") == "0", r.get("fdstore_start_rc"))
+    check("the daemon stored its listening socket", r.get("fdstore_n_stored") == "1", r.get("fdstore_n_stored"))
+    for p in ("fdstore", "socket"):
+        check(f"{p}: restart reached ExecStartPre=", r.get(f"{p}_in_start_pre") == "0", r.get(f"{p}_in_start_pre"))
+        check(f"{p}: a scrape during the restart is answered", r.get(f"{p}_scrape_up") == "1",
+              (r.get(f"{p}_scrape_up"), r.get(f"{p}_scrape_seconds")))
+        check(f"{p}: by the new daemon", r.get(f"{p}_new_pid") == "yes", r.get(f"{p}_new_pid"))
+    check("the socket unit starts", r.get("socket_start_rc") == "0", r.get("socket_start_rc"))
+    check("a scrape of the stopped service activates it", r.get("socket_activation_up") == "1"
+          and r.get("socket_service_state") == "active",
+          (r.get("socket_activation_up"), r.get("socket_service_state"), r.get("socket_activation_seconds")))
+    check("the daemon serves the socket unit's socket",
+          "systemd passed a listening socket on 127.0.0.1:9942 ('drbd-reactor-metrics.socket')" in journal,
+          [l for l in journal.splitlines() if "listening socket" in l])
 
 
 def check_ocf_wrapper(results: Path, r: dict, check):

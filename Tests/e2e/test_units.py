@@ -12,7 +12,8 @@ OCF_WRAPPER = "/usr/libexec/drbd-reactor/ocf-rs-wrapper"
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
 def test_units_verify(tmp_path):
-    units = ["drbd-reactor.service", "drbd-reactor-reload.path", "drbd-reactor-reload.service"]
+    units = ["drbd-reactor.service", "drbd-reactor-reload.path", "drbd-reactor-reload.service",
+             "drbd-reactor-metrics.socket"]
     for u in units:
         text = (ROOT / "systemd" / u).read_text()
         # Point ExecStart at the built binary: verify checks that the executable exists.
@@ -32,6 +33,16 @@ def test_service_unit_contract():
     assert any(l.startswith("WatchdogSec=") for l in text.splitlines())
     path = (ROOT / "systemd" / "drbd-reactor-reload.path").read_text()
     assert "PathChanged=/etc/drbd-reactor.d" in path.splitlines()
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+def test_metrics_socket_contract():
+    """The optional socket unit hands the default [[prometheus]] address to drbd-reactor.service, and the
+    service keeps its own listening sockets in systemd's store over a restart."""
+    lines = (ROOT / "systemd" / "drbd-reactor-metrics.socket").read_text().splitlines()
+    for line in ["ListenStream=9942", "Service=drbd-reactor.service", "WantedBy=sockets.target"]:
+        assert line in lines, line
+    assert any(l.startswith("FileDescriptorStoreMax=") for l in (ROOT / "systemd" / "drbd-reactor.service").read_text().splitlines())
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")

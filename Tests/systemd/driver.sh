@@ -210,3 +210,42 @@ timeout 20 systemctl stop "$U"
 out wd_stop_rc $?
 rm -f /run/systemd/system/$U.d/watchdog.conf
 systemctl daemon-reload
+
+# 8. The /metrics socket over a restart. ExecStartPre=sleep 2 holds the restarted service in "activating"
+# with no daemon running; a scrape made then must wait and be answered by the new daemon, not refused.
+# scrape_during_restart PREFIX: restarts the unit, scrapes while no daemon runs, records the outcome.
+scrape_during_restart() {
+    local old t
+    old=$(prop MainPID)
+    systemctl restart --no-block "$U"
+    in_start_pre() { [ "$(prop SubState)" = start-pre ]; }
+    wait_for 20 in_start_pre
+    out "$1_in_start_pre" $?
+    t=$(now)
+    metrics >"$R/$1-metrics.txt"
+    out "$1_scrape_seconds" "$(elapsed "$t")"
+    out "$1_scrape_up" "$(grep -cx 'drbdreactor_up 1' "$R/$1-metrics.txt")"
+    wait_for 20 is_running
+    out "$1_new_pid" "$([ "$(prop MainPID)" != "$old" ] && echo yes || echo no)"
+}
+mkdir -p /run/systemd/system/$U.d
+printf '[Service]\nExecStartPre=/bin/sleep 2\n' >/run/systemd/system/$U.d/slow-start.conf
+systemctl daemon-reload
+# 8a. Without a socket unit: the daemon stored its own listening socket (FDSTORE=1, FileDescriptorStoreMax=).
+timeout 20 systemctl start "$U"
+out fdstore_start_rc $?
+out fdstore_n_stored "$(prop NFileDescriptorStore)"
+scrape_during_restart fdstore
+# 8b. With drbd-reactor-metrics.socket: systemd binds the port; a scrape of a stopped service starts it.
+timeout 20 systemctl stop "$U"
+timeout 20 systemctl start drbd-reactor-metrics.socket
+out socket_start_rc $?
+t=$(now)
+metrics >"$R/socket-metrics.txt"
+out socket_activation_seconds "$(elapsed "$t")"
+out socket_activation_up "$(grep -cx 'drbdreactor_up 1' "$R/socket-metrics.txt")"
+out socket_service_state "$(prop ActiveState)"
+scrape_during_restart socket
+timeout 20 systemctl stop "$U" drbd-reactor-metrics.socket
+rm -f /run/systemd/system/$U.d/slow-start.conf
+systemctl daemon-reload

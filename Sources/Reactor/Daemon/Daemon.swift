@@ -24,6 +24,8 @@ public final class Daemon {
     private let promoters: PromoterLauncher
     /// The running prometheus and agentx instances, by their config.
     private var loopPlugins: [PluginConfig: any LoopPlugin] = [:]
+    /// Listening sockets not held by a running prometheus instance (passed by systemd, or kept over a reload).
+    private let listeners: ListenerPool
     private var ready = false
     private var stopping = false
     private var snippetMonitor: EventLoop.SourceID?
@@ -31,11 +33,14 @@ public final class Daemon {
     private let garbageLog = RateLimitedLog(limit: 20, window: .seconds(60))
 
     /// `promoterContext` is what promoters get instead of reading it themselves (node name, environment,
-    /// systemd directory), normally `PromoterContext.current()`.
-    public init(config: DaemonConfig, loop: EventLoop, notifier: Notifier, logger: Logger, promoterContext: PromoterContext) {
+    /// systemd directory), normally `PromoterContext.current()`. `passedSockets` are the listening sockets
+    /// systemd passed (`ListenFDs.take()`): a `[[prometheus]]` on one of their addresses serves on it.
+    public init(config: DaemonConfig, loop: EventLoop, notifier: Notifier, logger: Logger, promoterContext: PromoterContext,
+                passedSockets: [PassedSocket] = []) {
         self.config = config
         self.loop = loop
         self.notifier = notifier
+        listeners = ListenerPool(passed: passedSockets, notifier: notifier, logger: logger)
         self.logger = logger
         host = PluginHost(loop: loop, logger: logger)
         events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config))
@@ -93,6 +98,9 @@ public final class Daemon {
             ready = true
             notify("READY=1\n" + statusLine())
             logger.info("Initial DRBD state received: \(world.resources.count) resources.")
+            // Start-up is over: what only it touched (loader, libraries, initialisers) need not stay resident.
+            let released = ResidentPages.releaseCleanFileMappings()
+            logger.debug("Released \(released) KiB of start-up pages.")
         }
     }
 
@@ -147,7 +155,9 @@ public final class Daemon {
             case .umh(let c):
                 host.start(p, machine: UMHPlugin(config: c, stats: stats), replay: world.replay())
             case .prometheus(let c):
-                let server = PrometheusServer(config: c, loop: loop, logger: logger, stats: stats) { [unowned self] in self.world }
+                let server = PrometheusServer(config: c, loop: loop, pool: listeners, logger: logger, stats: stats) { [unowned self] in
+                    self.world
+                }
                 startLoopPlugin(p, server, what: "prometheus plugin on '\(c.address)'")
             case .agentx(let c):
                 let client = AgentXClient(config: c, loop: loop, logger: logger) { [unowned self] in self.world }
@@ -157,6 +167,7 @@ public final class Daemon {
             }
         }
         promoters.commit()
+        listeners.closeIdle()
     }
 
     /// Starts a prometheus or agentx instance unless one with this config runs already.

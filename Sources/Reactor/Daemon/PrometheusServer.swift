@@ -39,14 +39,18 @@ public final class PrometheusServer: LoopPlugin {
     private let loop: EventLoop
     private let logger: Logger
     private let endpoint: MetricsEndpoint
-    private var listeners: [(fd: FileDescriptor, source: EventLoop.SourceID)] = []
+    private let pool: ListenerPool
+    private var listeners: [(fd: FileDescriptor, address: Socket.Address, source: EventLoop.SourceID)] = []
     private var clients: [ObjectIdentifier: Client] = [:]
     private var versionChild: EventLoop.SourceID?
     private var resolution: HostResolution?
 
-    public init(config: PrometheusConfig, loop: EventLoop, logger: Logger, stats: ReactorStats, world: @escaping () -> World) {
+    /// Listening sockets come from `pool` and go back to it on stop (see `ListenerPool`).
+    public init(config: PrometheusConfig, loop: EventLoop, pool: ListenerPool, logger: Logger, stats: ReactorStats,
+                world: @escaping () -> World) {
         self.config = config
         self.loop = loop
+        self.pool = pool
         var l = logger
         l[metadataKey: "plugin"] = "prometheus"
         self.logger = l
@@ -62,9 +66,9 @@ public final class PrometheusServer: LoopPlugin {
     /// The number of open client connections.
     public var connectionCount: Int { clients.count }
 
-    /// Binds the address (a failure throws, naming it) and asks drbdadm for the DRBD versions. A host
-    /// name is resolved first without blocking (`HostResolution`); its first address is bound when the
-    /// answer comes, and a failure then is logged.
+    /// Takes the listening socket for the address from the pool (a failure to bind throws, naming it)
+    /// and asks drbdadm for the DRBD versions. A host name is resolved first without blocking
+    /// (`HostResolution`); its first address is served when the answer comes, and a failure then is logged.
     public func start() throws {
         switch config.address.target {
         case .any:
@@ -88,11 +92,19 @@ public final class PrometheusServer: LoopPlugin {
 
     private func listen(on addresses: [Socket.Address]) throws {
         for address in addresses {
-            let fd = try Socket.listen(address)
-            let source = try loop.addIO(fd, events: .readable, name: "prometheus listener \(address)") { [unowned self] _ in
-                self.acceptAll(fd)
+            let fd = try pool.listener(for: address)
+            let source: EventLoop.SourceID
+            do {
+                source = try loop.addIO(fd, events: .readable, name: "prometheus listener \(address)") { [unowned self] _ in
+                    self.acceptAll(fd)
+                }
+            } catch {
+                pool.release(fd, address: address)
+                throw error
             }
-            listeners.append((fd, source))
+            listeners.append((fd, address, source))
+            // Connections that waited in the backlog while no instance served (a reload, a restart).
+            acceptAll(fd)
         }
         logger.info("Serving /metrics on \(config.address).")
     }
@@ -112,13 +124,13 @@ public final class PrometheusServer: LoopPlugin {
         return true
     }
 
-    /// Closes the listeners and every client.
+    /// Gives the listeners back to the pool and closes every client.
     public func stop() {
         resolution?.cancel()
         resolution = nil
         for l in listeners {
             loop.removeIO(l.source)
-            l.fd.close()
+            pool.release(l.fd, address: l.address)
         }
         listeners.removeAll()
         for (_, c) in clients { close(c) }

@@ -17,8 +17,9 @@ public final class LogQueue {
     public enum Target {
         /// A byte stream (stderr, a log file): partial writes continue where they stopped.
         case stream(FileDescriptor)
-        /// journald's datagram socket: one entry is one datagram, connected to `path` on demand.
-        case journal(FileDescriptor, path: String)
+        /// journald: one entry is one packed field list (`Journal.pack`), handed to `deliver`
+        /// (sd_journal_sendv) when the probe socket, connected to `path` on demand, says journald has room.
+        case journal(FileDescriptor, path: String, deliver: Journal.Delivery)
     }
 
     /// Queued bytes beyond which new entries are dropped.
@@ -102,13 +103,13 @@ public final class LogQueue {
             guard n > 0 else { return false }
             written += n
             if written == entry.count { popHead() }
-        case .journal(let socket, let path):
+        case .journal(let socket, let path, let deliver):
             if !journalConnected {
                 try Journal.connect(socket, to: path)
                 journalConnected = true
             }
             do {
-                guard try Journal.send(entry, on: socket) else { return false }
+                guard try Journal.send(entry, probe: socket, deliver: deliver) else { return false }
             } catch {
                 // journald restarted (its socket is a new one) or went away: connect anew next time.
                 journalConnected = false
@@ -134,7 +135,7 @@ public final class LogQueue {
         guard waiting == nil, let loop else { return }
         let fd: FileDescriptor
         switch target {
-        case .stream(let f), .journal(let f, _): fd = f
+        case .stream(let f), .journal(let f, _, _): fd = f
         }
         waiting = try? loop.addIO(fd, events: .writable, name: "log writer") { [unowned self] _ in self.flush() }
     }

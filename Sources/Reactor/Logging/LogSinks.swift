@@ -124,20 +124,23 @@ public struct LogEntry: Sendable {
     }
 }
 
-/// Native journald output on a socket of its own, open for the daemon's lifetime, behind a `LogQueue`.
+/// Structured journald output (sd_journal_sendv), open for the daemon's lifetime, behind a `LogQueue` that
+/// waits on a probe socket of its own when journald's queue is full (see `Journal`).
 public final class JournalOutput: LogOutput {
     let queue: LogQueue?
 
-    /// Without a socket (fd exhaustion at start) entries are dropped, as failed sends are.
-    public init(path: String = Journal.socketPath, limit: Int = LogQueue.defaultLimit) {
+    /// Without a probe socket (fd exhaustion at start) entries are dropped, as failed sends are. `path` and
+    /// `deliver` are journald's socket and sd_journal_sendv except in tests.
+    public init(path: String = Journal.socketPath, limit: Int = LogQueue.defaultLimit,
+                deliver: @escaping Journal.Delivery = Journal.sendv) {
         queue = (try? Journal.openSocket()).map { socket in
-            LogQueue(target: .journal(socket, path: path), limit: limit) { n in
-                Journal.datagram(LogEntry.dropNotice(n).journalFields)
+            LogQueue(target: .journal(socket, path: path, deliver: deliver), limit: limit) { n in
+                Journal.pack(LogEntry.dropNotice(n).journalFields)
             }
         }
     }
 
-    public func write(_ entry: LogEntry) { queue?.enqueue(Journal.datagram(entry.journalFields)) }
+    public func write(_ entry: LogEntry) { queue?.enqueue(Journal.pack(entry.journalFields)) }
     public func attach(to loop: EventLoop) { queue?.attach(to: loop) }
 }
 

@@ -1,56 +1,48 @@
 import CEpoll
+import CSystemd
 import Glibc
 
-/// The daemon's side of the systemd notify protocol.
+/// The daemon's side of the systemd notify protocol, through libsystemd's sd_notify(3) family.
 ///
-/// `NOTIFY_SOCKET` and the watchdog variables are read once at start and removed from the environment,
-/// so no child (drbdsetup, umh scripts) can ever talk to systemd on the daemon's behalf. Messages go
-/// out as datagrams on an unbound AF_UNIX socket, like sd_notify(3) does; a send failure is reported
-/// to the caller, which logs it; it never stops the daemon.
+/// Design note: libsystemd reads `NOTIFY_SOCKET` at every call, so the variable stays in the daemon's
+/// environment; children never see it because every spawn gets `ChildProcess.inheritedEnvironment()`,
+/// which drops `NOTIFY_SOCKET`, `WATCHDOG_*` and `LISTEN_*`. Each message is one datagram (sd_pid_notify
+/// opens a socket per call); a failure is reported to the caller, which logs it; it never stops the daemon.
+/// The file descriptor store (`FDSTORE=1`) is how listening sockets survive a daemon restart: systemd keeps
+/// a copy and passes it back through `LISTEN_FDS` (see `ListenFDs`).
 public final class Notifier {
-    private let socketPath: String?
-    private let fd: FileDescriptor?
-    /// The watchdog interval systemd asked for (`WatchdogSec=`), if any.
+    /// The watchdog interval systemd asked for (`WatchdogSec=`), if any: sd_watchdog_enabled(3).
     public let watchdogInterval: Duration?
+    /// Whether systemd listens at all (`NOTIFY_SOCKET` set and not empty, as for sd_notify(3)).
+    public let isActive: Bool
 
-    /// Reads and unsets `NOTIFY_SOCKET`, `WATCHDOG_USEC`, `WATCHDOG_PID`.
+    /// Reads the watchdog period (sd_watchdog_enabled(3), which also checks `WATCHDOG_PID`).
     public init() {
-        let variable = { (name: String) in getenv(name).map { String(cString: $0) } }
-        watchdogInterval = Self.watchdogInterval(usec: variable("WATCHDOG_USEC"), pid: variable("WATCHDOG_PID"),
-                                                 ownPid: Int64(getpid()))
-        // An empty NOTIFY_SOCKET means no listener, as for sd_notify(3).
-        let path = variable("NOTIFY_SOCKET").flatMap { $0.isEmpty ? nil : $0 }
-        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { unsetenv(name) }
-        socketPath = path
-        if path != nil, let raw = try? retryingEINTR({ reactor_socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue)) }) {
-            fd = FileDescriptor(owning: raw)
-        } else {
-            fd = nil
-        }
+        var usec: UInt64 = 0
+        watchdogInterval = sd_watchdog_enabled(0, &usec) > 0 && usec < UInt64(Int64.max) ? .microseconds(Int64(usec)) : nil
+        isActive = getenv("NOTIFY_SOCKET").map { $0.pointee != 0 } ?? false
     }
 
-    /// The watchdog interval the variables ask for, by sd_watchdog_enabled(3)'s rules: `WATCHDOG_USEC` a
-    /// positive number of microseconds and, when `WATCHDOG_PID` is set, it names this process.
-    static func watchdogInterval(usec: String?, pid: String?, ownPid: Int64) -> Duration? {
-        guard let usec, let micros = UInt64(usec), micros > 0, micros < UInt64(Int64.max) else { return nil }
-        if let pid, Int64(pid) != ownPid { return nil }
-        return .microseconds(Int64(micros))
-    }
-
-    /// Whether systemd listens at all.
-    public var isActive: Bool { fd != nil }
-
-    /// Sends one notify message (newline-separated `KEY=value` assignments).
+    /// Sends one notify message (newline-separated `KEY=value` assignments). sd_pid_notify(3).
     public func send(_ message: String) throws(Errno) {
-        guard let fd, let socketPath else { return }
-        var (sun, length) = try Socket.unixAddress(socketPath)
-        let bytes = Array(message.utf8)
-        let raw = fd.rawValue
-        try Socket.asSockaddr(&sun, length: length) { (sa, len) throws(Errno) in
-            _ = try retryingEINTR {
-                bytes.withUnsafeBytes { b in sendto(raw, b.baseAddress, b.count, Int32(MSG_NOSIGNAL), sa, len) }
-            }
-        }
+        guard isActive else { return }
+        let rc = sd_pid_notify(0, 0, message)
+        if rc < 0 { throw Errno(-rc) }
+    }
+
+    /// Hands a copy of `fd` to systemd's file descriptor store under `name` (`FDSTORE=1`), so that it is
+    /// passed back when the daemon starts again. Needs `FileDescriptorStoreMax=` in the unit; without it
+    /// systemd drops the copy, which is harmless. sd_pid_notify_with_fds(3).
+    public func store(_ fd: FileDescriptor, name: String) throws(Errno) {
+        guard isActive else { return }
+        var raw = fd.rawValue
+        let rc = sd_pid_notify_with_fds(0, 0, "FDSTORE=1\nFDNAME=\(name)", &raw, 1)
+        if rc < 0 { throw Errno(-rc) }
+    }
+
+    /// Removes every descriptor stored under `name` (`FDSTOREREMOVE=1`).
+    public func removeStored(name: String) throws(Errno) {
+        try send("FDSTOREREMOVE=1\nFDNAME=\(name)")
     }
 }
 

@@ -1,4 +1,7 @@
 import CEpoll
+// Not for a call: libsystemd's headers pull in <sys/socket.h>, and in a whole-module (release) build the
+// importer then owns `SOCK_STREAM` by CSystemd, which Glibc alone no longer makes visible here.
+import CSystemd
 import Glibc
 
 /// Stream sockets (TCP over IPv4/IPv6, AF_UNIX), always NONBLOCK|CLOEXEC.
@@ -74,16 +77,36 @@ public enum Socket {
 
     /// The port a listening socket got (for tests binding port 0).
     public static func localPort(_ fd: FileDescriptor) -> UInt16? {
+        switch localAddress(fd) {
+        case .ipv4(_, let port)?, .ipv6(_, let port)?: port
+        default: nil
+        }
+    }
+
+    /// Where a socket is bound, numerically (getsockname(2)): how a passed socket is matched to the
+    /// address a plugin is configured with.
+    public static func localAddress(_ fd: FileDescriptor) -> Address? {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let ok = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &len) }
         }
         guard ok == 0 else { return nil }
-        return withUnsafePointer(to: &storage) { p -> UInt16? in
+        return withUnsafeMutablePointer(to: &storage) { p -> Address? in
             switch Int32(p.pointee.ss_family) {
-            case AF_INET: return p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
-            case AF_INET6: return p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+            case AF_INET:
+                let port = p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+                return p.withMemoryRebound(to: sockaddr.self, capacity: 1) { numeric($0, port: port) }
+            case AF_INET6:
+                let port = p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+                return p.withMemoryRebound(to: sockaddr.self, capacity: 1) { numeric($0, port: port) }
+            case AF_UNIX:
+                let path = p.withMemoryRebound(to: sockaddr_un.self, capacity: 1) { sun in
+                    withUnsafeBytes(of: &sun.pointee.sun_path) { raw in
+                        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                    }
+                }
+                return .unix(path)
             default: return nil
             }
         }

@@ -1,0 +1,8 @@
+#ifndef REACTOR_CSYSTEMD_SHIM_H
+#define REACTOR_CSYSTEMD_SHIM_H
+// libsystemd's public headers, for Sources/Reactor/System only: sd_notify (readiness, watchdog, the
+// file descriptor store), sd_listen_fds_with_names (socket activation) and sd_journal_sendv
+// (structured journal entries). No logic lives here.
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+#endif
