@@ -19,6 +19,17 @@ extension CommandRunner {
         (try? run(argv, stdin: .null, stdout: .inherit, stderr: .inherit))?.exit.success ?? false
     }
 
+    /// Runs `argv` with its output shown; a failure (it could not run, or a non-zero exit) is an error.
+    /// For the systemctl calls whose failure must reach the exit status (reload, restart, stop, mask,
+    /// daemon-reload).
+    public func require(_ argv: [String]) throws(CtlError) {
+        let outcome: Blocking.Outcome
+        do { outcome = try run(argv, stdin: .null, stdout: .inherit, stderr: .inherit) } catch {
+            throw .command(argv, "could not be run: \(error)")
+        }
+        guard outcome.exit.success else { throw .command(argv, "failed (\(outcome.exit))") }
+    }
+
     /// Runs `argv` silently; whether it succeeded.
     @discardableResult
     public func quiet(_ argv: [String]) -> Bool {

@@ -1,7 +1,7 @@
 import Reactor
 
-/// Why a drbd-reactorctl command failed. Printed as `Error: <description>` with exit status 1 (clap-style
-/// usage errors are argument-parser errors, exit status 2).
+/// Why a drbd-reactorctl command failed. Printed as `Error: <description>` with exit status 1 (usage
+/// errors are argument-parser errors, also exit status 1, as the original's clap 2).
 public enum CtlError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The main file does not parse or sets no `snippets` directory.
     case snippetsPath(config: String, reason: String)
@@ -25,6 +25,8 @@ public enum CtlError: Error, Hashable, Sendable, CustomStringConvertible {
     case command([String], String)
     /// The editor exited non-zero.
     case editor(String)
+    /// Some of the files of a command could not be renamed or removed (each was reported).
+    case incomplete(failed: Int, of: Int)
     /// An edited snippet that `edit` does not accept (wrong plugin count or type, a topmost mount unit).
     case invalidSnippet(String)
 
@@ -45,6 +47,7 @@ public enum CtlError: Error, Hashable, Sendable, CustomStringConvertible {
         case .command(let argv, let reason): "Command '\(argv.joined(separator: " "))' \(reason)"
         case .editor(let reason): "Editor \(reason)"
         case .invalidSnippet(let reason): reason
+        case .incomplete(let failed, let total): "\(failed) of \(total) snippet files could not be changed"
         }
     }
 }

@@ -71,15 +71,15 @@ extension CtlContext {
             if path != lastPath { console.line("\(path):") }
             lastPath = path
             if options.unmask {
-                unmaskAndStart(resource.name)
+                try unmaskAndStart(resource.name)
                 continue
             }
-            guard evict(resource.name, delay: options.delay, keepMasked: options.keepMasked, pause: pause) else { return }
+            guard try evict(resource.name, delay: options.delay, keepMasked: options.keepMasked, pause: pause) else { return }
         }
     }
 
     /// Evicts one resource; false when interrupted.
-    func evict(_ name: String, delay: UInt32, keepMasked: Bool, pause: Pause) -> Bool {
+    func evict(_ name: String, delay: UInt32, keepMasked: Bool, pause: Pause) throws(CtlError) -> Bool {
         console.line("Evicting \(name)")
         switch PrimaryNode.query(name, runner: runner, nodeName: nodeName) {
         case .unknown:
@@ -92,8 +92,8 @@ extension CtlContext {
             break
         }
         let target = ServiceUnits.target(name)
-        runner.call(["systemctl", "mask", "--runtime", target])
-        runner.call(["systemctl", "daemon-reload"])
+        try runner.require(["systemctl", "mask", "--runtime", target])
+        try runner.require(["systemctl", "daemon-reload"])
         _ = try? runner.run(["systemctl", "stop", target], stdin: .null, stdout: .inherit, stderr: .null)
         var state = PrimaryNode.local(nodeName)
         var interrupted = false
@@ -113,18 +113,18 @@ extension CtlContext {
         case .peer(let peer): console.line("Node '\(peer)' took over")
         case .unknown: console.line("Unfortunately no other node took over, resource in unknown state")
         }
-        if !keepMasked { unmaskAndStart(name) }
+        if !keepMasked { try unmaskAndStart(name) }
         return !interrupted
     }
 
     /// Removes the runtime mask of the resource's target (a missing mask is fine), reloads systemd and
     /// starts the target (its result ignored: it fails where a peer is Primary).
-    func unmaskAndStart(_ name: String) {
+    func unmaskAndStart(_ name: String) throws(CtlError) {
         console.line("Re-enabling \(name)")
         let mask = ServiceUnits.runtimeMask(name, systemdDirectory: systemdDirectory)
         do { try FileSystem.remove(mask) } catch { console.progress("Error: \(CtlError.io(path: mask, error))") }
         console.line("Removed \(mask).")
-        runner.call(["systemctl", "daemon-reload"])
+        try runner.require(["systemctl", "daemon-reload"])
         runner.quiet(["systemctl", "start", ServiceUnits.target(name)])
     }
 }

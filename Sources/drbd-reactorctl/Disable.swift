@@ -13,5 +13,5 @@ struct Disable: CtlCommand {
     @Argument(help: ArgumentHelp("Snippets to disable (default: all enabled).", valueName: "configs"))
     var configs: [String] = []
 
-    func run(_ ctx: CtlContext) throws(CtlError) { ctx.disable(configs, now: now) }
+    func run(_ ctx: CtlContext) throws(CtlError) { _ = try ctx.disable(configs, now: now) }
 }

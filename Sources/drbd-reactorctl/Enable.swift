@@ -10,5 +10,5 @@ struct Enable: CtlCommand {
     @Argument(help: ArgumentHelp("Disabled snippets to enable (default: all).", valueName: "configs"))
     var configs: [String] = []
 
-    func run(_ ctx: CtlContext) throws(CtlError) { ctx.enable(configs) }
+    func run(_ ctx: CtlContext) throws(CtlError) { _ = try ctx.enable(configs) }
 }

@@ -25,17 +25,28 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// A subcommand that runs with a `CtlContext`; `CtlError`s become `Error: ...` and exit status 1.
+/// A subcommand that runs with a `CtlContext`; `CtlError`s become `Error: ...` and exit status 1. A
+/// command with its own exit statuses (evict) implements `execute`, the others `run(_:)`.
 protocol CtlCommand: ParsableCommand {
     var global: GlobalOptions { get }
     func run(_ ctx: CtlContext) throws(CtlError)
+    func execute(_ ctx: CtlContext) throws(CtlError) -> Int32
 }
 
 extension CtlCommand {
+    func run(_ ctx: CtlContext) throws(CtlError) {}
+
+    func execute(_ ctx: CtlContext) throws(CtlError) -> Int32 {
+        try run(ctx)
+        return CtlExit.success
+    }
+
     func run() throws {
-        do { try run(try global.makeContext()) } catch {
+        let status: Int32
+        do { status = try execute(try global.makeContext()) } catch {
             printError("Error: \(error)")
-            throw ExitCode.failure
+            throw ExitCode(CtlExit.failure)
         }
+        if status != CtlExit.success { throw ExitCode(status) }
     }
 }

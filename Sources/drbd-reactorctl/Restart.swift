@@ -14,5 +14,5 @@ struct Restart: CtlCommand {
     @Argument(help: ArgumentHelp("Snippets whose plugins to restart (default: the whole daemon).", valueName: "configs"))
     var configs: [String] = []
 
-    func run(_ ctx: CtlContext) throws(CtlError) { ctx.restart(configs, withTargets: withTargets) }
+    func run(_ ctx: CtlContext) throws(CtlError) { try ctx.restart(configs, withTargets: withTargets) }
 }

@@ -16,5 +16,5 @@ struct Rm: CtlCommand {
     @Argument(help: ArgumentHelp("Snippets to remove.", valueName: "configs"))
     var configs: [String]
 
-    func run(_ ctx: CtlContext) throws(CtlError) { ctx.remove(configs, disabled: disabled, force: force, ask: { readLine() }) }
+    func run(_ ctx: CtlContext) throws(CtlError) { _ = try ctx.remove(configs, disabled: disabled, force: force, ask: { readLine() }) }
 }

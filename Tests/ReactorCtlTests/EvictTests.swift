@@ -21,7 +21,7 @@ import Testing
         runner.sequences["drbdsetup status --json r-0"] = status
         let t = Transcript()
         let ctx = makeContext(fakeDirectory([]), runner: runner, transcript: t, systemdDirectory: "/nonexistent")
-        _ = ctx.evict("r-0", delay: delay, keepMasked: keepMasked, pause: pause)
+        _ = try? ctx.evict("r-0", delay: delay, keepMasked: keepMasked, pause: pause)
         return (runner, t)
     }
 
@@ -51,13 +51,13 @@ import Testing
         #expect(t2.out.hasSuffix("Sorry, resource state for 'r-0' unknown, ignoring\n"))
     }
 
-    @Test func aSignalEndsTheCountdown() {
+    @Test func aSignalEndsTheCountdown() throws {
         let pause = CountingPause()
         pause.interruptAfter = 1
         let runner = RecordingRunner()
         runner.answers["drbdsetup status --json r-0"] = (statusJSON("r-0", role: "Primary"), 0)
         let ctx = makeContext(fakeDirectory([]), runner: runner, transcript: Transcript())
-        #expect(!ctx.evict("r-0", delay: 20, keepMasked: false, pause: pause))
+        #expect(try !ctx.evict("r-0", delay: 20, keepMasked: false, pause: pause))
         #expect(pause.count == 1)
     }
 }

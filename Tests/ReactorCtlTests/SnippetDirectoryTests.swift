@@ -48,21 +48,25 @@ import Testing
 @Suite struct ArgumentOrderTests {
     let names: Set<String> = ["status", "ls", "evict", "help"]
 
-    @Test func leadingGlobalsMoveBehindTheSubcommand() {
-        #expect(ArgumentOrder.normalize(["-c", "x.toml", "ls", "a"], subcommands: names, defaultSubcommand: "status") == ["ls", "-c", "x.toml", "a"])
-        #expect(ArgumentOrder.normalize(["--config=x", "--local", "evict", "-d", "1"], subcommands: names, defaultSubcommand: "status")
+    @Test func leadingGlobalsMoveBehindTheSubcommand() throws {
+        #expect(try ArgumentOrder.normalize(["-c", "x.toml", "ls", "a"], subcommands: names, defaultSubcommand: "status") == ["ls", "-c", "x.toml", "a"])
+        #expect(try ArgumentOrder.normalize(["--config=x", "--local", "evict", "-d", "1"], subcommands: names, defaultSubcommand: "status")
             == ["evict", "--config=x", "--local", "-d", "1"])
     }
 
-    @Test func withoutSubcommandItIsStatus() {
-        #expect(ArgumentOrder.normalize(["-c", "x.toml"], subcommands: names, defaultSubcommand: "status") == ["status", "-c", "x.toml"])
-        #expect(ArgumentOrder.normalize(["-c", "x.toml", "--json"], subcommands: names, defaultSubcommand: "status") == ["status", "-c", "x.toml", "--json"])
-        #expect(ArgumentOrder.normalize([], subcommands: names, defaultSubcommand: "status") == [])
+    @Test func withoutSubcommandItIsStatus() throws {
+        #expect(try ArgumentOrder.normalize(["-c", "x.toml"], subcommands: names, defaultSubcommand: "status") == ["status", "-c", "x.toml"])
+        #expect(try ArgumentOrder.normalize(["-c", "x.toml", "--json"], subcommands: names, defaultSubcommand: "status") == ["status", "-c", "x.toml", "--json"])
+        #expect(try ArgumentOrder.normalize([], subcommands: names, defaultSubcommand: "status") == ["status"])
+        // a word that is no subcommand is a usage error, not a snippet name for status
+        #expect(throws: UsageError(message: "unrecognized subcommand 'r0'")) {
+            try ArgumentOrder.normalize(["-c", "x", "r0"], subcommands: names, defaultSubcommand: "status")
+        }
     }
 
-    @Test func shortVersionAndUntouchedArguments() {
-        #expect(ArgumentOrder.normalize(["-V"], subcommands: names, defaultSubcommand: "status") == ["--version"])
-        #expect(ArgumentOrder.normalize(["ls", "-c", "x"], subcommands: names, defaultSubcommand: "status") == ["ls", "-c", "x"])
+    @Test func shortVersionAndUntouchedArguments() throws {
+        #expect(try ArgumentOrder.normalize(["-V"], subcommands: names, defaultSubcommand: "status") == ["--version"])
+        #expect(try ArgumentOrder.normalize(["ls", "-c", "x"], subcommands: names, defaultSubcommand: "status") == ["ls", "-c", "x"])
     }
 }
 

@@ -247,8 +247,8 @@ def test_evict_refuses_mixed_snippets_and_bad_delays(ctl):
     assert p.returncode == 1
     assert f"Error: Config file '{ctl.snippets}/r0.toml' contains mixed promoter and other plugins" in p.stderr
     assert ctl.calls() == []
-    assert ctl.run("evict", "--delay", "0").returncode == 2
-    assert ctl.run("evict", "--delay", "x").returncode == 2
+    assert ctl.run("evict", "--delay", "0").returncode == 1
+    assert ctl.run("evict", "--delay", "x").returncode == 1
 
 
 def test_evict_unmask_only(ctl):
@@ -289,13 +289,31 @@ def test_errors_and_exit_codes(ctl):
     bad.write_text("statistics-poll-interval = 5\n")
     p = ctl.run("-c", str(bad), "ls", config=False)
     assert p.returncode == 1 and "Could not get snippets path from config file" in p.stderr
-    assert ctl.run("--bogus").returncode == 2
-    assert ctl.run("rm").returncode == 2
+    # usage errors exit 1, as the original's clap 2
+    assert ctl.run("--bogus").returncode == 1
+    assert ctl.run("rm").returncode == 1
     assert ctl.run("--context", "prod", "ls").returncode == 1
+    p = ctl.run("r0")  # a word that is no subcommand does not run status
+    assert p.returncode == 1 and "unrecognized subcommand 'r0'" in p.stderr and p.stdout == ""
     p = ctl.run("--help")
     assert p.returncode == 0 and "start-until" in p.stdout
     p = ctl.run("generate-completion", "bash")
     assert p.returncode == 0 and "drbd-reactorctl" in p.stdout
+
+
+@pytest.mark.parametrize("verb,args", [
+    ("reload", ["enable", "r0"]), ("stop", ["disable", "--now", "r0"]), ("restart", ["restart"]),
+    ("reload", ["rm", "-f", "r0"]), ("mask", ["evict", "-d", "1"]), ("daemon-reload", ["evict", "--unmask"]),
+    ("daemon-reload", ["start-until", "1", "r0"]),
+])
+def test_a_failing_systemctl_call_fails_the_command(ctl, verb, args):
+    name = "r0.toml.disabled" if args[0] in ("enable", "start-until") else "r0.toml"
+    ctl.write(name, PROMOTER)
+    ctl.status_json(status_of("r0", "Primary"))
+    p = ctl.run(*args, env={"STANDIN_SYSTEMCTL_FAIL": verb})
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    assert f"Error: Command 'systemctl {verb}" in p.stderr and "failed (exit status 1)" in p.stderr
+    assert any(c.startswith(verb) for c in ctl.calls())
 
 
 def test_shipped_bash_completion_is_current_and_valid():
