@@ -7,10 +7,18 @@ public enum CtlError: Error, Hashable, Sendable, CustomStringConvertible {
     case snippetsPath(config: String, reason: String)
     /// A snippet that does not decode (file:line inside).
     case config(ConfigError)
-    /// `--context NAME` names no context file.
-    case unknownContext(name: String, path: String)
-    /// A context with remote nodes: this build runs commands locally only.
-    case clusterUnsupported(context: String)
+    /// `--context NAME` names no context file (the paths looked at).
+    case unknownContext(name: String, paths: [String])
+    /// A context file with a key it does not know, or a value of the wrong type.
+    case badContext(file: String, String)
+    /// A context without any node (e.g. its nodes-script printed none).
+    case emptyContext(name: String, file: String)
+    /// `--nodes` names nodes the context does not have.
+    case unknownNodes(context: String, [String])
+    /// Some nodes of a cluster context failed or could not be reached (each named before).
+    case nodesFailed([String])
+    /// A command that cannot run on the nodes of a cluster context as given.
+    case notInCluster(String)
     /// `start-until` got no usable disabled snippet.
     case noDisabledSnippet
     case missingFile(String)
@@ -34,9 +42,12 @@ public enum CtlError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .snippetsPath(let config, let reason): "Could not get snippets path from config file '\(config)': \(reason)"
         case .config(let e): e.description
-        case .unknownContext(let name, let path): "Could not find context '\(name)' (no file '\(path)')"
-        case .clusterUnsupported(let context):
-            "Context '\(context)' has remote nodes; this build of drbd-reactorctl runs on the local node only (use --context local, or run it on each node)"
+        case .unknownContext(let name, let paths): "Could not find context '\(name)' (no file \(paths.map { "'\($0)'" }.joined(separator: " or ")))"
+        case .badContext(let file, let reason): "Context file '\(file)': \(reason)"
+        case .emptyContext(let name, let file): "Context '\(name)' ('\(file)') has no nodes"
+        case .unknownNodes(let context, let names): "Context '\(context)' has no node \(names.map { "'\($0)'" }.joined(separator: ", "))"
+        case .nodesFailed(let names): "Failed on \(names.count == 1 ? "node" : "nodes") \(names.map { "'\($0)'" }.joined(separator: ", "))"
+        case .notInCluster(let reason): reason
         case .noDisabledSnippet: "Could not get disabled snippet file"
         case .missingFile(let p): "File '\(p)' does not exist"
         case .unitNotInStart(let u): "Could not find unit '\(u)' in start list"

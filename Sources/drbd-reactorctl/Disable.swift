@@ -6,6 +6,7 @@ struct Disable: CtlCommand {
     static let configuration = CommandConfiguration(abstract: "Disable snippets and reload the daemon.")
 
     @OptionGroup var global: GlobalOptions
+    var runsOnCluster: Bool { true }
 
     @Flag(help: "Also stop the drbd-services@ targets of their promoter resources (after the reload).")
     var now = false

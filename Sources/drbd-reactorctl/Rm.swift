@@ -6,6 +6,12 @@ struct Rm: CtlCommand {
     static let configuration = CommandConfiguration(abstract: "Remove snippets and reload the daemon.")
 
     @OptionGroup var global: GlobalOptions
+    var runsOnCluster: Bool { true }
+
+    /// On other nodes nobody could answer the question.
+    func checkCluster() throws(CtlError) {
+        if !force { throw .notInCluster("rm on the nodes of a cluster context needs --force (nobody can answer the question there)") }
+    }
 
     @Flag(help: "Remove disabled snippets (NAME.toml.disabled).")
     var disabled = false

@@ -88,25 +88,3 @@ import Testing
         #expect(Console(colors: false, out: { _ in }, err: { _ in }).paint("x", .bold) == "x")
     }
 }
-
-@Suite struct ClusterContextTests {
-    let env = ["HOME": "/home/u"]
-
-    @Test func localContexts() throws {
-        try ClusterContext.requireLocal("local", nodes: [], nodeName: "alpha", environment: env, read: { _ in nil })
-        try ClusterContext.requireLocal("default", nodes: [], nodeName: "alpha", environment: env, read: { _ in nil })
-        #expect(throws: CtlError.unknownContext(name: "prod", path: "/home/u/.config/drbd-reactorctl/prod.toml")) {
-            try ClusterContext.requireLocal("prod", nodes: [], nodeName: "alpha", environment: env, read: { _ in nil })
-        }
-    }
-
-    @Test func nodesOfAContextFile() throws {
-        let text = "[nodes.alpha]\n[nodes.beta]\nhostname = \"b.example\"\nuser = \"admin\"\n"
-        let nodes = try ClusterContext.nodes(text, file: "c.toml", only: [])
-        #expect(nodes == [.init(name: "alpha", hostname: "alpha", user: "root"), .init(name: "beta", hostname: "b.example", user: "admin")])
-        #expect(throws: CtlError.clusterUnsupported(context: "c")) {
-            try ClusterContext.requireLocal("c", nodes: [], nodeName: "alpha", environment: env, read: { _ in text })
-        }
-        try ClusterContext.requireLocal("c", nodes: ["alpha"], nodeName: "alpha", environment: ["XDG_CONFIG_HOME": "/x"], read: { _ in text })
-    }
-}
