@@ -327,3 +327,27 @@ def test_shipped_bash_completion_is_current_and_valid():
     out = subprocess.run(["bash", "-c", f"source {shipped}; complete -p drbd-reactorctl"], check=True,
                          capture_output=True, text=True).stdout
     assert "drbd-reactorctl" in out
+
+
+def test_check_says_whether_all_is_well(ctl):
+    ctl.write("r0.toml", PROMOTER)
+    ctl.write("m.toml.disabled", '[[prometheus]]\naddress = "127.0.0.1:9000"\n')
+    ctl.env["STANDIN_SH_RESOURCES"] = "r0 r1"
+    p = ctl.run("check")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout == "All is well\n"
+    assert ctl.calls("drbdadm") == ["drbdadm sh-resources"]
+    assert f"show --property=LoadState {TARGET}" in ctl.calls() and "show --property=LoadState app.service" in ctl.calls()
+    # a start unit systemd does not know, a resource DRBD does not have, a snippet that does not load
+    ctl.set_state("app.service", "not-found", kind="load")
+    ctl.write("r2.toml", PROMOTER.replace("r0", "r2"))
+    ctl.write("bad.toml", "[[umh]]\nfoo = 1\n")
+    p = ctl.run("check")
+    assert p.returncode == 1
+    assert f"{ctl.snippets}/bad.toml:\n  ERROR: {ctl.snippets}/bad.toml:2: 'umh[0].foo': unknown key" in p.stdout
+    assert "ERROR: unit 'app.service' of resource 'r0' is not known to systemd (LoadState=not-found)" in p.stdout
+    assert f"{ctl.snippets}/r2.toml:\n" in p.stdout
+    assert "ERROR: resource 'r2' is not a DRBD resource of this node ('drbdadm sh-resources' does not list it)" in p.stdout
+    assert p.stdout.endswith("5 problems found\n")  # bad.toml twice (alone and in the daemon's full load), app.service in r0 and r2, r2
+    p = ctl.run("check", "r0", env={"STANDIN_SH_RESOURCES_FAIL": "1"})
+    assert p.returncode == 1 and "'drbdadm sh-resources' failed" in p.stdout
