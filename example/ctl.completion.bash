@@ -363,7 +363,7 @@ _drbd-reactorctl_evict() {
     repeating_flags=()
     non_repeating_flags=(-f --force -k --keep-masked -u --unmask --version -h --help)
     repeating_options=()
-    non_repeating_options=(-c --config --context --nodes -d --delay)
+    non_repeating_options=(-c --config --context --nodes -d --delay --to)
     __drbd-reactorctl_offer_flags_options -1
 
     # Offer option value completions
@@ -378,6 +378,9 @@ _drbd-reactorctl_evict() {
         return
         ;;
     '-d'|'--delay')
+        return
+        ;;
+    '--to')
         return
         ;;
     esac

@@ -233,12 +233,48 @@ def test_evict_masks_stops_and_unmasks(ctl):
     ctl.status_json(status_of("r0", "Primary"))
     (ctl.systemd / TARGET).symlink_to("/dev/null")  # what `systemctl mask --runtime` would leave
     p = ctl.run("evict", "-d", "1")
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 3, p.stderr  # still Primary here (events2 gave nothing: drbdsetup status at the end)
     assert p.stdout == (f"{ctl.snippets}/r0.toml:\nEvicting r0\n1..0\n"
                         "Local node still DRBD Primary, not all services stopped in time locally\n"
                         f"Re-enabling r0\nRemoved {ctl.systemd}/{TARGET}.\n")
     assert ctl.calls() == [f"mask --runtime {TARGET}", "daemon-reload", f"stop {TARGET}", "daemon-reload", f"start {TARGET}"]
     assert not os.path.lexists(ctl.systemd / TARGET)
+
+
+EVENTS_PRIMARY_HERE = ("exists resource name:r0 role:Primary suspended:no may_promote:no promotion_score:0\n"
+                       "exists connection name:r0 peer-node-id:1 conn-name:beta connection:Connected role:Secondary\n"
+                       "exists -\n")
+
+
+def test_evict_follows_events2_until_a_peer_took_over(ctl):
+    ctl.write("r0.toml", PROMOTER)
+    ctl.status_json(status_of("r0", "Primary"))
+    events = ctl.tmp / "events2"
+    events.write_text(EVENTS_PRIMARY_HERE + "#sleep 1.3\nchange resource name:r0 role:Secondary\n#sleep 0.3\n"
+                      "change connection name:r0 peer-node-id:1 conn-name:beta connection:Connected role:Primary\n#sleep 2\n")
+    p = ctl.run("evict", "-d", "10", env={"STANDIN_EVENTS2": str(events)})
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.startswith(f"{ctl.snippets}/r0.toml:\nEvicting r0\n10..9..")
+    assert "\nNode 'beta' took over\nRe-enabling r0\n" in p.stdout
+    assert "7.." not in p.stdout  # it ended when beta was Primary, not after the delay
+    # followed by one events2 child, not by a drbdsetup status every second; the child is gone
+    assert ctl.calls("drbdsetup") == ["drbdsetup events2 r0"]
+    assert ctl.calls("drbdsetup.other") == ["drbdsetup status --json r0"]
+    pid = int((ctl.tmp / "drbdsetup.pids").read_text().split()[0])
+    assert not os.path.exists(f"/proc/{pid}") or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+def test_evict_says_when_nobody_took_over(ctl):
+    ctl.write("r0.toml", PROMOTER)
+    ctl.status_json(status_of("r0", "Primary"))
+    events = ctl.tmp / "events2"
+    events.write_text(EVENTS_PRIMARY_HERE + "change resource name:r0 role:Secondary\n#sleep 2\n")
+    p = ctl.run("evict", "-d", "1", "--keep-masked", env={"STANDIN_EVENTS2": str(events)})
+    assert p.returncode == 4
+    assert "Unfortunately no other node took over, resource in unknown state" in p.stdout
+    assert ctl.calls()[-1] == f"stop {TARGET}"  # kept masked: no unmask, no start
+    p = ctl.run("evict", "-d", "1", "--to", "gamma")
+    assert p.returncode == 1 and "'gamma' is not a peer of resource 'r0' (peers: beta)" in p.stderr
 
 
 def test_evict_refuses_mixed_snippets_and_bad_delays(ctl):

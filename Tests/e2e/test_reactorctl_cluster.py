@@ -283,3 +283,35 @@ def test_this_node_of_a_context_runs_without_ssh(cluster):
     assert f"➞ {me}:\n{here}/d/h.toml:\n- Debugger\n" in p.stdout
     assert f"➞ node-a:\n{a.dir}/drbd-reactor.d/a.toml:\n" in p.stdout
     assert a.ssh_commands() == ["true", "drbd-reactorctl --local -c drbd-reactor.toml --context mixed ls"]
+
+
+def test_evict_to_holds_the_other_peers_over_ssh(cluster):
+    """evict --to b: c's target is masked (over ssh) while this node lets r0 go, and unmasked after."""
+    b, c = cluster.add("b"), cluster.add("c")
+    cluster.context_of("b", "c")
+    here = cluster.tmp / "here"
+    (here / "d").mkdir(parents=True)
+    (here / "d" / "r0.toml").write_text(PROMOTER)
+    (here / "drbd-reactor.toml").write_text(f'snippets = "{here}/d"\n')
+    (here / "status.json").write_text('[{"name":"r0","role":"Primary","connections":['
+                                      '{"name":"b","peer-role":"Secondary"},{"name":"c","peer-role":"Secondary"}]}]')
+    (here / "events2").write_text(
+        "exists resource name:r0 role:Primary may_promote:no promotion_score:0\n"
+        "exists connection name:r0 peer-node-id:1 conn-name:b connection:Connected role:Secondary\n"
+        "exists connection name:r0 peer-node-id:2 conn-name:c connection:Connected role:Secondary\nexists -\n#sleep 0.5\n"
+        "change resource name:r0 role:Secondary\n"
+        "change connection name:r0 peer-node-id:1 conn-name:b connection:Connected role:Primary\n#sleep 2\n")
+    env = {"STANDIN_STATUS_JSON": str(here / "status.json"), "STANDIN_EVENTS2": str(here / "events2"),
+           "STANDIN_LOG_DIR": str(here), "DRBD_REACTOR_SYSTEMD_DIR": str(here)}
+    p = cluster.run("--context", "prod", "evict", "--to", "b", cwd=here, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Holding r0 on 'c' so that 'b' takes over\n" in p.stdout and "Node 'b' took over" in p.stdout
+    assert c.calls() == [f"mask --runtime {TARGET}", f"unmask --runtime {TARGET}"]
+    assert b.calls() == [] and b.ssh_commands() == []
+    assert (here / "systemctl.argv").read_text().splitlines()[:3] == [f"mask --runtime {TARGET}", "daemon-reload", f"stop {TARGET}"]
+    # the held peer is unreachable: nothing is touched here
+    c.stop()
+    p = cluster.run("--context", "prod", "evict", "--to", "b", cwd=here, env=env)
+    assert p.returncode == 1 and "Failed on node 'c'" in p.stderr
+    assert (here / "systemctl.argv").read_text().splitlines().count(f"mask --runtime {TARGET}") == 1
+    c.start()

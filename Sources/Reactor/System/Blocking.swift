@@ -116,6 +116,15 @@ public enum Blocking {
         wait(fd, events: Int16(POLLIN), milliseconds: milliseconds)
     }
 
+    /// poll(2) for any of `fds` to become readable (or hung up); the indices of those that are, empty
+    /// when `milliseconds` passed first (or on EINTR).
+    public static func readable(_ fds: [FileDescriptor], milliseconds: Int32) -> [Int] {
+        var polled = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
+        let n = polled.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), milliseconds) }
+        guard n > 0 else { return [] }
+        return polled.indices.filter { polled[$0].revents != 0 }
+    }
+
     static func wait(_ fd: FileDescriptor, events: Int16, milliseconds: Int32) -> Bool {
         var p = pollfd(fd: fd.rawValue, events: events, revents: 0)
         return Glibc.poll(&p, 1, milliseconds) > 0
