@@ -173,13 +173,13 @@ _drbd-reactorctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|ls|cat|enable|disable|edit|rm|restart|evict|start-until|check|generate-completion|help)
+    status|ls|cat|enable|disable|edit|rm|restart|evict|start-until|check|maintenance|generate-completion|help)
         # Offer subcommand argument completions
         "_drbd-reactorctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status ls cat enable disable edit rm restart evict start-until check generate-completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status ls cat enable disable edit rm restart evict start-until check maintenance generate-completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -423,6 +423,35 @@ _drbd-reactorctl_check() {
         return
         ;;
     '--nodes')
+        return
+        ;;
+    esac
+}
+
+_drbd-reactorctl_maintenance() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(-c --config --context --nodes)
+    __drbd-reactorctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c'|'--config')
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '--nodes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __drbd-reactorctl_add_completions -W 'on'$'\n''off'
         return
         ;;
     esac

@@ -29,6 +29,8 @@ public final class Daemon {
     private var snippetMonitor: EventLoop.SourceID?
     private var lastStatus = ""
     private let garbageLog = RateLimitedLog(limit: 20, window: .seconds(60))
+    /// `drbd-reactorctl maintenance`'s state file, read at start and on every reload.
+    private let maintenanceFile = RuntimeDirectory.maintenanceFile(RuntimeDirectory.current())
 
     /// `promoterContext` is what promoters get instead of reading it themselves (node name, environment,
     /// systemd directory), normally `PromoterContext.current()`.
@@ -60,6 +62,7 @@ public final class Daemon {
         }
         for w in config.warnings { logger.warning("\(w)") }
         notify("STATUS=Starting plugins")
+        readMaintenance()
         apply(plugins: config.plugins)
         armSnippetMonitor()
         loop.addRepeatingTimer(every: Self.statusRefresh, name: "status refresh") { [unowned self] in self.refreshStatus() }
@@ -183,6 +186,7 @@ public final class Daemon {
     private func reload() {
         guard !stopping else { return }
         notify("RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds())\nSTATUS=Reloading configuration")
+        readMaintenance()
         do {
             let new = try ConfigLoader.load(path: config.path)
             for w in new.warnings { logger.warning("\(w)") }
@@ -198,6 +202,14 @@ public final class Daemon {
             logger.error("Failed to reload the configuration, keeping the running one: \(error)")
         }
         notify("READY=1\n" + statusLine())
+    }
+
+    /// Reads the maintenance state and hands it to the promoters (running and yet to start).
+    private func readMaintenance() {
+        let (maintenance, problem) = MaintenanceFile.read(maintenanceFile)
+        if let problem { logger.warning("\(problem)") }
+        promoters.maintenance = maintenance
+        host.setMaintenance(maintenance)
     }
 
     private func stop() {

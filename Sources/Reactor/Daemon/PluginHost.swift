@@ -85,7 +85,7 @@ public final class PluginHost<Key: Hashable> {
         for effect in effects { run(effect, for: instance) }
     }
 
-    private func run(_ effect: PluginEffect, for instance: Instance) {
+    func run(_ effect: PluginEffect, for instance: Instance) {
         switch effect {
         case .log(let level, let message, let resource):
             var metadata: Logger.Metadata = [:]

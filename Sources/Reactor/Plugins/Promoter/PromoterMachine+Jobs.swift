@@ -16,6 +16,7 @@ extension PromoterMachine {
     /// Queues a job for resource `name` and runs it if the resource is idle (an empty job is no job).
     mutating func enqueue(_ name: String, _ job: [PromoterFrame], now: Instant) -> [PluginEffect] {
         guard resources[name] != nil, !job.isEmpty else { return [] }
+        if let held = heldByMaintenance(name) { return held }
         resources[name]?.queue.append(job)
         return advance(name, now: now)
     }
