@@ -173,13 +173,13 @@ _drbd-reactorctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|ls|cat|enable|disable|edit|rm|restart|evict|start-until|check|maintenance|generate-completion|help)
+    status|ls|cat|enable|disable|edit|rm|restart|evict|start-until|check|maintenance|watch|generate-completion|help)
         # Offer subcommand argument completions
         "_drbd-reactorctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status ls cat enable disable edit rm restart evict start-until check maintenance generate-completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status ls cat enable disable edit rm restart evict start-until check maintenance watch generate-completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -452,6 +452,27 @@ _drbd-reactorctl_maintenance() {
     case "${positional_number}" in
     1)
         __drbd-reactorctl_add_completions -W 'on'$'\n''off'
+        return
+        ;;
+    esac
+}
+
+_drbd-reactorctl_watch() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-c --config --context --nodes)
+    __drbd-reactorctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c'|'--config')
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '--nodes')
         return
         ;;
     esac

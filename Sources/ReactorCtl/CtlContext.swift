@@ -12,6 +12,8 @@ public struct CtlContext {
     public var systemdDirectory: String
     /// The process environment (EDITOR, colours).
     public var environment: [String: String]
+    /// The daemon's run-time directory (control socket, maintenance state).
+    public var runDirectory = RuntimeDirectory.current()
 
     public init(
         snippets: SnippetDirectory, console: Console, runner: CommandRunner, nodeName: String, systemdDirectory: String,

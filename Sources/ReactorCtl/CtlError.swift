@@ -17,6 +17,8 @@ public enum CtlError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownNodes(context: String, [String])
     /// Some nodes of a cluster context failed or could not be reached (each named before).
     case nodesFailed([String])
+    /// The daemon's control socket could not be reached or did not answer.
+    case control(path: String, String)
     /// A command that cannot run on the nodes of a cluster context as given.
     case notInCluster(String)
     /// `start-until` got no usable disabled snippet.
@@ -48,6 +50,7 @@ public enum CtlError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unknownNodes(let context, let names): "Context '\(context)' has no node \(names.map { "'\($0)'" }.joined(separator: ", "))"
         case .nodesFailed(let names): "Failed on \(names.count == 1 ? "node" : "nodes") \(names.map { "'\($0)'" }.joined(separator: ", "))"
         case .notInCluster(let reason): reason
+        case .control(let path, let reason): "Control socket '\(path)': \(reason) (is drbd-reactor running, and are you root?)"
         case .noDisabledSnippet: "Could not get disabled snippet file"
         case .missingFile(let p): "File '\(p)' does not exist"
         case .unitNotInStart(let u): "Could not find unit '\(u)' in start list"

@@ -8,9 +8,9 @@ public enum MaintenanceAction: String, Sendable, CaseIterable {
 extension CtlContext {
     /// `maintenance [on|off] [RES...]`: `on` puts this node (no RES) or the resources in maintenance,
     /// `off` takes the resources out of it, or (no RES) everything; no action shows the state. The state
-    /// is the file `file` (see `PromoterMaintenance.text`), written atomically; a running daemon is
-    /// reloaded to read it (`systemctl reload drbd-reactor.service`, whose failure is an error), a
-    /// stopped one reads it when it starts. Returns the new state.
+    /// is the file `file` (see `PromoterMaintenance.text`), written atomically; a running daemon is told
+    /// to read it (its control socket, else `systemctl reload drbd-reactor.service`, whose failure is an
+    /// error), a stopped one reads it when it starts. Returns the new state.
     @discardableResult
     public func maintenance(_ action: MaintenanceAction?, resources: [String], file: String) throws(CtlError) -> PromoterMaintenance {
         var state = PromoterMaintenance()
@@ -39,6 +39,9 @@ extension CtlContext {
         } catch { throw .io(path: file, error) }
         console.line(Self.describe(state))
         guard state != old else { return state }
+        // The daemon's control socket re-reads it without reloading the configuration; without an
+        // answer there, a reload (SIGHUP) does.
+        if ControlClient(path: RuntimeDirectory.controlSocket(runDirectory)).request("maintenance") != nil { return state }
         if runner.quiet(["systemctl", "is-active", "--quiet", ServiceUnits.daemon]) {
             try runner.require(["systemctl", "reload", ServiceUnits.daemon])
         } else {

@@ -20,7 +20,7 @@ struct DrbdReactorCtl: ParsableCommand {
         version: reactorVersion,
         subcommands: [
             Status.self, Ls.self, Cat.self, Enable.self, Disable.self, Edit.self, Rm.self, Restart.self, Evict.self,
-            StartUntil.self, Check.self, MaintenanceCommand.self, GenerateCompletion.self,
+            StartUntil.self, Check.self, MaintenanceCommand.self, Watch.self, GenerateCompletion.self,
         ])
 
     /// Parses and runs. Usage errors exit with status 1, like the original's clap 2 (not

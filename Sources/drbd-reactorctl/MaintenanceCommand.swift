@@ -13,7 +13,7 @@ struct MaintenanceCommand: CtlCommand {
             In maintenance the promoter keeps following DRBD but starts and stops nothing for the \\
             resource (nothing at all for a node in maintenance, so the node takes no resource): for an \\
             upgrade or a cordoned node without stopping drbd-reactor. The state is kept in \\
-            /run/drbd-reactor/maintenance; a running daemon is reloaded to read it.
+            /run/drbd-reactor/maintenance; a running daemon is told to read it (control socket, else a reload).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -30,6 +30,6 @@ struct MaintenanceCommand: CtlCommand {
     }
 
     func run(_ ctx: CtlContext) throws(CtlError) {
-        try ctx.maintenance(action, resources: resources, file: RuntimeDirectory.maintenanceFile(RuntimeDirectory.current()))
+        try ctx.maintenance(action, resources: resources, file: RuntimeDirectory.maintenanceFile(ctx.runDirectory))
     }
 }

@@ -8,7 +8,8 @@ import Testing
         let file = dir + "/run/maintenance"
         let runner = RecordingRunner()
         let t = Transcript()
-        let ctx = makeContext(fakeDirectory([]), runner: runner, transcript: t)
+        var ctx = makeContext(fakeDirectory([]), runner: runner, transcript: t)
+        ctx.runDirectory = dir + "/run"  // no control socket there: the daemon is reloaded
         #expect(try ctx.maintenance(nil, resources: [], file: file) == PromoterMaintenance())
         #expect(t.out == "Maintenance: none\n")
         #expect(try ctx.maintenance(.on, resources: ["r1", "r0"], file: file) == PromoterMaintenance(resources: ["r0", "r1"]))

@@ -34,6 +34,7 @@ class Ctl:
             "DRBD_REACTOR_SYSTEMD_DIR": str(self.systemd),
             "HOME": str(tmp),
             "NO_COLOR": "1",
+            "DRBD_REACTOR_RUN_DIR": str(tmp / "run"),  # no daemon's control socket: status shows no "why"
         }
 
     def run(self, *args, input=None, env=None, config=True):

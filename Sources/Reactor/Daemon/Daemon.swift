@@ -31,6 +31,9 @@ public final class Daemon {
     private let garbageLog = RateLimitedLog(limit: 20, window: .seconds(60))
     /// `drbd-reactorctl maintenance`'s state file, read at start and on every reload.
     private let maintenanceFile = RuntimeDirectory.maintenanceFile(RuntimeDirectory.current())
+    private var maintenance = PromoterMaintenance()
+    /// The control socket (drbd-reactorctl status, watch, maintenance), see ControlServer.
+    private var control: ControlServer?
 
     /// `promoterContext` is what promoters get instead of reading it themselves (node name, environment,
     /// systemd directory), normally `PromoterContext.current()`.
@@ -63,6 +66,7 @@ public final class Daemon {
         for w in config.warnings { logger.warning("\(w)") }
         notify("STATUS=Starting plugins")
         readMaintenance()
+        startControlSocket()
         apply(plugins: config.plugins)
         armSnippetMonitor()
         loop.addRepeatingTimer(every: Self.statusRefresh, name: "status refresh") { [unowned self] in self.refreshStatus() }
@@ -92,6 +96,7 @@ public final class Daemon {
         }
         let updates = world.apply(record)
         host.deliver(updates)
+        control?.publish(updates)
         if !ready, record.object == .endOfInitialState {
             ready = true
             notify("READY=1\n" + statusLine())
@@ -208,8 +213,24 @@ public final class Daemon {
     private func readMaintenance() {
         let (maintenance, problem) = MaintenanceFile.read(maintenanceFile)
         if let problem { logger.warning("\(problem)") }
+        self.maintenance = maintenance
         promoters.maintenance = maintenance
         host.setMaintenance(maintenance)
+    }
+
+    private func startControlSocket() {
+        control = ControlServer.started(
+            path: RuntimeDirectory.controlSocket(RuntimeDirectory.current()), loop: loop, logger: logger,
+            snapshot: { [unowned self] in
+                ControlMessages.status(
+                    nodeName: self.promoters.context.nodeName ?? "localhost", maintenance: self.maintenance, world: self.world,
+                    reports: self.host.promoterReports(now: self.loop.now))
+            },
+            rereadMaintenance: { [unowned self] in self.readMaintenance() })
+        host.onResourceLog = { [unowned self] kind, level, message, resource in
+            guard kind == "promoter", let control = self.control, control.hasWatchers else { return }
+            control.publish(ControlMessages.decision(level: level, message: message, resource: resource))
+        }
     }
 
     private func stop() {
@@ -223,6 +244,7 @@ public final class Daemon {
         notify("STOPPING=1\nSTATUS=Stopping")
         logger.info("Stopping.")
         events2.stop()
+        control?.stop()
         for (_, p) in loopPlugins { p.stop() }
         loopPlugins.removeAll()
         promoters.drop { _ in true }

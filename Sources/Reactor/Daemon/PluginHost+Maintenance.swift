@@ -10,3 +10,10 @@ extension PluginHost {
         }
     }
 }
+
+extension PluginHost {
+    /// The reports of every running promoter instance (for the control socket).
+    public func promoterReports(now: Instant) -> [PromoterResourceReport] {
+        instances.filter { !$0.stopping }.compactMap { $0.machine as? PromoterMachine }.flatMap { $0.report(now: now) }
+    }
+}

@@ -59,6 +59,8 @@ public struct PromoterMachine: ChangePlugin {
     var stopped = false
     /// `drbd-reactorctl maintenance` (see PromoterMaintenance.swift).
     var maintenance = MaintenanceState()
+    /// For reports (see PromoterReport.swift).
+    var observations = PromoterObservations()
 
     /// Everything the machine knows about one configured resource.
     struct ResourceState {
@@ -111,6 +113,7 @@ public struct PromoterMachine: ChangePlugin {
 
     public mutating func handle(_ input: PluginInput, now: Instant) -> [PluginEffect] {
         guard !stopped else { return [] }
+        observations.now = now
         var effects: [PluginEffect]
         switch input {
         case .start:
