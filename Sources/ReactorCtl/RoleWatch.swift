@@ -61,10 +61,19 @@ public final class Events2Watch: RoleWatch {
         open = child?.stdout != nil
     }
 
+    /// Stops drbdsetup: SIGTERM, and SIGKILL if it is still there after a second; always reaped.
     deinit {
         guard let child else { return }
+        func gone() -> Bool {
+            do { return try child.reap() != nil } catch { return true }  // a reap error: nothing left to wait for
+        }
         try? child.send(signal: Signal.terminate)
-        while (try? child.reap()) == nil { Blocking.sleep(milliseconds: 5) }
+        for _ in 0..<200 {
+            if gone() { return }
+            Blocking.sleep(milliseconds: 5)
+        }
+        try? child.send(signal: Signal.kill)
+        while !gone() { Blocking.sleep(milliseconds: 5) }
     }
 
     public func startTick() { tickEnd = Clock.now() + .seconds(1) }

@@ -82,7 +82,7 @@ public final class ControlServer {
     ) -> ControlServer? {
         let server = ControlServer(path: path, loop: loop, logger: logger, snapshot: snapshot, rereadMaintenance: rereadMaintenance)
         do { try server.start() } catch {
-            logger.error("Failed to open the control socket '\(path)': \(error); running without it.")
+            logger.warning("Failed to open the control socket '\(path)': \(error); running without it.")
             return nil
         }
         return server
