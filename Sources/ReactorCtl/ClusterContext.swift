@@ -49,6 +49,7 @@ public enum ClusterContext {
         let table: ConfigTable
         do { table = try TOMLLoader.parse(text, file: file) } catch { throw .config(error) }
         var result = File(nodes: [], nodesScript: nil)
+        // The `!`s below look up keys taken from the same table's `keys`: always present.
         for key in table.keys {
             switch (key, table[key]!) {
             case ("nodes-script", .string(let s)): result.nodesScript = s

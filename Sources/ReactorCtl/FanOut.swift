@@ -23,9 +23,10 @@ public struct FanOut {
     }
 
     /// `ssh [opts] user@host -- WORDS`: BatchMode, so a node that would ask for a password fails instead
-    /// of hanging in a background child.
+    /// of hanging in a background child; a 10 s connect timeout, so a node that is down does not hold
+    /// up the others for the kernel's TCP timeout.
     func sshArgv(_ node: ClusterContext.Node, _ words: [String]) -> [String] {
-        ssh + ["-o", "BatchMode=yes", "\(node.user)@\(node.hostname)", "--"] + words
+        ssh + ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "\(node.user)@\(node.hostname)", "--"] + words
     }
 
     /// The connection check of each remote node.

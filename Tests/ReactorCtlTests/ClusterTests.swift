@@ -63,13 +63,13 @@ import Testing
     @Test func commandsPerNode() {
         let f = fanOut(["DRBD_REACTORCTL_SSH": "ssh -F /tmp/cfg"])
         #expect(f.checkArgv().map(\.argv) == [
-            ["ssh", "-F", "/tmp/cfg", "-o", "BatchMode=yes", "root@a.example", "--", "true"],
-            ["ssh", "-F", "/tmp/cfg", "-o", "BatchMode=yes", "op@c", "--", "true"],
+            ["ssh", "-F", "/tmp/cfg", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "root@a.example", "--", "true"],
+            ["ssh", "-F", "/tmp/cfg", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "op@c", "--", "true"],
         ])
         #expect(f.commandArgv(["-c", "/etc/x y.toml", "status", "it's"]).map(\.argv) == [
-            ["ssh", "-F", "/tmp/cfg", "-o", "BatchMode=yes", "root@a.example", "--", "drbd-reactorctl", "--local", "-c", "'/etc/x y.toml'", "status", "'it'\\''s'"],
+            ["ssh", "-F", "/tmp/cfg", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "root@a.example", "--", "drbd-reactorctl", "--local", "-c", "'/etc/x y.toml'", "status", "'it'\\''s'"],
             ["/usr/sbin/drbd-reactorctl", "--local", "-c", "/etc/x y.toml", "status", "it's"],
-            ["ssh", "-F", "/tmp/cfg", "-o", "BatchMode=yes", "op@c", "--", "drbd-reactorctl", "--local", "-c", "'/etc/x y.toml'", "status", "'it'\\''s'"],
+            ["ssh", "-F", "/tmp/cfg", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "op@c", "--", "drbd-reactorctl", "--local", "-c", "'/etc/x y.toml'", "status", "'it'\\''s'"],
         ])
         #expect(fanOut().ssh == ["ssh"])
         #expect(FanOut.shellQuoted("") == "''" && FanOut.shellQuoted("$HOME") == "'$HOME'" && FanOut.shellQuoted("--nodes=a,b") == "--nodes=a,b")
@@ -77,18 +77,18 @@ import Testing
 
     @Test func anUnreachableNodeStopsEverything() {
         let runner = RecordingRunner()
-        runner.answers["ssh -o BatchMode=yes op@c -- true"] = ("", 255)
+        runner.answers["ssh -o BatchMode=yes -o ConnectTimeout=10 op@c -- true"] = ("", 255)
         let t = Transcript()
         let console = Console(colors: false, out: { t.out += $0 }, err: { t.err += $0 })
         #expect(throws: CtlError.nodesFailed(["c"])) { try fanOut().run(["ls"], runner: runner, console: console) }
-        #expect(runner.calls == ["ssh -o BatchMode=yes root@a.example -- true", "ssh -o BatchMode=yes op@c -- true"])
+        #expect(runner.calls == ["ssh -o BatchMode=yes -o ConnectTimeout=10 root@a.example -- true", "ssh -o BatchMode=yes -o ConnectTimeout=10 op@c -- true"])
         #expect(t.out == "Checking ssh connection to all remote nodes: ✗\n")
         #expect(t.err == "Error: node 'c' (op@c) is not reachable: ssh failed (exit status 255)\n")
     }
 
     @Test func outputIsGroupedPerNodeAndFailuresAreNamed() {
         let runner = RecordingRunner()
-        runner.answers["ssh -o BatchMode=yes root@a.example -- drbd-reactorctl --local ls"] = ("a's list\n", 0)
+        runner.answers["ssh -o BatchMode=yes -o ConnectTimeout=10 root@a.example -- drbd-reactorctl --local ls"] = ("a's list\n", 0)
         runner.answers["/usr/sbin/drbd-reactorctl --local ls"] = ("my list\n", 1)
         let t = Transcript()
         let console = Console(colors: false, out: { t.out += $0 }, err: { t.err += $0 })

@@ -81,8 +81,8 @@ import Testing
     @Test func toHoldsTheOtherPeersUntilItIsOver() throws {
         let (status, runner, t, _) = try evict([.changed(.peer("beta"))], options: EvictOptions(to: "beta"))
         #expect(status == CtlExit.success)
-        #expect(runner.calls.first { $0.hasPrefix("ssh") } == "ssh -o BatchMode=yes op@g.example -- systemctl mask --runtime '\(target)'")
-        #expect(runner.calls.last == "ssh -o BatchMode=yes op@g.example -- systemctl unmask --runtime '\(target)'")
+        #expect(runner.calls.first { $0.hasPrefix("ssh") } == "ssh -o BatchMode=yes -o ConnectTimeout=10 op@g.example -- systemctl mask --runtime '\(target)'")
+        #expect(runner.calls.last == "ssh -o BatchMode=yes -o ConnectTimeout=10 op@g.example -- systemctl unmask --runtime '\(target)'")
         #expect(t.out.contains("Holding r-0 on 'gamma' so that 'beta' takes over\n"))
         #expect(throws: CtlError.notInCluster("'delta' is not a peer of resource 'r-0' (peers: beta, gamma)")) {
             try evict([], options: EvictOptions(to: "delta"))
@@ -91,14 +91,14 @@ import Testing
 
     @Test func aPeerThatCannotBeHeldStopsTheEviction() throws {
         let runner = RecordingRunner()
-        runner.answers["ssh -o BatchMode=yes root@beta -- systemctl mask --runtime drbd-services@r0.target"] = ("", 255)
+        runner.answers["ssh -o BatchMode=yes -o ConnectTimeout=10 root@beta -- systemctl mask --runtime drbd-services@r0.target"] = ("", 255)
         let hold = PeerHold(known: [], fanOut: FanOut(nodes: [], nodeName: "alpha", program: "x", environment: [:]), runner: runner)
         let console = Console(colors: false, out: { _ in }, err: { _ in })
         #expect(throws: CtlError.nodesFailed(["beta"])) {
             try hold.hold(resource: "r0", except: "gamma", peers: ["beta", "gamma", "delta"], console: console)
         }
         // delta was held and is released again
-        #expect(runner.calls.last == "ssh -o BatchMode=yes root@delta -- systemctl unmask --runtime drbd-services@r0.target")
+        #expect(runner.calls.last == "ssh -o BatchMode=yes -o ConnectTimeout=10 root@delta -- systemctl unmask --runtime drbd-services@r0.target")
     }
 
     @Test func primaryFromTheEventsModel() throws {
