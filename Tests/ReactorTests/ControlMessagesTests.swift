@@ -51,11 +51,13 @@ import Testing
         var world = World()
         for line in ["exists resource name:r0 role:Secondary may_promote:no promotion_score:0", "exists -"] { _ = world.apply(try Events2Parser.parse(line)) }
         let status = ControlMessages.status(nodeName: "n1", maintenance: PromoterMaintenance(resources: ["r0"]), world: world,
-                                            reports: [report { $0.maintenance = true }])
+                                            reports: [report { $0.maintenance = true }, report { $0.resource = "r1"; $0.lastFailure = "f"; $0.lastFailureAgo = .seconds(30) }],
+                                            wallSeconds: 1000)
         let parsed = try JSONValue.parse(status.text)
         #expect(parsed["maintenance"]?["resources"]?.array == [.string("r0")])
         #expect(parsed["promoter"]?.array?.first?["why_not"]?.string?.hasPrefix("maintenance") == true)
         #expect(parsed["promoter"]?.array?.first?["delay_left_s"] == .null)
+        #expect(parsed["promoter"]?.array?.last?["last_failure_at"] == .number(970))  // 30 s before now
         let change = world.apply(try Events2Parser.parse("change resource name:r0 role:Primary"))
         #expect(ControlMessages.state(change[0])?.text
             == #"{"type":"state","event":"change","resource":"r0","object":"resource","role":"Primary","may_promote":false}"#)

@@ -5,15 +5,18 @@ import Logging
 public enum ControlMessages {
     /// `{"type":"status",...}`: this node, its maintenance, and per promoter resource whether it runs
     /// here and if not why (`PromoterWhy`).
-    public static func status(nodeName: String, maintenance: PromoterMaintenance, world: World, reports: [PromoterResourceReport]) -> JSONText {
+    /// `wallSeconds` is the wall clock now (seconds since the epoch), for when the last failure was.
+    public static func status(
+        nodeName: String, maintenance: PromoterMaintenance, world: World, reports: [PromoterResourceReport], wallSeconds: Int64
+    ) -> JSONText {
         .object([
             ("type", .string("status")), ("node", .string(nodeName)),
             ("maintenance", .object([("node", .bool(maintenance.node)), ("resources", .array(maintenance.resources.sorted().map(JSONText.string)))])),
-            ("promoter", .array(reports.map { promoter($0, drbd: world.resources[$0.resource], nodeName: nodeName) })),
+            ("promoter", .array(reports.map { promoter($0, drbd: world.resources[$0.resource], nodeName: nodeName, wallSeconds: wallSeconds) })),
         ])
     }
 
-    static func promoter(_ r: PromoterResourceReport, drbd: Resource?, nodeName: String) -> JSONText {
+    static func promoter(_ r: PromoterResourceReport, drbd: Resource?, nodeName: String, wallSeconds: Int64) -> JSONText {
         let answer = PromoterWhy.explain(r, drbd: drbd, nodeName: nodeName)
         return .object([
             ("resource", .string(r.resource)), ("here", .bool(answer.here)), ("primary_on", answer.primaryOn.map(JSONText.string) ?? .null),
@@ -22,6 +25,7 @@ public enum ControlMessages {
             ("delay_left_s", r.delayLeft.map { .number(PromoterWhy.seconds($0)) } ?? .null),
             ("last_failure", r.lastFailure.map(JSONText.string) ?? .null),
             ("last_failure_ago_s", r.lastFailureAgo.map { .number($0.nanosecondsClamped / 1_000_000_000) } ?? .null),
+            ("last_failure_at", r.lastFailureAgo.map { .number(wallSeconds - $0.nanosecondsClamped / 1_000_000_000) } ?? .null),
         ])
     }
 

@@ -224,7 +224,7 @@ public final class Daemon {
             snapshot: { [unowned self] in
                 ControlMessages.status(
                     nodeName: self.promoters.context.nodeName ?? "localhost", maintenance: self.maintenance, world: self.world,
-                    reports: self.host.promoterReports(now: self.loop.now))
+                    reports: self.host.promoterReports(now: self.loop.now), wallSeconds: Int64(Clock.wallNanoseconds() / 1_000_000_000))
             },
             rereadMaintenance: { [unowned self] in self.readMaintenance() })
         host.onResourceLog = { [unowned self] kind, level, message, resource in
