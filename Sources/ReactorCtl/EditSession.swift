@@ -1,7 +1,7 @@
 import Reactor
 
-/// The pure part of `edit` (reference H.97): the `#|` header, what a saved file means, and validation
-/// with the daemon's own decoder plus the checks the original's edit made.
+/// The pure part of `edit`: the `#|` header, what a saved file means, and validation with the daemon's
+/// own decoder plus the checks the original's edit made.
 public enum EditSession {
     /// The lines prepended to the file in the editor; `error` is the last round's problem.
     public static func header(error: String?) -> String {

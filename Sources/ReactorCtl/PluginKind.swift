@@ -1,4 +1,4 @@
-/// The plugin types `edit --type` knows, with the template a new snippet starts from (reference H.106).
+/// The plugin types `edit --type` knows, with the template a new snippet starts from, as in the original.
 public enum PluginKind: String, CaseIterable, Sendable, Hashable {
     case promoter, prometheus, agentx, umh, debugger
 

@@ -18,7 +18,7 @@ public enum SnippetState: Sendable, Hashable {
     }
 }
 
-/// The snippets directory and the naming rules of its files (reference H.91): `x.toml` is enabled,
+/// The snippets directory and the naming rules of its files (as the original): `x.toml` is enabled,
 /// `x.toml.disabled` disabled; arguments name files in this directory only.
 ///
 /// Pure: the file system is asked through the two closures, so the rules are unit tested without files.

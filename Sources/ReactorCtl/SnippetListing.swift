@@ -1,6 +1,6 @@
 import Reactor
 
-/// `ls`: one line per plugin of a snippet (reference H.99).
+/// `ls`: one line per plugin of a snippet, as the original prints it.
 public enum SnippetListing {
     /// `- Promoter: r0; start = [...]`, `- Prometheus: :9942`, `- Debugger`, `- UMH`, `- AgentX: addr`.
     public static func lines(_ s: Snippet) -> [String] {

@@ -1,7 +1,7 @@
 import Reactor
 
 /// `start-until <until> <snippet>`: bring a disabled promoter's services up by hand, unit by unit, up
-/// to a given one (reference H.102), e.g. to debug a service before letting the daemon manage it.
+/// to a given one, e.g. to debug a service before letting the daemon manage it.
 public enum StartUntil {
     /// The start units up to `until`: a number n is the first n entries, anything else an entry (as
     /// written, or its unit name) whose units up to and including it are taken.

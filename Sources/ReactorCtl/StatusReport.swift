@@ -26,7 +26,7 @@ public struct Probe: Hashable, Sendable {
     }
 }
 
-/// What `status` reports about one plugin (reference H.103).
+/// What `status` reports about one plugin.
 public enum PluginStatus: Hashable, Sendable {
     case promoter(resource: String, primaryOn: PrimaryNode, target: UnitStatus, dependencies: [UnitStatus])
     /// `probes`: with `--verbose`, each address tried.
