@@ -173,13 +173,13 @@ _drbd-reactorctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|ls|cat|enable|disable|edit|rm|restart|evict|start-until|generate-completion|help)
+    status|ls|cat|enable|disable|edit|rm|restart|evict|start-until|check|maintenance|watch|generate-completion|help)
         # Offer subcommand argument completions
         "_drbd-reactorctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status ls cat enable disable edit rm restart evict start-until generate-completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status ls cat enable disable edit rm restart evict start-until check maintenance watch generate-completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -363,7 +363,7 @@ _drbd-reactorctl_evict() {
     repeating_flags=()
     non_repeating_flags=(-f --force -k --keep-masked -u --unmask --version -h --help)
     repeating_options=()
-    non_repeating_options=(-c --config --context --nodes -d --delay)
+    non_repeating_options=(-c --config --context --nodes -d --delay --to)
     __drbd-reactorctl_offer_flags_options -1
 
     # Offer option value completions
@@ -380,6 +380,9 @@ _drbd-reactorctl_evict() {
     '-d'|'--delay')
         return
         ;;
+    '--to')
+        return
+        ;;
     esac
 }
 
@@ -389,6 +392,77 @@ _drbd-reactorctl_start-until() {
     repeating_options=()
     non_repeating_options=(-c --config --context --nodes)
     __drbd-reactorctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c'|'--config')
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '--nodes')
+        return
+        ;;
+    esac
+}
+
+_drbd-reactorctl_check() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(-c --config --context --nodes)
+    __drbd-reactorctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c'|'--config')
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '--nodes')
+        return
+        ;;
+    esac
+}
+
+_drbd-reactorctl_maintenance() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(-c --config --context --nodes)
+    __drbd-reactorctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-c'|'--config')
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '--nodes')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __drbd-reactorctl_add_completions -W 'on'$'\n''off'
+        return
+        ;;
+    esac
+}
+
+_drbd-reactorctl_watch() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-c --config --context --nodes)
+    __drbd-reactorctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in

@@ -2,15 +2,16 @@
 ///
 /// The original (clap) takes `-c FILE`, `--context`, `--nodes` and `--local` before or after the
 /// subcommand name; swift-argument-parser gives options before the name to the root command only. So
-/// leading global options are moved behind the subcommand name (`status` when none is given), and `-V`
-/// becomes `--version`.
+/// leading global options are moved behind the subcommand name (`status` when nothing else is given),
+/// and `-V` becomes `--version`; options without a subcommand are `status`'s. A first word that is no subcommand is a usage error (it used to run
+/// `status` with that word as a snippet name and exit 0).
 public enum ArgumentOrder {
     /// Global options that take a value.
     static let valued: Set<String> = ["-c", "--config", "--context", "--nodes"]
     /// Global flags.
     static let flags: Set<String> = ["--local"]
 
-    public static func normalize(_ args: [String], subcommands: Set<String>, defaultSubcommand: String) -> [String] {
+    public static func normalize(_ args: [String], subcommands: Set<String>, defaultSubcommand: String) throws(UsageError) -> [String] {
         var globals: [String] = []
         var i = 0
         while i < args.count {
@@ -26,9 +27,15 @@ public enum ArgumentOrder {
             }
         }
         let rest = Array(args[min(i, args.count)...]).map { $0 == "-V" ? "--version" : $0 }
-        if globals.isEmpty { return rest }
-        if let first = rest.first, subcommands.contains(first) { return [first] + globals + rest.dropFirst() }
-        if let first = rest.first, first == "--help" || first == "-h" || first == "--version" { return rest }
-        return [defaultSubcommand] + globals + rest
+        guard let first = rest.first else { return [defaultSubcommand] + globals }
+        if subcommands.contains(first) { return [first] + globals + rest.dropFirst() }
+        if first == "--help" || first == "-h" || first == "--version" { return rest }
+        if !first.hasPrefix("-") { throw UsageError(message: "unrecognized subcommand '\(first)'") }
+        return [defaultSubcommand] + globals + rest  // options only: status's options (`--json`)
     }
+}
+
+/// A command line the parser would misread; reported like the parser's own errors (exit status 1).
+public struct UsageError: Error, Hashable, Sendable {
+    public var message: String
 }

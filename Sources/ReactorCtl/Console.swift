@@ -42,6 +42,8 @@ public struct Console {
     public func line(_ text: String = "") { out(text + "\n") }
     /// Text on stdout without a newline (the evict countdown).
     public func write(_ text: String) { out(text) }
+    /// Text on stderr as it is (a node's stderr in a cluster context).
+    public func error(_ text: String) { err(text) }
     /// A progress or error line on stderr.
     public func progress(_ text: String) { err(text + "\n") }
     /// `WARN: text` (bold red label) on stdout.

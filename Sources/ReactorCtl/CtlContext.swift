@@ -12,6 +12,8 @@ public struct CtlContext {
     public var systemdDirectory: String
     /// The process environment (EDITOR, colours).
     public var environment: [String: String]
+    /// The daemon's run-time directory (control socket, maintenance state).
+    public var runDirectory = RuntimeDirectory.current()
 
     public init(
         snippets: SnippetDirectory, console: Console, runner: CommandRunner, nodeName: String, systemdDirectory: String,
@@ -26,17 +28,10 @@ public struct CtlContext {
     }
 
     /// The context of this process for the main file `config`.
-    public static func current(config: String) throws(CtlError) -> CtlContext {
-        let environment = Dictionary(
-            ChildProcess.inheritedEnvironment().compactMap { entry -> (String, String)? in
-                guard let eq = entry.firstIndex(of: "=") else { return nil }
-                return (String(entry[..<eq]), String(entry[entry.index(after: eq)...]))
-            }, uniquingKeysWith: { a, _ in a })
-        let promoter = PromoterContext.current()
-        return CtlContext(
-            snippets: .onDisk(try snippetsPath(config: config)), console: .standard(environment: environment),
-            runner: SystemRunner(), nodeName: promoter.nodeName ?? "localhost", systemdDirectory: promoter.systemdDirectory,
-            environment: environment)
+    public static func current(config: String, facts: ProcessFacts = .current()) throws(CtlError) -> CtlContext {
+        CtlContext(
+            snippets: .onDisk(try snippetsPath(config: config)), console: .standard(environment: facts.environment),
+            runner: SystemRunner(), nodeName: facts.nodeName, systemdDirectory: facts.systemdDirectory, environment: facts.environment)
     }
 
     /// The `snippets` key of the main file (which must parse). Only that key is read: a broken snippet
@@ -65,5 +60,24 @@ public struct CtlContext {
         let r = snippets.resolve(args, state: state, mustExist: mustExist)
         report(r)
         return r.paths
+    }
+}
+
+/// What drbd-reactorctl knows about its process before it reads any configuration.
+public struct ProcessFacts: Sendable {
+    public var environment: [String: String]
+    /// `uname -n`.
+    public var nodeName: String
+    /// Where the promoter's drop-ins go.
+    public var systemdDirectory: String
+
+    public static func current() -> ProcessFacts {
+        let environment = Dictionary(
+            ChildProcess.inheritedEnvironment().compactMap { entry -> (String, String)? in
+                guard let eq = entry.firstIndex(of: "=") else { return nil }
+                return (String(entry[..<eq]), String(entry[entry.index(after: eq)...]))
+            }, uniquingKeysWith: { a, _ in a })
+        let promoter = PromoterContext.current()
+        return ProcessFacts(environment: environment, nodeName: promoter.nodeName ?? "localhost", systemdDirectory: promoter.systemdDirectory)
     }
 }

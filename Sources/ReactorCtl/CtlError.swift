@@ -1,16 +1,26 @@
 import Reactor
 
-/// Why a drbd-reactorctl command failed. Printed as `Error: <description>` with exit status 1 (clap-style
-/// usage errors are argument-parser errors, exit status 2).
+/// Why a drbd-reactorctl command failed. Printed as `Error: <description>` with exit status 1 (usage
+/// errors are argument-parser errors, also exit status 1, as the original's clap 2).
 public enum CtlError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The main file does not parse or sets no `snippets` directory.
     case snippetsPath(config: String, reason: String)
     /// A snippet that does not decode (file:line inside).
     case config(ConfigError)
-    /// `--context NAME` names no context file.
-    case unknownContext(name: String, path: String)
-    /// A context with remote nodes: this build runs commands locally only.
-    case clusterUnsupported(context: String)
+    /// `--context NAME` names no context file (the paths looked at).
+    case unknownContext(name: String, paths: [String])
+    /// A context file with a key it does not know, or a value of the wrong type.
+    case badContext(file: String, String)
+    /// A context without any node (e.g. its nodes-script printed none).
+    case emptyContext(name: String, file: String)
+    /// `--nodes` names nodes the context does not have.
+    case unknownNodes(context: String, [String])
+    /// Some nodes of a cluster context failed or could not be reached (each named before).
+    case nodesFailed([String])
+    /// The daemon's control socket could not be reached or did not answer.
+    case control(path: String, String)
+    /// A command that cannot run on the nodes of a cluster context as given.
+    case notInCluster(String)
     /// `start-until` got no usable disabled snippet.
     case noDisabledSnippet
     case missingFile(String)
@@ -25,6 +35,8 @@ public enum CtlError: Error, Hashable, Sendable, CustomStringConvertible {
     case command([String], String)
     /// The editor exited non-zero.
     case editor(String)
+    /// Some of the files of a command could not be renamed or removed (each was reported).
+    case incomplete(failed: Int, of: Int)
     /// An edited snippet that `edit` does not accept (wrong plugin count or type, a topmost mount unit).
     case invalidSnippet(String)
 
@@ -32,9 +44,13 @@ public enum CtlError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .snippetsPath(let config, let reason): "Could not get snippets path from config file '\(config)': \(reason)"
         case .config(let e): e.description
-        case .unknownContext(let name, let path): "Could not find context '\(name)' (no file '\(path)')"
-        case .clusterUnsupported(let context):
-            "Context '\(context)' has remote nodes; this build of drbd-reactorctl runs on the local node only (use --context local, or run it on each node)"
+        case .unknownContext(let name, let paths): "Could not find context '\(name)' (no file \(paths.map { "'\($0)'" }.joined(separator: " or ")))"
+        case .badContext(let file, let reason): "Context file '\(file)': \(reason)"
+        case .emptyContext(let name, let file): "Context '\(name)' ('\(file)') has no nodes"
+        case .unknownNodes(let context, let names): "Context '\(context)' has no node \(names.map { "'\($0)'" }.joined(separator: ", "))"
+        case .nodesFailed(let names): "Failed on \(names.count == 1 ? "node" : "nodes") \(names.map { "'\($0)'" }.joined(separator: ", "))"
+        case .notInCluster(let reason): reason
+        case .control(let path, let reason): "Control socket '\(path)': \(reason) (is drbd-reactor running, and are you root?)"
         case .noDisabledSnippet: "Could not get disabled snippet file"
         case .missingFile(let p): "File '\(p)' does not exist"
         case .unitNotInStart(let u): "Could not find unit '\(u)' in start list"
@@ -45,6 +61,7 @@ public enum CtlError: Error, Hashable, Sendable, CustomStringConvertible {
         case .command(let argv, let reason): "Command '\(argv.joined(separator: " "))' \(reason)"
         case .editor(let reason): "Editor \(reason)"
         case .invalidSnippet(let reason): reason
+        case .incomplete(let failed, let total): "\(failed) of \(total) snippet files could not be changed"
         }
     }
 }

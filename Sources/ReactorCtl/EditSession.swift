@@ -83,7 +83,7 @@ extension CtlContext {
         for path in snippetPaths(args, state: disabled ? .disabled : .enabled, mustExist: false) {
             if try editOne(path, kind: kind, force: force, editor: editor) { saved.append(path) }
         }
-        reloadIfChanged(saved)
+        try reloadIfChanged(saved)
         return saved
     }
 

@@ -21,6 +21,12 @@ public enum PrimaryNode: Hashable, Sendable {
         return .unknown
     }
 
+    /// The connection names of `resource`'s peers in `drbdsetup status --json` output.
+    public static func peers(statusJSON text: String, resource: String) -> [String] {
+        guard let list = (try? JSONValue.parse(text))?.array, let res = list.first(where: { $0["name"]?.string == resource }) else { return [] }
+        return res["connections"]?.array?.compactMap { $0["name"]?.string } ?? []
+    }
+
     /// Asks drbdsetup (a failure, e.g. the resource is down, is `.unknown`).
     public static func query(_ resource: String, runner: CommandRunner, nodeName: String) -> PrimaryNode {
         guard let out = runner.output(["drbdsetup", "status", "--json", resource]) else { return .unknown }

@@ -55,12 +55,9 @@ public struct Systemctl {
     public func freezerState(_ unit: String) -> String { property("FreezerState", of: unit) ?? "unknown" }
 
     /// Reloads the daemon after snippet changes, unless `drbd-reactor-reload.path` is active (it then
-    /// reloads by itself). Returns the command run, if any.
-    @discardableResult
-    public func reloadDaemonUnlessAutoloaded() -> [String]? {
-        if runner.quiet(["systemctl", "is-active", "--quiet", ServiceUnits.reloadPath]) { return nil }
-        let argv = ["systemctl", "reload", ServiceUnits.daemon]
-        runner.call(argv)
-        return argv
+    /// reloads by itself). A failing reload is an error (exit status 1, as the original).
+    public func reloadDaemonUnlessAutoloaded() throws(CtlError) {
+        if runner.quiet(["systemctl", "is-active", "--quiet", ServiceUnits.reloadPath]) { return }
+        try runner.require(["systemctl", "reload", ServiceUnits.daemon])
     }
 }

@@ -120,10 +120,7 @@ public struct SnippetDirectory {
     public static func enabledName(_ p: String) -> String { String(p.dropLast(".disabled".count)) }
 
     /// The directory part of a normalized path.
-    static func parent(of p: String) -> String {
-        guard let slash = p.lastIndex(of: "/") else { return "." }
-        return slash == p.startIndex ? "/" : String(p[..<slash])
-    }
+    static func parent(of p: String) -> String { FileSystem.parentDirectory(of: p) }
 
     /// Collapses `//` and `/./`, drops a trailing `/` (`..` is kept: such a path is then not inside).
     static func normalize(_ p: String) -> String {

@@ -53,6 +53,6 @@ extension CtlContext {
     /// Prints and runs `argv`; a failure ends the command.
     func start(_ argv: [String]) throws(CtlError) {
         console.line(argv.joined(separator: " "))
-        guard runner.call(argv) else { throw .command(argv, "failed") }
+        try runner.require(argv)
     }
 }

@@ -6,6 +6,7 @@ extension CtlContext {
     public func statusReport(_ args: [String], resources: [String], verbose: Bool) -> StatusReport {
         let systemctl = Systemctl(runner)
         var report = StatusReport(daemonState: systemctl.activeState(ServiceUnits.daemon))
+        report.daemon = DaemonView.parse(ControlClient(path: RuntimeDirectory.controlSocket(runDirectory)).request("status"))
         for path in snippetPaths(args, state: .any) {
             let snippet: Snippet
             do { snippet = try Snippet.load(path) } catch {

@@ -78,6 +78,8 @@ public struct StatusReport: Sendable {
     }
 
     public var entries: [Entry] = []
+    /// The daemon's own view of each promoter resource (control socket), when it answered.
+    public var daemon: [String: DaemonView] = [:]
     /// `ActiveState` of drbd-reactor.service: a non-promoter plugin runs exactly when the daemon does
     /// (the original always claimed "active"/"started").
     public var daemonState: String
@@ -94,7 +96,11 @@ public struct StatusReport: Sendable {
     /// compact, with a trailing newline (the original had none).
     public func json() -> String {
         let groups = ["promoter", "prometheus", "debugger", "umh", "agentx"].map { g in
-            (g, JSONText.array(entries.filter { $0.plugin.group == g }.map { $0.plugin.json(path: $0.path, enabled: $0.enabled, status: pluginState($0)) }))
+            (g, JSONText.array(entries.filter { $0.plugin.group == g }.map { e in
+                let json = e.plugin.json(path: e.path, enabled: e.enabled, status: pluginState(e))
+                guard case .promoter(let resource, _, _, _) = e.plugin, e.enabled, let view = daemon[resource], case .object(let fields) = json else { return json }
+                return .object(fields + view.json)
+            }))
         }
         return JSONText.object(groups).text + "\n"
     }
@@ -128,7 +134,12 @@ public struct StatusReport: Sendable {
                 if case .local = primaryOn { return [head, paint("WARN:", [.bold, .red]) + " disabled but Primary"] }
                 return [head]
             }
-            return [head, Self.unitLine(target, prefix: "", paint: paint)]
+            var why: [String] = []
+            if let view = daemon[resource] {
+                if view.maintenance { why.append("  maintenance: nothing is started or stopped here") }
+                if !view.here, let reason = view.whyNot { why.append("  why not here: " + reason) }
+            }
+            return [head] + why + [Self.unitLine(target, prefix: "", paint: paint)]
                 + deps.enumerated().map { i, d in Self.unitLine(d, prefix: i == deps.count - 1 ? "└─ " : "├─ ", paint: paint) }
         case .prometheus(let address, let probes):
             return ["Prometheus\(disabled): listening on \(address)"]
@@ -160,5 +171,33 @@ public struct StatusReport: Sendable {
         case "inactive", "maintenance": ("○", [])
         default: ("?", [])
         }
+    }
+}
+
+/// What the daemon says about one of its promoter resources (`ControlMessages.status`).
+public struct DaemonView: Hashable, Sendable {
+    public var here: Bool
+    public var whyNot: String?
+    public var maintenance: Bool
+
+    public init(here: Bool, whyNot: String?, maintenance: Bool) {
+        self.here = here
+        self.whyNot = whyNot
+        self.maintenance = maintenance
+    }
+
+    /// The views in a status answer, by resource.
+    public static func parse(_ status: JSONValue?) -> [String: DaemonView] {
+        var views: [String: DaemonView] = [:]
+        for p in status?["promoter"]?.array ?? [] {
+            guard let name = p["resource"]?.string else { continue }
+            views[name] = DaemonView(here: p["here"]?.bool ?? false, whyNot: p["why_not"]?.string, maintenance: p["maintenance"]?.bool ?? false)
+        }
+        return views
+    }
+
+    /// The fields added to a promoter's `--json` object.
+    var json: [(String, JSONText)] {
+        [("here", .bool(here)), ("why_not", whyNot.map(JSONText.string) ?? .null), ("maintenance", .bool(maintenance))]
     }
 }

@@ -6,6 +6,7 @@ struct Cat: CtlCommand {
     static let configuration = CommandConfiguration(abstract: "Print enabled snippets.")
 
     @OptionGroup var global: GlobalOptions
+    var runsOnCluster: Bool { true }
 
     @Argument(help: ArgumentHelp("Snippets to print (default: all enabled).", valueName: "configs"))
     var configs: [String] = []

@@ -14,27 +14,30 @@ struct DrbdReactorCtl: ParsableCommand {
             (/etc/drbd-reactor.d): NAME.toml is enabled, NAME.toml.disabled disabled. A snippet argument \
             is a name in that directory (the extension may be left out) or an absolute path in it; no \
             arguments means all snippets. After a change the daemon is reloaded, unless \
-            drbd-reactor-reload.path does that already. Without a subcommand: status.
+            drbd-reactor-reload.path does that already. Without a subcommand: status. Exit status: 0 \
+            success, 1 error or usage error; evict has its own (see evict --help).
             """,
         version: reactorVersion,
         subcommands: [
             Status.self, Ls.self, Cat.self, Enable.self, Disable.self, Edit.self, Rm.self, Restart.self, Evict.self,
-            StartUntil.self, GenerateCompletion.self,
-        ],
-        defaultSubcommand: Status.self)
+            StartUntil.self, Check.self, MaintenanceCommand.self, Watch.self, GenerateCompletion.self,
+        ])
 
-    /// Like clap, the original's parser: usage errors exit with status 2 (not swift-argument-parser's 64).
+    /// Parses and runs. Usage errors exit with status 1, like the original's clap 2 (not
+    /// swift-argument-parser's 64); `--help` and `--version` exit 0.
     static func main() {
         do {
             let names = Set(configuration.subcommands.map { $0._commandName } + ["help"])
-            let args = ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: names, defaultSubcommand: "status")
+            let args = try ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: names, defaultSubcommand: "status")
             var command = try parseAsRoot(args)
             try command.run()
+        } catch let usage as UsageError {
+            printError("Error: \(usage.message)\n" + usageString() + "\n  See 'drbd-reactorctl --help' for the subcommands.")
+            exit(withError: ExitCode(CtlExit.usage))
         } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
+            if exitCode(for: error) == .validationFailure {
                 printError(fullMessage(for: error))
-                exit(withError: ExitCode(2))
+                exit(withError: ExitCode(CtlExit.usage))
             }
             exit(withError: error)
         }

@@ -7,6 +7,8 @@ struct Restart: CtlCommand {
         abstract: "Restart the daemon, or with snippets only their plugins (disable, then enable).")
 
     @OptionGroup var global: GlobalOptions
+    /// With snippets on every node of the context; the daemon itself only here (as the original).
+    var runsOnCluster: Bool { !configs.isEmpty }
 
     @Flag(help: "Also stop the promoters' targets in between (disable --now).")
     var withTargets = false
@@ -14,5 +16,5 @@ struct Restart: CtlCommand {
     @Argument(help: ArgumentHelp("Snippets whose plugins to restart (default: the whole daemon).", valueName: "configs"))
     var configs: [String] = []
 
-    func run(_ ctx: CtlContext) throws(CtlError) { ctx.restart(configs, withTargets: withTargets) }
+    func run(_ ctx: CtlContext) throws(CtlError) { try ctx.restart(configs, withTargets: withTargets) }
 }

@@ -6,6 +6,12 @@ struct Rm: CtlCommand {
     static let configuration = CommandConfiguration(abstract: "Remove snippets and reload the daemon.")
 
     @OptionGroup var global: GlobalOptions
+    var runsOnCluster: Bool { true }
+
+    /// On other nodes nobody could answer the question.
+    func checkCluster() throws(CtlError) {
+        if !force { throw .notInCluster("rm on the nodes of a cluster context needs --force (nobody can answer the question there)") }
+    }
 
     @Flag(help: "Remove disabled snippets (NAME.toml.disabled).")
     var disabled = false
@@ -16,5 +22,5 @@ struct Rm: CtlCommand {
     @Argument(help: ArgumentHelp("Snippets to remove.", valueName: "configs"))
     var configs: [String]
 
-    func run(_ ctx: CtlContext) throws(CtlError) { ctx.remove(configs, disabled: disabled, force: force, ask: { readLine() }) }
+    func run(_ ctx: CtlContext) throws(CtlError) { _ = try ctx.remove(configs, disabled: disabled, force: force, ask: { readLine() }) }
 }

@@ -6,6 +6,7 @@ struct Status: CtlCommand {
     static let configuration = CommandConfiguration(abstract: "Show the state of the plugins of the snippets (enabled and disabled).")
 
     @OptionGroup var global: GlobalOptions
+    var runsOnCluster: Bool { true }
 
     @Flag(name: [.short, .long], help: "Also check that prometheus endpoints accept connections.")
     var verbose = false

@@ -16,49 +16,101 @@ import Testing
         #expect(throws: CtlError.multipleResources(path: "/d/t.toml")) { try EvictPlan.resources([two], force: false) }
     }
 
-    func evict(status: [String], delay: UInt32 = 3, keepMasked: Bool = false, pause: CountingPause = CountingPause()) -> (RecordingRunner, Transcript) {
+    /// Evicts r-0 (Primary here, peers beta and gamma) with `events` as what the watch reports.
+    func evict(_ events: [WatchEvent], delay: UInt32 = 3, options: EvictOptions = EvictOptions(), status: String? = nil)
+        throws -> (Int32, RecordingRunner, Transcript, ScriptedWatch)
+    {
         let runner = RecordingRunner()
-        runner.sequences["drbdsetup status --json r-0"] = status
+        runner.answers["drbdsetup status --json r-0"] = (status ?? Self.primaryHere, 0)
         let t = Transcript()
-        let ctx = makeContext(fakeDirectory([]), runner: runner, transcript: t, systemdDirectory: "/nonexistent")
-        _ = ctx.evict("r-0", delay: delay, keepMasked: keepMasked, pause: pause)
-        return (runner, t)
+        let dir = try temporaryDirectory()
+        try FileSystem.writeAtomically(dir + "/r.toml", "[[promoter]]\n[promoter.resources.r-0]\nstart = [\"a.service\"]\n")
+        let ctx = makeContext(.onDisk(dir), runner: runner, transcript: t, systemdDirectory: "/nonexistent")
+        let watch = ScriptedWatch(events)
+        var o = options
+        o.delay = delay
+        let hold = PeerHold(known: [.init(name: "gamma", hostname: "g.example", user: "op")],
+                            fanOut: FanOut(nodes: [], nodeName: "alpha", program: "x", environment: [:]), runner: runner)
+        let status = try ctx.evict([], options: o, hold: hold) { _ in watch }
+        t.out = t.out.replacingOccurrences(of: dir + "/r.toml:\n", with: "")
+        return (status, runner, t, watch)
     }
 
-    @Test func masksStopsWaitsAndUnmasks() {
-        let (runner, t) = evict(status: [statusJSON("r-0", role: "Primary"), statusJSON("r-0", role: "Primary"), statusJSON("r-0", role: "Secondary", peerRole: "Primary")])
-        let target = "drbd-services@r\\x2d0.target"
+    static let primaryHere = #"[{"name":"r-0","role":"Primary","connections":[{"name":"beta","peer-role":"Secondary"},{"name":"gamma","peer-role":"Secondary"}]}]"#
+    let target = "drbd-services@r\\x2d0.target"
+
+    @Test func masksStopsFollowsEventsAndUnmasks() throws {
+        let (status, runner, t, watch) = try evict([.changed(.local("alpha")), .tickEnded, .changed(.unknown), .changed(.peer("beta"))])
+        #expect(status == CtlExit.success)
         #expect(runner.calls == [
             "drbdsetup status --json r-0", "systemctl mask --runtime \(target)", "systemctl daemon-reload", "systemctl stop \(target)",
-            "drbdsetup status --json r-0", "drbdsetup status --json r-0", "systemctl daemon-reload", "systemctl start \(target)",
-        ])
-        #expect(t.out == "Evicting r-0\n3..\nNode 'beta' took over\nRe-enabling r-0\nRemoved /nonexistent/\(target).\n")
+            "systemctl daemon-reload", "systemctl start \(target)",
+        ])  // no drbdsetup status per second: the events say when beta took over
+        #expect(t.out == "Evicting r-0\n3..2..\nNode 'beta' took over\nRe-enabling r-0\nRemoved /nonexistent/\(target).\n")
+        #expect(watch.ticks == 2)
     }
 
-    @Test func countsDownToZeroWhenNobodyTakesOver() {
-        let pause = CountingPause()
-        let (runner, t) = evict(status: [statusJSON("r-0", role: "Primary")], delay: 2, keepMasked: true, pause: pause)
-        #expect(pause.count == 2)
+    @Test func distinctStatusesWhenItDoesNotMove() throws {
+        let (still, _, t, watch) = try evict([], delay: 2, options: EvictOptions(keepMasked: true))
+        #expect(still == CtlExit.evictStillPrimary && watch.ticks == 2)
         #expect(t.out == "Evicting r-0\n2..1..0\nLocal node still DRBD Primary, not all services stopped in time locally\n")
-        #expect(!runner.calls.contains { $0.hasPrefix("systemctl start") })
+        let (nobody, runner, t2, _) = try evict([.changed(.unknown)], delay: 1)
+        #expect(nobody == CtlExit.evictNobodyTookOver)
+        #expect(t2.out.contains("Unfortunately no other node took over, resource in unknown state"))
+        #expect(runner.calls.last == "systemctl start \(target)")
+        let (elsewhere, _, _, _) = try evict([.changed(.peer("gamma"))], options: EvictOptions(to: "beta"))
+        #expect(elsewhere == CtlExit.evictOtherNode)
     }
 
-    @Test func nothingToDoWhenNotPrimaryHere() {
-        let (runner, t) = evict(status: [statusJSON("r-0", role: "Secondary", peerRole: "Primary")])
+    @Test func nothingToDoWhenNotPrimaryHere() throws {
+        let (status, runner, t, _) = try evict([], status: statusJSON("r-0", role: "Secondary", peerRole: "Primary"))
+        #expect(status == CtlExit.success)
         #expect(runner.calls == ["drbdsetup status --json r-0"])
         #expect(t.out == "Evicting r-0\nActive on 'beta', nothing to do on this node, ignoring\n")
-        let (_, t2) = evict(status: [statusJSON("r-0", role: "Secondary")])
+        let (unknown, _, t2, _) = try evict([], status: statusJSON("r-0", role: "Secondary"))
+        #expect(unknown == CtlExit.evictNobodyTookOver)
         #expect(t2.out.hasSuffix("Sorry, resource state for 'r-0' unknown, ignoring\n"))
     }
 
-    @Test func aSignalEndsTheCountdown() {
-        let pause = CountingPause()
-        pause.interruptAfter = 1
+    @Test func aSignalEndsTheWait() throws {
+        let (status, _, t, watch) = try evict([.tickEnded, .interrupted], delay: 20)
+        #expect(status == CtlExit.evictStillPrimary && watch.ticks == 2)
+        #expect(t.out.hasPrefix("Evicting r-0\n20..19..\nLocal node still DRBD Primary"))
+    }
+
+    @Test func toHoldsTheOtherPeersUntilItIsOver() throws {
+        let (status, runner, t, _) = try evict([.changed(.peer("beta"))], options: EvictOptions(to: "beta"))
+        #expect(status == CtlExit.success)
+        #expect(runner.calls.first { $0.hasPrefix("ssh") } == "ssh -o BatchMode=yes -o ConnectTimeout=10 op@g.example -- systemctl mask --runtime '\(target)'")
+        #expect(runner.calls.last == "ssh -o BatchMode=yes -o ConnectTimeout=10 op@g.example -- systemctl unmask --runtime '\(target)'")
+        #expect(t.out.contains("Holding r-0 on 'gamma' so that 'beta' takes over\n"))
+        #expect(throws: CtlError.notInCluster("'delta' is not a peer of resource 'r-0' (peers: beta, gamma)")) {
+            try evict([], options: EvictOptions(to: "delta"))
+        }
+    }
+
+    @Test func aPeerThatCannotBeHeldStopsTheEviction() throws {
         let runner = RecordingRunner()
-        runner.answers["drbdsetup status --json r-0"] = (statusJSON("r-0", role: "Primary"), 0)
-        let ctx = makeContext(fakeDirectory([]), runner: runner, transcript: Transcript())
-        #expect(!ctx.evict("r-0", delay: 20, keepMasked: false, pause: pause))
-        #expect(pause.count == 1)
+        runner.answers["ssh -o BatchMode=yes -o ConnectTimeout=10 root@beta -- systemctl mask --runtime drbd-services@r0.target"] = ("", 255)
+        let hold = PeerHold(known: [], fanOut: FanOut(nodes: [], nodeName: "alpha", program: "x", environment: [:]), runner: runner)
+        let console = Console(colors: false, out: { _ in }, err: { _ in })
+        #expect(throws: CtlError.nodesFailed(["beta"])) {
+            try hold.hold(resource: "r0", except: "gamma", peers: ["beta", "gamma", "delta"], console: console)
+        }
+        // delta was held and is released again
+        #expect(runner.calls.last == "ssh -o BatchMode=yes -o ConnectTimeout=10 root@delta -- systemctl unmask --runtime drbd-services@r0.target")
+    }
+
+    @Test func primaryFromTheEventsModel() throws {
+        var world = World()
+        for line in [
+            "exists resource name:r0 role:Secondary suspended:no may_promote:no promotion_score:0",
+            "exists connection name:r0 peer-node-id:1 conn-name:beta connection:Connected role:Primary", "exists -",
+        ] { _ = world.apply(try Events2Parser.parse(line)) }
+        #expect(PrimaryNode.of(world.resources["r0"], nodeName: "alpha") == .peer("beta"))
+        _ = world.apply(try Events2Parser.parse("change resource name:r0 role:Primary"))
+        #expect(PrimaryNode.of(world.resources["r0"], nodeName: "alpha") == .local("alpha"))
+        #expect(PrimaryNode.of(nil, nodeName: "alpha") == .unknown)
     }
 }
 

@@ -28,14 +28,14 @@ final class Transcript {
     var err = ""
 }
 
-/// A pause that never waits; `interruptAfter` calls it reports an interruption.
-final class CountingPause: Pause {
-    var count = 0
-    var interruptAfter: Int?
-    func oneSecond() -> Bool {
-        count += 1
-        return interruptAfter.map { count < $0 } ?? true
-    }
+/// A watch that reports scripted events; when they run out, every second just ends.
+final class ScriptedWatch: RoleWatch {
+    var events: [WatchEvent]
+    var ticks = 0
+    var followed = true
+    init(_ events: [WatchEvent]) { self.events = events }
+    func startTick() { ticks += 1 }
+    func next() -> WatchEvent { events.isEmpty ? .tickEnded : events.removeFirst() }
 }
 
 /// A context over a fake snippets directory `/etc/drbd-reactor.d` (files: name -> exists) or a real one.

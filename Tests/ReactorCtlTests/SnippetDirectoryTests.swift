@@ -55,21 +55,25 @@ import Testing
 @Suite struct ArgumentOrderTests {
     let names: Set<String> = ["status", "ls", "evict", "help"]
 
-    @Test func leadingGlobalsMoveBehindTheSubcommand() {
-        #expect(ArgumentOrder.normalize(["-c", "x.toml", "ls", "a"], subcommands: names, defaultSubcommand: "status") == ["ls", "-c", "x.toml", "a"])
-        #expect(ArgumentOrder.normalize(["--config=x", "--local", "evict", "-d", "1"], subcommands: names, defaultSubcommand: "status")
+    @Test func leadingGlobalsMoveBehindTheSubcommand() throws {
+        #expect(try ArgumentOrder.normalize(["-c", "x.toml", "ls", "a"], subcommands: names, defaultSubcommand: "status") == ["ls", "-c", "x.toml", "a"])
+        #expect(try ArgumentOrder.normalize(["--config=x", "--local", "evict", "-d", "1"], subcommands: names, defaultSubcommand: "status")
             == ["evict", "--config=x", "--local", "-d", "1"])
     }
 
-    @Test func withoutSubcommandItIsStatus() {
-        #expect(ArgumentOrder.normalize(["-c", "x.toml"], subcommands: names, defaultSubcommand: "status") == ["status", "-c", "x.toml"])
-        #expect(ArgumentOrder.normalize(["-c", "x.toml", "--json"], subcommands: names, defaultSubcommand: "status") == ["status", "-c", "x.toml", "--json"])
-        #expect(ArgumentOrder.normalize([], subcommands: names, defaultSubcommand: "status") == [])
+    @Test func withoutSubcommandItIsStatus() throws {
+        #expect(try ArgumentOrder.normalize(["-c", "x.toml"], subcommands: names, defaultSubcommand: "status") == ["status", "-c", "x.toml"])
+        #expect(try ArgumentOrder.normalize(["-c", "x.toml", "--json"], subcommands: names, defaultSubcommand: "status") == ["status", "-c", "x.toml", "--json"])
+        #expect(try ArgumentOrder.normalize([], subcommands: names, defaultSubcommand: "status") == ["status"])
+        // a word that is no subcommand is a usage error, not a snippet name for status
+        #expect(throws: UsageError(message: "unrecognized subcommand 'r0'")) {
+            try ArgumentOrder.normalize(["-c", "x", "r0"], subcommands: names, defaultSubcommand: "status")
+        }
     }
 
-    @Test func shortVersionAndUntouchedArguments() {
-        #expect(ArgumentOrder.normalize(["-V"], subcommands: names, defaultSubcommand: "status") == ["--version"])
-        #expect(ArgumentOrder.normalize(["ls", "-c", "x"], subcommands: names, defaultSubcommand: "status") == ["ls", "-c", "x"])
+    @Test func shortVersionAndUntouchedArguments() throws {
+        #expect(try ArgumentOrder.normalize(["-V"], subcommands: names, defaultSubcommand: "status") == ["--version"])
+        #expect(try ArgumentOrder.normalize(["ls", "-c", "x"], subcommands: names, defaultSubcommand: "status") == ["ls", "-c", "x"])
     }
 }
 
@@ -89,27 +93,5 @@ import Testing
         on.warn("w")
         #expect(t.out == "\u{1b}[1;31mWARN:\u{1b}[0m w\n")
         #expect(Console(colors: false, out: { _ in }, err: { _ in }).paint("x", .bold) == "x")
-    }
-}
-
-@Suite struct ClusterContextTests {
-    let env = ["HOME": "/home/u"]
-
-    @Test func localContexts() throws {
-        try ClusterContext.requireLocal("local", nodes: [], nodeName: "alpha", environment: env, read: { _ in nil })
-        try ClusterContext.requireLocal("default", nodes: [], nodeName: "alpha", environment: env, read: { _ in nil })
-        #expect(throws: CtlError.unknownContext(name: "prod", path: "/home/u/.config/drbd-reactorctl/prod.toml")) {
-            try ClusterContext.requireLocal("prod", nodes: [], nodeName: "alpha", environment: env, read: { _ in nil })
-        }
-    }
-
-    @Test func nodesOfAContextFile() throws {
-        let text = "[nodes.alpha]\n[nodes.beta]\nhostname = \"b.example\"\nuser = \"admin\"\n"
-        let nodes = try ClusterContext.nodes(text, file: "c.toml", only: [])
-        #expect(nodes == [.init(name: "alpha", hostname: "alpha", user: "root"), .init(name: "beta", hostname: "b.example", user: "admin")])
-        #expect(throws: CtlError.clusterUnsupported(context: "c")) {
-            try ClusterContext.requireLocal("c", nodes: [], nodeName: "alpha", environment: env, read: { _ in text })
-        }
-        try ClusterContext.requireLocal("c", nodes: ["alpha"], nodeName: "alpha", environment: ["XDG_CONFIG_HOME": "/x"], read: { _ in text })
     }
 }

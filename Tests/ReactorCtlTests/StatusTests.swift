@@ -111,3 +111,30 @@ import Testing
         #expect(SnippetListing.startList([long, "b"]) == "[\n   \"\(long)\",\n   \"b\"\n]")
     }
 }
+
+@Suite struct DaemonViewTests {
+    @Test func theDaemonsWhyAppearsInTextAndJSON() throws {
+        let status = try JSONValue.parse(#"{"type":"status","promoter":[{"resource":"r0","here":false,"why_not":"Primary on node 'b'","maintenance":true}]}"#)
+        var report = StatusReport(daemonState: "active")
+        report.daemon = DaemonView.parse(status)
+        #expect(report.daemon == ["r0": DaemonView(here: false, whyNot: "Primary on node 'b'", maintenance: true)])
+        report.entries = [.init(path: "/d/r0.toml", enabled: true, plugin: .promoter(
+            resource: "r0", primaryOn: .peer("b"), target: UnitStatus(name: "t", status: "inactive", freezer: "running"), dependencies: []))]
+        #expect(report.lines(paint: { s, _ in s }) == [
+            "/d/r0.toml:", "Promoter: Resource r0 currently active on node 'b'", "  maintenance: nothing is started or stopped here",
+            "  why not here: Primary on node 'b'", "○ t", "",
+        ])
+        let json = try JSONValue.parse(report.json())
+        #expect(json["promoter"]?.array?.first?["why_not"]?.string == "Primary on node 'b'")
+        #expect(json["promoter"]?.array?.first?["here"]?.bool == false)
+        #expect(DaemonView.parse(nil).isEmpty)
+    }
+
+    @Test func watchLinesAsText() throws {
+        #expect(CtlContext.text(try JSONValue.parse(#"{"type":"state","event":"change","resource":"r0","object":"connection","peer":"b","connection":"Connected","peer_role":"Primary"}"#))
+            == ["r0: change connection peer:b connection:Connected peer_role:Primary"])
+        #expect(CtlContext.text(try JSONValue.parse(#"{"type":"promoter","resource":"r0","level":"info","message":"m"}"#)) == ["r0: promoter: m"])
+        #expect(CtlContext.text(try JSONValue.parse(#"{"type":"status","node":"n","promoter":[{"resource":"r0","here":true}]}"#))
+            == ["status of n: 1 promoter resource", "  r0: runs here"])
+    }
+}

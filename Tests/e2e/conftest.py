@@ -72,6 +72,7 @@ class Reactor:
             "NOTIFY_SOCKET": str(self.notify_path),
             "STANDIN_LOG_DIR": str(tmp),
             "HOME": str(tmp),
+            "DRBD_REACTOR_RUN_DIR": str(tmp / "run"),  # control socket and maintenance state, not /run/drbd-reactor
         }
         if watchdog_usec:
             full_env["WATCHDOG_USEC"] = str(watchdog_usec)

@@ -34,6 +34,7 @@ class Ctl:
             "DRBD_REACTOR_SYSTEMD_DIR": str(self.systemd),
             "HOME": str(tmp),
             "NO_COLOR": "1",
+            "DRBD_REACTOR_RUN_DIR": str(tmp / "run"),  # no daemon's control socket: status shows no "why"
         }
 
     def run(self, *args, input=None, env=None, config=True):
@@ -233,12 +234,48 @@ def test_evict_masks_stops_and_unmasks(ctl):
     ctl.status_json(status_of("r0", "Primary"))
     (ctl.systemd / TARGET).symlink_to("/dev/null")  # what `systemctl mask --runtime` would leave
     p = ctl.run("evict", "-d", "1")
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 3, p.stderr  # still Primary here (events2 gave nothing: drbdsetup status at the end)
     assert p.stdout == (f"{ctl.snippets}/r0.toml:\nEvicting r0\n1..0\n"
                         "Local node still DRBD Primary, not all services stopped in time locally\n"
                         f"Re-enabling r0\nRemoved {ctl.systemd}/{TARGET}.\n")
     assert ctl.calls() == [f"mask --runtime {TARGET}", "daemon-reload", f"stop {TARGET}", "daemon-reload", f"start {TARGET}"]
     assert not os.path.lexists(ctl.systemd / TARGET)
+
+
+EVENTS_PRIMARY_HERE = ("exists resource name:r0 role:Primary suspended:no may_promote:no promotion_score:0\n"
+                       "exists connection name:r0 peer-node-id:1 conn-name:beta connection:Connected role:Secondary\n"
+                       "exists -\n")
+
+
+def test_evict_follows_events2_until_a_peer_took_over(ctl):
+    ctl.write("r0.toml", PROMOTER)
+    ctl.status_json(status_of("r0", "Primary"))
+    events = ctl.tmp / "events2"
+    events.write_text(EVENTS_PRIMARY_HERE + "#sleep 1.3\nchange resource name:r0 role:Secondary\n#sleep 0.3\n"
+                      "change connection name:r0 peer-node-id:1 conn-name:beta connection:Connected role:Primary\n#sleep 2\n")
+    p = ctl.run("evict", "-d", "10", env={"STANDIN_EVENTS2": str(events)})
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.startswith(f"{ctl.snippets}/r0.toml:\nEvicting r0\n10..9..")
+    assert "\nNode 'beta' took over\nRe-enabling r0\n" in p.stdout
+    assert "7.." not in p.stdout  # it ended when beta was Primary, not after the delay
+    # followed by one events2 child, not by a drbdsetup status every second; the child is gone
+    assert ctl.calls("drbdsetup") == ["drbdsetup events2 r0"]
+    assert ctl.calls("drbdsetup.other") == ["drbdsetup status --json r0"]
+    pid = int((ctl.tmp / "drbdsetup.pids").read_text().split()[0])
+    assert not os.path.exists(f"/proc/{pid}") or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+def test_evict_says_when_nobody_took_over(ctl):
+    ctl.write("r0.toml", PROMOTER)
+    ctl.status_json(status_of("r0", "Primary"))
+    events = ctl.tmp / "events2"
+    events.write_text(EVENTS_PRIMARY_HERE + "change resource name:r0 role:Secondary\n#sleep 2\n")
+    p = ctl.run("evict", "-d", "1", "--keep-masked", env={"STANDIN_EVENTS2": str(events)})
+    assert p.returncode == 4
+    assert "Unfortunately no other node took over, resource in unknown state" in p.stdout
+    assert ctl.calls()[-1] == f"stop {TARGET}"  # kept masked: no unmask, no start
+    p = ctl.run("evict", "-d", "1", "--to", "gamma")
+    assert p.returncode == 1 and "'gamma' is not a peer of resource 'r0' (peers: beta)" in p.stderr
 
 
 def test_evict_refuses_mixed_snippets_and_bad_delays(ctl):
@@ -247,8 +284,8 @@ def test_evict_refuses_mixed_snippets_and_bad_delays(ctl):
     assert p.returncode == 1
     assert f"Error: Config file '{ctl.snippets}/r0.toml' contains mixed promoter and other plugins" in p.stderr
     assert ctl.calls() == []
-    assert ctl.run("evict", "--delay", "0").returncode == 2
-    assert ctl.run("evict", "--delay", "x").returncode == 2
+    assert ctl.run("evict", "--delay", "0").returncode == 1
+    assert ctl.run("evict", "--delay", "x").returncode == 1
 
 
 def test_evict_unmask_only(ctl):
@@ -289,13 +326,31 @@ def test_errors_and_exit_codes(ctl):
     bad.write_text("statistics-poll-interval = 5\n")
     p = ctl.run("-c", str(bad), "ls", config=False)
     assert p.returncode == 1 and "Could not get snippets path from config file" in p.stderr
-    assert ctl.run("--bogus").returncode == 2
-    assert ctl.run("rm").returncode == 2
+    # usage errors exit 1, as the original's clap 2
+    assert ctl.run("--bogus").returncode == 1
+    assert ctl.run("rm").returncode == 1
     assert ctl.run("--context", "prod", "ls").returncode == 1
+    p = ctl.run("r0")  # a word that is no subcommand does not run status
+    assert p.returncode == 1 and "unrecognized subcommand 'r0'" in p.stderr and p.stdout == ""
     p = ctl.run("--help")
     assert p.returncode == 0 and "start-until" in p.stdout
     p = ctl.run("generate-completion", "bash")
     assert p.returncode == 0 and "drbd-reactorctl" in p.stdout
+
+
+@pytest.mark.parametrize("verb,args", [
+    ("reload", ["enable", "r0"]), ("stop", ["disable", "--now", "r0"]), ("restart", ["restart"]),
+    ("reload", ["rm", "-f", "r0"]), ("mask", ["evict", "-d", "1"]), ("daemon-reload", ["evict", "--unmask"]),
+    ("daemon-reload", ["start-until", "1", "r0"]),
+])
+def test_a_failing_systemctl_call_fails_the_command(ctl, verb, args):
+    name = "r0.toml.disabled" if args[0] in ("enable", "start-until") else "r0.toml"
+    ctl.write(name, PROMOTER)
+    ctl.status_json(status_of("r0", "Primary"))
+    p = ctl.run(*args, env={"STANDIN_SYSTEMCTL_FAIL": verb})
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    assert f"Error: Command 'systemctl {verb}" in p.stderr and "failed (exit status 1)" in p.stderr
+    assert any(c.startswith(verb) for c in ctl.calls())
 
 
 def test_shipped_bash_completion_is_current_and_valid():
@@ -309,3 +364,27 @@ def test_shipped_bash_completion_is_current_and_valid():
     out = subprocess.run(["bash", "-c", f"source {shipped}; complete -p drbd-reactorctl"], check=True,
                          capture_output=True, text=True).stdout
     assert "drbd-reactorctl" in out
+
+
+def test_check_says_whether_all_is_well(ctl):
+    ctl.write("r0.toml", PROMOTER)
+    ctl.write("m.toml.disabled", '[[prometheus]]\naddress = "127.0.0.1:9000"\n')
+    ctl.env["STANDIN_SH_RESOURCES"] = "r0 r1"
+    p = ctl.run("check")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout == "All is well\n"
+    assert ctl.calls("drbdadm") == ["drbdadm sh-resources"]
+    assert f"show --property=LoadState {TARGET}" in ctl.calls() and "show --property=LoadState app.service" in ctl.calls()
+    # a start unit systemd does not know, a resource DRBD does not have, a snippet that does not load
+    ctl.set_state("app.service", "not-found", kind="load")
+    ctl.write("r2.toml", PROMOTER.replace("r0", "r2"))
+    ctl.write("bad.toml", "[[umh]]\nfoo = 1\n")
+    p = ctl.run("check")
+    assert p.returncode == 1
+    assert f"{ctl.snippets}/bad.toml:\n  ERROR: {ctl.snippets}/bad.toml:2: 'umh[0].foo': unknown key" in p.stdout
+    assert "ERROR: unit 'app.service' of resource 'r0' is not known to systemd (LoadState=not-found)" in p.stdout
+    assert f"{ctl.snippets}/r2.toml:\n" in p.stdout
+    assert "ERROR: resource 'r2' is not a DRBD resource of this node ('drbdadm sh-resources' does not list it)" in p.stdout
+    assert p.stdout.endswith("5 problems found\n")  # bad.toml twice (alone and in the daemon's full load), app.service in r0 and r2, r2
+    p = ctl.run("check", "r0", env={"STANDIN_SH_RESOURCES_FAIL": "1"})
+    assert p.returncode == 1 and "'drbdadm sh-resources' failed" in p.stdout

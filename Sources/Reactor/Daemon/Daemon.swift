@@ -31,6 +31,11 @@ public final class Daemon {
     private var snippetMonitor: EventLoop.SourceID?
     private var lastStatus = ""
     private let garbageLog = RateLimitedLog(limit: 20, window: .seconds(60))
+    /// `drbd-reactorctl maintenance`'s state file, read at start and on every reload.
+    private let maintenanceFile = RuntimeDirectory.maintenanceFile(RuntimeDirectory.current())
+    private var maintenance = PromoterMaintenance()
+    /// The control socket (drbd-reactorctl status, watch, maintenance), see ControlServer.
+    private var control: ControlServer?
 
     /// `promoterContext` is what promoters get instead of reading it themselves (node name, environment,
     /// systemd directory), normally `PromoterContext.current()`. `passedSockets` are the listening sockets
@@ -65,6 +70,8 @@ public final class Daemon {
         }
         for w in config.warnings { logger.warning("\(w)") }
         notify("STATUS=Starting plugins")
+        readMaintenance()
+        startControlSocket()
         apply(plugins: config.plugins)
         armSnippetMonitor()
         loop.addRepeatingTimer(every: Self.statusRefresh, name: "status refresh") { [unowned self] in self.refreshStatus() }
@@ -94,6 +101,7 @@ public final class Daemon {
         }
         let updates = world.apply(record)
         host.deliver(updates)
+        control?.publish(updates)
         if !ready, record.object == .endOfInitialState {
             ready = true
             notify("READY=1\n" + statusLine())
@@ -194,6 +202,7 @@ public final class Daemon {
     private func reload() {
         guard !stopping else { return }
         notify("RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds())\nSTATUS=Reloading configuration")
+        readMaintenance()
         do {
             let new = try ConfigLoader.load(path: config.path)
             for w in new.warnings { logger.warning("\(w)") }
@@ -211,6 +220,30 @@ public final class Daemon {
         notify("READY=1\n" + statusLine())
     }
 
+    /// Reads the maintenance state and hands it to the promoters (running and yet to start).
+    private func readMaintenance() {
+        let (maintenance, problem) = MaintenanceFile.read(maintenanceFile)
+        if let problem { logger.warning("\(problem)") }
+        self.maintenance = maintenance
+        promoters.maintenance = maintenance
+        host.setMaintenance(maintenance)
+    }
+
+    private func startControlSocket() {
+        control = ControlServer.started(
+            path: RuntimeDirectory.controlSocket(RuntimeDirectory.current()), loop: loop, logger: logger,
+            snapshot: { [unowned self] in
+                ControlMessages.status(
+                    nodeName: self.promoters.context.nodeName ?? "localhost", maintenance: self.maintenance, world: self.world,
+                    reports: self.host.promoterReports(now: self.loop.now), wallSeconds: Int64(Clock.wallNanoseconds() / 1_000_000_000))
+            },
+            rereadMaintenance: { [unowned self] in self.readMaintenance() })
+        host.onResourceLog = { [unowned self] kind, level, message, resource in
+            guard kind == "promoter", let control = self.control, control.hasWatchers else { return }
+            control.publish(ControlMessages.decision(level: level, message: message, resource: resource))
+        }
+    }
+
     private func stop() {
         if stopping {
             logger.warning("Second stop request: not waiting for plugins any longer.")
@@ -222,6 +255,7 @@ public final class Daemon {
         notify("STOPPING=1\nSTATUS=Stopping")
         logger.info("Stopping.")
         events2.stop()
+        control?.stop()
         for (_, p) in loopPlugins { p.stop() }
         loopPlugins.removeAll()
         promoters.drop { _ in true }

@@ -30,6 +30,9 @@ public final class PluginHost<Key: Hashable> {
     private(set) var instances: [Instance] = []
     /// Called when the last stopping instance has stopped (daemon exit waits for it).
     public var onAllStopped: (() -> Void)?
+    /// Called for every log effect about a resource (plugin kind, level, message, resource): the
+    /// control socket's stream of promoter decisions.
+    public var onResourceLog: ((String, Logger.Level, String, String) -> Void)?
 
     public init(loop: EventLoop, logger: Logger) {
         self.loop = loop
@@ -85,12 +88,13 @@ public final class PluginHost<Key: Hashable> {
         for effect in effects { run(effect, for: instance) }
     }
 
-    private func run(_ effect: PluginEffect, for instance: Instance) {
+    func run(_ effect: PluginEffect, for instance: Instance) {
         switch effect {
         case .log(let level, let message, let resource):
             var metadata: Logger.Metadata = [:]
             if let resource { metadata["resource"] = .string(resource) }
             instance.logger.log(level: level, "\(message)", metadata: metadata)
+            if let resource { onResourceLog?(instance.machine.kind, level, message, resource) }
         case .spawn(let token, let request):
             spawn(token, request, for: instance)
         case .signal(let token, let signal):

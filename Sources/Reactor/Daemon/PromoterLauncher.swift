@@ -23,6 +23,8 @@ final class PromoterLauncher {
     let context: PromoterContext
     /// The current state as updates, for instances started now (set by the daemon, which owns the World).
     var replay: () -> [StateUpdate] = { [] }
+    /// The maintenance state new instances start in (set by the daemon).
+    var maintenance = PromoterMaintenance()
     /// Prepared instances waiting for the reload, in configuration order.
     private(set) var pending: [(key: PluginConfig, config: PromoterConfig)] = []
     private var reloading = false
@@ -123,7 +125,7 @@ final class PromoterLauncher {
         }
         let ready = pending
         pending = []
-        for p in ready { host.start(p.key, machine: PromoterMachine(config: p.config, context: context), replay: replay()) }
+        for p in ready { host.start(p.key, machine: PromoterMachine(config: p.config, context: context, maintenance: maintenance), replay: replay()) }
     }
 }
 

@@ -35,8 +35,16 @@ public enum Blocking {
     public static func run(
         _ argv: [String], environment: [String], stdin: Stream = .null, stdout: Stream = .capture, stderr: Stream = .inherit
     ) throws(Errno) -> Outcome {
-        let outPipe = stdout == .capture ? try FileDescriptor.pipe(nonBlocking: false) : nil
-        let errPipe = stderr == .capture ? try FileDescriptor.pipe(nonBlocking: false) : nil
+        try runAll([argv], environment: environment, stdin: stdin, stdout: stdout, stderr: stderr)[0].get()
+    }
+
+    /// Runs every command of `argvs` at the same time (drbd-reactorctl's nodes of a cluster context) and
+    /// waits for all of them; the outcomes in the order of `argvs`, a command that could not be started
+    /// as its error. The captured pipes of all children are read together (poll(2)), so no child blocks
+    /// on a full pipe while another is read.
+    public static func runAll(
+        _ argvs: [[String]], environment: [String], stdin: Stream = .null, stdout: Stream = .capture, stderr: Stream = .inherit
+    ) throws(Errno) -> [Result<Outcome, Errno>] {
         func fd(_ s: Stream, _ own: Int32, _ pipe: (read: FileDescriptor, write: FileDescriptor)?) -> Int32 {
             switch s {
             case .null: -1
@@ -44,34 +52,56 @@ public enum Blocking {
             case .capture: pipe?.write.rawValue ?? -1
             }
         }
-        let launched = ChildProcess.launch(
-            argv: argv, environment: environment, fds: (fd(stdin, 0, nil), fd(stdout, 1, outPipe), fd(stderr, 2, errPipe)))
-        outPipe?.write.close()
-        errPipe?.write.close()
-        let pid = try launched.get()
-        let (out, err) = drain(outPipe?.read, errPipe?.read)
-        outPipe?.read.close()
-        errPipe?.read.close()
-        return Outcome(exit: try wait(pid), stdout: out, stderr: err)
+        var pids: [Result<pid_t, Errno>] = []
+        var readEnds: [FileDescriptor?] = []  // two per command: stdout, stderr
+        for argv in argvs {
+            let outPipe = stdout == .capture ? try FileDescriptor.pipe(nonBlocking: false) : nil
+            let errPipe = stderr == .capture ? try FileDescriptor.pipe(nonBlocking: false) : nil
+            let launched = ChildProcess.launch(
+                argv: argv, environment: environment, fds: (fd(stdin, 0, nil), fd(stdout, 1, outPipe), fd(stderr, 2, errPipe)))
+            outPipe?.write.close()
+            errPipe?.write.close()
+            if case .failure = launched {
+                outPipe?.read.close()
+                errPipe?.read.close()
+                readEnds += [nil, nil]
+            } else {
+                readEnds += [outPipe?.read, errPipe?.read]
+            }
+            pids.append(launched)
+        }
+        let buffers = drain(readEnds)
+        for f in readEnds { f?.close() }
+        var outcomes: [Result<Outcome, Errno>] = []
+        for (i, launched) in pids.enumerated() {
+            switch launched {
+            case .failure(let e): outcomes.append(.failure(e))
+            case .success(let pid):
+                do { outcomes.append(.success(Outcome(exit: try wait(pid), stdout: buffers[2 * i], stderr: buffers[2 * i + 1]))) } catch {
+                    outcomes.append(.failure(error))
+                }
+            }
+        }
+        return outcomes
     }
 
-    /// Reads both pipes until both reached end of file (poll(2), so a child filling one pipe while we
-    /// read the other cannot deadlock).
-    static func drain(_ a: FileDescriptor?, _ b: FileDescriptor?) -> ([UInt8], [UInt8]) {
-        var buffers: [[UInt8]] = [[], []]
-        var open = [a, b]
+    /// Reads all pipes until each reached end of file (poll(2), so a child filling one pipe while we
+    /// read another cannot deadlock).
+    static func drain(_ fds: [FileDescriptor?]) -> [[UInt8]] {
+        var buffers: [[UInt8]] = Array(repeating: [], count: fds.count)
+        var open = fds
         while open.contains(where: { $0 != nil }) {
-            var fds = open.map { pollfd(fd: $0?.rawValue ?? -1, events: Int16(POLLIN), revents: 0) }
-            let n = fds.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress!, nfds_t($0.count), -1) }
+            var polled = open.map { pollfd(fd: $0?.rawValue ?? -1, events: Int16(POLLIN), revents: 0) }
+            let n = polled.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress!, nfds_t($0.count), -1) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { break }
-            for i in 0..<2 where fds[i].revents != 0 {
+            for i in polled.indices where polled[i].revents != 0 {
                 guard let f = open[i] else { continue }
                 let result = (try? f.read(appendingTo: &buffers[i])) ?? .endOfFile
                 if result == .endOfFile { open[i] = nil }
             }
         }
-        return (buffers[0], buffers[1])
+        return buffers
     }
 
     /// waitpid(2) until `pid` has ended.
@@ -84,6 +114,15 @@ public enum Blocking {
     /// poll(2) for `fd` to become readable; false when `milliseconds` passed first (or on EINTR).
     public static func waitReadable(_ fd: FileDescriptor, milliseconds: Int32) -> Bool {
         wait(fd, events: Int16(POLLIN), milliseconds: milliseconds)
+    }
+
+    /// poll(2) for any of `fds` to become readable (or hung up); the indices of those that are, empty
+    /// when `milliseconds` passed first (or on EINTR).
+    public static func readable(_ fds: [FileDescriptor], milliseconds: Int32) -> [Int] {
+        var polled = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
+        let n = polled.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), milliseconds) }
+        guard n > 0 else { return [] }
+        return polled.indices.filter { polled[$0].revents != 0 }
     }
 
     static func wait(_ fd: FileDescriptor, events: Int16, milliseconds: Int32) -> Bool {

@@ -16,6 +16,7 @@ extension PromoterMachine {
     /// Queues a job for resource `name` and runs it if the resource is idle (an empty job is no job).
     mutating func enqueue(_ name: String, _ job: [PromoterFrame], now: Instant) -> [PluginEffect] {
         guard resources[name] != nil, !job.isEmpty else { return [] }
+        if let held = heldByMaintenance(name) { return held }
         resources[name]?.queue.append(job)
         return advance(name, now: now)
     }
@@ -49,6 +50,7 @@ extension PromoterMachine {
                 let token = freshToken()
                 timers[token] = .sleep(name)
                 r.waiting = .sleep(token)
+                observeSleep(name, until: now + duration)
                 effects.append(.startTimer(token, at: now + duration))
                 return effects
             case .run(let argv, let reader):
@@ -63,7 +65,8 @@ extension PromoterMachine {
 
     /// A task failed: the innermost frame with a failure plan logs it and runs its plan instead of the
     /// rest; without one the job ends with a warning.
-    private func fail(_ r: inout ResourceState, _ reason: String) -> [PluginEffect] {
+    private mutating func fail(_ r: inout ResourceState, _ reason: String) -> [PluginEffect] {
+        observeFailure(r.config.name, reason)
         while var frames = r.job, !frames.isEmpty {
             let frame = frames.removeFirst()
             r.job = frames

@@ -57,6 +57,10 @@ public struct PromoterMachine: ChangePlugin {
     var nextToken: PluginToken = 1
     var stopping = false
     var stopped = false
+    /// `drbd-reactorctl maintenance` (see PromoterMaintenance.swift).
+    var maintenance = MaintenanceState()
+    /// For reports (see PromoterReport.swift).
+    var observations = PromoterObservations()
 
     /// Everything the machine knows about one configured resource.
     struct ResourceState {
@@ -109,6 +113,7 @@ public struct PromoterMachine: ChangePlugin {
 
     public mutating func handle(_ input: PluginInput, now: Instant) -> [PluginEffect] {
         guard !stopped else { return [] }
+        observations.now = now
         var effects: [PluginEffect]
         switch input {
         case .start:
@@ -180,7 +185,7 @@ public struct PromoterMachine: ChangePlugin {
                 break
             }
             if let token = r.detecting { effects.append(.signal(token, 15)) }
-            if r.config.stopServicesOnExit { r.queue.append(r.script.exitStop) }
+            if r.config.stopServicesOnExit && !maintenance.current.covers(name) { r.queue.append(r.script.exitStop) }
             resources[name] = r
             effects += advance(name, now: now)
         }
