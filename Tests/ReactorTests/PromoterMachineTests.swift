@@ -107,7 +107,8 @@ import Testing
         #expect(PromoterDriver.logs(failed).contains("stop_actions (could trigger 'on-drbd-demote-failure' actions if configured): r0"))
         #expect(PromoterDriver.commands(failed) == [["journalctl", "--flush", "--sync"]])
         #expect(PromoterDriver.commands(d.answer(["journalctl"])) == [["systemctl", "stop", Self.target]])
-        d.answer(["systemctl", "stop"])
+        #expect(PromoterDriver.commands(d.answer(["systemctl", "stop"])) == [["drbdsetup", "status", "--json", "r0"]])
+        d.answer(["drbdsetup", "status"], stdout: [#"[{"name":"r0","connections":[]}]"#])
         // An inactive target after a successful start is a failure too.
         d.feed(.update(F.mayPromote(F.resource(), from: true, to: false)))
         d.now = d.now + .seconds(30)
@@ -116,6 +117,35 @@ import Testing
         d.answer(["systemctl", "start"])
         let inactive = d.answer(["systemctl", "show"], stdout: ["ActiveState=failed"])
         #expect(PromoterDriver.logs(inactive, atLeast: .warning) == ["Starting 'r0' failed: systemd_start: unit '\(Self.target)' is not active"])
+    }
+
+    /// A start that failed because a peer promoted first (the loser's `drbdsetup primary` is refused)
+    /// is a lost race, not a start: when that peer hands over seconds later (preferred-node fail-back,
+    /// a failing service there), this node must not skip its promote as "too fast", else a node that
+    /// is not preferred at all takes the services for good (HA lab seeds 146 and 274).
+    @Test(arguments: [true, false])
+    func aLostPromoteRaceDoesNotCountForTheStartInterval(peerPrimary: Bool) {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource())))
+        d.detect()
+        d.answer(["systemctl", "reset-failed"])
+        d.answer(["systemctl", "start"], exit: 1)
+        d.answer(["journalctl"])
+        #expect(PromoterDriver.commands(d.answer(["systemctl", "stop"])) == [["drbdsetup", "status", "--json", "r0"]])
+        let peers = peerPrimary ? #"[{"peer-role":"Primary"}]"# : #"[{"peer-role":"Secondary"}]"#
+        let checked = d.answer(["drbdsetup", "status"], stdout: [#"[{"name":"r0","connections":\#(peers)}]"#])
+        #expect(PromoterDriver.logs(checked, atLeast: .debug) == (peerPrimary ? ["'r0' lost the promote race to a peer; not counted as a start"] : []))
+        d.feed(.update(F.mayPromote(F.resource(), from: true, to: false)))
+        d.now = d.now + .seconds(5)
+        let again = d.feed(.update(F.mayPromote(F.resource())))
+        if peerPrimary {
+            #expect(PromoterDriver.logs(again) == ["run: resource 'r0' may promote after 0ms"])
+            #expect(PromoterDriver.commands(again) == [["systemctl", "reset-failed", Self.target]])
+        } else {
+            // A start that failed for another reason still counts: no start/stop loop faster than 20 s.
+            #expect(PromoterDriver.logs(again, atLeast: .debug) == ["got may_promote but start interval for 'r0' too fast"])
+            #expect(PromoterDriver.commands(again).isEmpty)
+        }
     }
 
     @Test func startsOfOneResourceAreRateLimitedButNotOthers() {
@@ -194,6 +224,7 @@ import Testing
         d.answer(["sh", "-c", "two"])
         #expect(d.running.values.first == ["sh", "-c", "one"])
         d.answer(["sh", "-c", "one"])
+        d.answer(["drbdsetup", "status", "--json", "r0"])  // the lost-race check after a failed start
         d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: true)))
         d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
         let lost = d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: false)))

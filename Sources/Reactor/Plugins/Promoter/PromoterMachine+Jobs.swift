@@ -98,6 +98,11 @@ extension PromoterMachine {
                 effects.append(.log(.info, "resource '\(name)' is Primary on a peer, not starting it here", resource: name))
                 r.job = nil
             }
+        case .lostRace:
+            if result.success, PromoterDRBD.peerIsPrimary(statusJSON: result.stdout.joined(separator: "\n"), resource: name) {
+                effects.append(.log(.debug, "'\(name)' lost the promote race to a peer; not counted as a start", resource: name))
+                r.lastStart = nil
+            }
         case .backingDevices(let use):
             let devices = result.success ? PromoterDRBD.backingDevices(result.stdout) : []
             let diskless = devices.contains("none")

@@ -37,6 +37,11 @@ public enum PromoterReader: Hashable, Sendable {
     case tolerated(String)
     /// `drbdsetup status --json`: the job ends if a peer is Primary.
     case peerNotPrimary
+    /// `drbdsetup status --json` after a failed start: if a peer is Primary, this node lost a promote
+    /// race and the attempt does not count for the 20 s start interval. Otherwise a preferred node that
+    /// lost a race (say, diskless after a disk failure) would skip the fail-back to it minutes later as
+    /// "too fast", and a node that is not preferred at all would take the services for good.
+    case lostRace
     /// `drbdadm sh-ll-dev`: what the devices mean depends on the job.
     case backingDevices(DevicesUse)
     /// `test -b <dev>`: until it succeeds, retry every 2 s.
@@ -137,9 +142,11 @@ public struct PromoterScript: Sendable {
     /// Stop, warning on failure.
     public var stop: [PromoterFrame] { [PromoterFrame(stopTasks, onFailure: PromoterFailure("Stopping '\(name)' failed"))] }
 
-    /// Start; if that fails, warn and stop (a node that lost the promote race cleans up after itself).
+    /// Start; if that fails, warn and stop (a node that lost the promote race cleans up after itself),
+    /// then see whether it was a lost race (see `PromoterReader.lostRace`).
     public var tryStartStop: [PromoterFrame] {
-        [PromoterFrame(startTasks, onFailure: PromoterFailure("Starting '\(name)' failed", then: stop))]
+        let raceCheck = PromoterFrame([.run(["drbdsetup", "status", "--json", name], .lostRace)])
+        return [PromoterFrame(startTasks, onFailure: PromoterFailure("Starting '\(name)' failed", then: stop + [raceCheck]))]
     }
 
     /// Freeze or thaw the target's services (systemd runner only).
