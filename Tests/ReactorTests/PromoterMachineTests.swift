@@ -148,6 +148,33 @@ import Testing
         }
     }
 
+    /// A Primary that lost quorum while the daemon did not watch (drbdsetup respawned, daemon
+    /// restarted) shows up without quorum in the first state; there is no transition to see, but its
+    /// services must go (or freeze) all the same (HA lab: HALabScenarioTests). Both the events2 stream
+    /// of a new drbdsetup and the replay for a plugin started later must do it; a Secondary without
+    /// quorum runs nothing and needs nothing.
+    @Test(arguments: [(Role.primary, false), (.primary, true), (.secondary, false)])
+    func aPrimaryWithoutQuorumAtStartStopsItsServices(role: Role, replay: Bool) throws {
+        var world = World()
+        var updates: [StateUpdate] = []
+        for line in [
+            "exists resource name:r0 role:\(role) suspended:no force-io-failures:no write-ordering:flush may_promote:no promotion_score:1",
+            "exists device name:r0 volume:0 minor:1000 disk:UpToDate client:no quorum:no size:1 read:0 written:0 al-writes:0 bm-writes:0 upper-pending:0 lower-pending:0 al-suspended:no blocked:no",
+            "exists -",
+        ] { updates += world.apply(try Events2Parser.parse(line)) }
+        if replay { updates = world.replay() }
+        var d = Self.started()
+        d.feed(.update(updates[0]))
+        var effects = d.detect()
+        for u in updates.dropFirst() { effects += d.feed(.update(u)) }
+        if role == .primary {
+            #expect(PromoterDriver.logs(effects).contains("run: resource 'r0' is Primary without quorum at start"))
+            #expect(PromoterDriver.commands(effects) == [["journalctl", "--flush", "--sync"]])
+        } else {
+            #expect(PromoterDriver.commands(effects).isEmpty)
+        }
+    }
+
     @Test func startsOfOneResourceAreRateLimitedButNotOthers() {
         var d = PromoterDriver(F.machine(F.config("r0"), F.config("r1")))
         d.feed(.start)

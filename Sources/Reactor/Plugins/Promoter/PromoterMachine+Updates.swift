@@ -61,16 +61,19 @@ extension PromoterMachine {
         case .resource(let old, let new):
             resources[name]?.mayPromote = new.mayPromote
             if !old.mayPromote && new.mayPromote { return promote(update, policy: policy, now: now) }
+            // The replay of a (re)started plugin: a Primary whose devices came without quorum.
+            if policy == .quorum && old.role != .primary && new.role == .primary && update.resource.devices.values.contains(where: { !$0.quorum }) {
+                return quorumLost(name, atStart: true, now: now)
+            }
             if old.role == .primary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze {
                 return [.log(.info, "resource '\(name)' got forced to Secondary while frozen, stopping services", resource: name)]
                     + enqueue(name, r.script.stop, now: now)
             }
         case .device(_, let old, let new):
             guard policy != .fencing else { return [] }
-            if old.quorum && !new.quorum {
-                let log = PluginEffect.log(.info, "run: resource '\(name)' lost quorum", resource: name)
-                return [log] + enqueue(name, c.onQuorumLoss == .freeze ? r.script.freeze(.freeze) : r.script.stop, now: now)
-            }
+            if old.quorum && !new.quorum { return quorumLost(name, atStart: false, now: now) }
+            // A fresh drbdsetup (respawned, or the daemon restarted) shows a Primary already without quorum.
+            if update.eventType == .exists && !new.quorum && role == .primary { return quorumLost(name, atStart: true, now: now) }
             if !old.quorum && new.quorum && c.onQuorumLoss == .freeze && role == .primary {
                 return [.log(.info, "resource '\(name)' gained quorum, thawing Primary", resource: name)]
                     + enqueue(name, r.script.freeze(.thaw), now: now)
@@ -87,6 +90,16 @@ extension PromoterMachine {
             break
         }
         return []
+    }
+
+    /// Quorum is gone: stop the services, or freeze them with `on-quorum-loss = freeze`. `atStart`: the
+    /// loss was not seen as a transition, the Primary already had no quorum when its state was first reported (the loss happened while drbdsetup was respawned or the daemon restarted;
+    /// 1.x only reacted to the transition and kept such services running without quorum).
+    mutating func quorumLost(_ name: String, atStart: Bool, now: Instant) -> [PluginEffect] {
+        guard let r = resources[name] else { return [] }
+        let text = atStart ? "run: resource '\(name)' is Primary without quorum at start" : "run: resource '\(name)' lost quorum"
+        let log = PluginEffect.log(.info, text, resource: name)
+        return [log] + enqueue(name, r.config.onQuorumLoss == .freeze ? r.script.freeze(.freeze) : r.script.stop, now: now)
     }
 
     /// may_promote became true: after the delay (disk state, preferred position, policy, times the
