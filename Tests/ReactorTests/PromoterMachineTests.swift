@@ -175,6 +175,25 @@ import Testing
         }
     }
 
+    /// Services stopped for an outside reason (here quorum loss) do not hold the next promote back:
+    /// the 20 s interval is against a node's own start/stop loops. A preferred node whose services a
+    /// short partition stopped must take them back at the fail-back seconds later (HA lab seed 297).
+    @Test func aStopOnQuorumLossForgetsTheLastStart() {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource())))
+        d.detect()
+        d.startSucceeds()
+        d.now = d.now + .seconds(3)
+        d.feed(.update(F.quorum(F.resource(role: .primary, quorum: false), from: true, to: false)))
+        d.answer(["journalctl"])
+        d.answer(["systemctl", "stop"])
+        #expect(d.running.isEmpty)
+        d.now = d.now + .seconds(4)
+        let back = d.feed(.update(F.mayPromote(F.resource())))
+        #expect(PromoterDriver.logs(back) == ["run: resource 'r0' may promote after 0ms"])
+        #expect(PromoterDriver.commands(back) == [["systemctl", "reset-failed", Self.target]])
+    }
+
     @Test func startsOfOneResourceAreRateLimitedButNotOthers() {
         var d = PromoterDriver(F.machine(F.config("r0"), F.config("r1")))
         d.feed(.start)

@@ -40,6 +40,8 @@ extension PromoterMachine {
                 effects.append(.log(level, message, resource: name))
             case .markStarted:
                 r.lastStart = now
+            case .forgetStart:
+                r.lastStart = nil
             case .removeFile(let path):
                 effects.append(.removeFile(path))
             case .fail(let reason):

@@ -67,7 +67,7 @@ extension PromoterMachine {
             }
             if old.role == .primary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze {
                 return [.log(.info, "resource '\(name)' got forced to Secondary while frozen, stopping services", resource: name)]
-                    + enqueue(name, r.script.stop, now: now)
+                    + enqueue(name, r.script.stopForOutsideReason, now: now)
             }
         case .device(_, let old, let new):
             guard policy != .fencing else { return [] }
@@ -99,7 +99,7 @@ extension PromoterMachine {
         guard let r = resources[name] else { return [] }
         let text = atStart ? "run: resource '\(name)' is Primary without quorum at start" : "run: resource '\(name)' lost quorum"
         let log = PluginEffect.log(.info, text, resource: name)
-        return [log] + enqueue(name, r.config.onQuorumLoss == .freeze ? r.script.freeze(.freeze) : r.script.stop, now: now)
+        return [log] + enqueue(name, r.config.onQuorumLoss == .freeze ? r.script.freeze(.freeze) : r.script.stopForOutsideReason, now: now)
     }
 
     /// may_promote became true: after the delay (disk state, preferred position, policy, times the
@@ -142,7 +142,7 @@ extension PromoterMachine {
             return effects + [.log(.info, "resource '\(name)' lost local disk, did not find UpToDate peer", resource: name)]
         }
         effects.append(.log(.info, "resource '\(name)' lost local disk, found UpToDate peer", resource: name))
-        return effects + enqueue(name, r.script.stop, now: now)
+        return effects + enqueue(name, r.script.stopForOutsideReason, now: now)
     }
 
     /// A peer became UpToDate while we are Primary: if it is a better preferred node, hand over (stop).
@@ -161,6 +161,6 @@ extension PromoterMachine {
         }
         guard peerPosition < (nodes.firstIndex(of: nodeName) ?? nodes.count) else { return [] }
         return [.log(.info, "run: resource '\(name)' has a new preferred node ('\(peerName)'), stopping services locally ('\(nodeName)')", resource: name)]
-            + enqueue(name, r.script.stop, now: now)
+            + enqueue(name, r.script.stopForOutsideReason, now: now)
     }
 }

@@ -20,6 +20,9 @@ public enum PromoterTask: Hashable, Sendable {
     case log(Logger.Level, String)
     /// Remember now as the resource's last start (for the 20 s rate limit).
     case markStarted
+    /// Forget the last start: the services were stopped for a reason outside this node's start (see
+    /// `PromoterScript.stopForOutsideReason`).
+    case forgetStart
     case removeFile(String)
     /// Fail the frame with this reason.
     case fail(String)
@@ -141,6 +144,14 @@ public struct PromoterScript: Sendable {
 
     /// Stop, warning on failure.
     public var stop: [PromoterFrame] { [PromoterFrame(stopTasks, onFailure: PromoterFailure("Stopping '\(name)' failed"))] }
+
+    /// Stop because of something outside this node's own start (quorum lost, forced to Secondary, disk
+    /// lost with `fail-over`, a more preferred node is back): the 20 s start interval is for start/stop
+    /// loops of one node, so it starts afresh. Otherwise a node whose services were stopped on quorum
+    /// loss (or that handed over) and that gets them back within 20 s (a preferred node's fail-back
+    /// after a short partition) would skip that promote as "too fast", and a node that is not preferred
+    /// at all would take the services for good.
+    public var stopForOutsideReason: [PromoterFrame] { stop + [PromoterFrame([.forgetStart])] }
 
     /// Start; if that fails, warn and stop (a node that lost the promote race cleans up after itself),
     /// then see whether it was a lost race (see `PromoterReader.lostRace`).
