@@ -257,6 +257,24 @@ import Testing
         #expect(PromoterDriver.logs(forced).first == "resource 'r0' got forced to Secondary while frozen, stopping services")
     }
 
+    /// Forced to Secondary and may promote again in the same update: the stale services are stopped
+    /// first, then the promote runs (before, the promote returned early and the services stayed up on
+    /// a Secondary; HA lab seed 3822).
+    @Test func forcedToSecondaryAndMayPromoteInOneUpdateStopsThenPromotes() {
+        var d = Self.started { $0.onQuorumLoss = .freeze }
+        var o = ResourceState(), n = ResourceState()
+        o.role = .primary
+        n.role = .secondary
+        n.mayPromote = true
+        d.feed(.update(StateUpdate(eventType: .change, resourceName: "r0", kind: .resource(old: o, new: n), resource: F.resource())))
+        let both = d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
+        #expect(PromoterDriver.logs(both).contains("resource 'r0' got forced to Secondary while frozen, stopping services"))
+        #expect(PromoterDriver.commands(both) == [["journalctl", "--flush", "--sync"]])
+        d.answer(["journalctl"])
+        d.answer(["systemctl", "stop"])
+        #expect(PromoterDriver.logs(d.effects).last == "run: resource 'r0' may promote after 2000ms")
+    }
+
     @Test func shellRunnerRunsCommandsInOrderAndCannotFreeze() {
         var d = PromoterDriver(F.machine(F.config { $0.runner = .shell; $0.start = ["one", "two"]; $0.onQuorumLoss = .freeze }))
         d.feed(.start)

@@ -60,15 +60,19 @@ extension PromoterMachine {
         switch update.kind {
         case .resource(let old, let new):
             resources[name]?.mayPromote = new.mayPromote
-            if !old.mayPromote && new.mayPromote { return promote(update, policy: policy, now: now) }
-            // The replay of a (re)started plugin: a Primary whose devices came without quorum.
-            if policy == .quorum && old.role != .primary && new.role == .primary && update.resource.devices.values.contains(where: { !$0.quorum }) {
-                return quorumLost(name, atStart: true, now: now)
-            }
+            // One update can both demote and allow a promote: stop first, then promote (1.x-like code
+            // that returned after the promote left the stale services of a forced Secondary running).
+            var effects: [PluginEffect] = []
             if old.role == .primary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze {
-                return [.log(.info, "resource '\(name)' got forced to Secondary while frozen, stopping services", resource: name)]
+                effects += [.log(.info, "resource '\(name)' got forced to Secondary while frozen, stopping services", resource: name)]
                     + enqueue(name, r.script.stopForOutsideReason, now: now)
             }
+            // The replay of a (re)started plugin: a Primary whose devices came without quorum.
+            if policy == .quorum && old.role != .primary && new.role == .primary && update.resource.devices.values.contains(where: { !$0.quorum }) {
+                effects += quorumLost(name, atStart: true, now: now)
+            }
+            if !old.mayPromote && new.mayPromote { effects += promote(update, policy: policy, now: now) }
+            return effects
         case .device(_, let old, let new):
             guard policy != .fencing else { return [] }
             if old.quorum && !new.quorum { return quorumLost(name, atStart: false, now: now) }
