@@ -252,9 +252,32 @@ import Testing
         #expect(PromoterDriver.logs(back).first == "resource 'r0' gained quorum, thawing Primary")
         let empty = d.answer(["systemctl", "list-dependencies"], stdout: [Self.target, "  drbd-promote@r0.service"])
         #expect(PromoterDriver.logs(empty, atLeast: .warning) == ["Thawing 'r0' failed: services list empty"])
-        // Forced to Secondary while frozen: stop.
-        let forced = d.feed(.update(F.role(F.resource(), from: .primary, to: .secondary)))
-        #expect(PromoterDriver.logs(forced).first == "resource 'r0' got forced to Secondary while frozen, stopping services")
+        // Thawed: a demotion now is not one of a frozen Primary.
+        let demoted = d.feed(.update(F.role(F.resource(), from: .primary, to: .secondary)))
+        #expect(PromoterDriver.logs(demoted).isEmpty && PromoterDriver.commands(demoted).isEmpty)
+    }
+
+    /// DRBD forces a frozen (suspended) Primary to Secondary once a peer took over: the services go.
+    /// A demotion without our freeze (our own stop demoted) is not that: 1.x stopped again there, and a
+    /// stale stop queued behind the next promote killed the services it started (HA lab seed 894).
+    @Test(arguments: [true, false])
+    func forcedToSecondaryStopsOnlyAfterAFreeze(frozen: Bool) {
+        var d = Self.started { $0.onQuorumLoss = .freeze }
+        let primary = F.resource(role: .primary)
+        d.feed(.update(F.quorum(primary, from: true, to: true)))
+        d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
+        if frozen {
+            d.feed(.update(F.quorum(primary, from: true, to: false)))
+            d.answer(["systemctl", "list-dependencies"], stdout: [Self.target, "  a.service"])
+            d.answer(["systemctl", "freeze"])
+        }
+        let demoted = d.feed(.update(F.role(F.resource(), from: .primary, to: .secondary)))
+        if frozen {
+            #expect(PromoterDriver.logs(demoted).first == "resource 'r0' got forced to Secondary while frozen, stopping services")
+            #expect(PromoterDriver.commands(demoted) == [["journalctl", "--flush", "--sync"]])
+        } else {
+            #expect(PromoterDriver.logs(demoted).isEmpty && PromoterDriver.commands(demoted).isEmpty)
+        }
     }
 
     /// Forced to Secondary and may promote again in the same update: the stale services are stopped
@@ -262,12 +285,17 @@ import Testing
     /// a Secondary; HA lab seed 3822).
     @Test func forcedToSecondaryAndMayPromoteInOneUpdateStopsThenPromotes() {
         var d = Self.started { $0.onQuorumLoss = .freeze }
+        let primary = F.resource(role: .primary)
+        d.feed(.update(F.quorum(primary, from: true, to: true)))
+        d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
+        d.feed(.update(F.quorum(primary, from: true, to: false)))
+        d.answer(["systemctl", "list-dependencies"], stdout: [Self.target, "  a.service"])
+        d.answer(["systemctl", "freeze"])
         var o = ResourceState(), n = ResourceState()
         o.role = .primary
         n.role = .secondary
         n.mayPromote = true
-        d.feed(.update(StateUpdate(eventType: .change, resourceName: "r0", kind: .resource(old: o, new: n), resource: F.resource())))
-        let both = d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
+        let both = d.feed(.update(StateUpdate(eventType: .change, resourceName: "r0", kind: .resource(old: o, new: n), resource: F.resource())))
         #expect(PromoterDriver.logs(both).contains("resource 'r0' got forced to Secondary while frozen, stopping services"))
         #expect(PromoterDriver.commands(both) == [["journalctl", "--flush", "--sync"]])
         d.answer(["journalctl"])

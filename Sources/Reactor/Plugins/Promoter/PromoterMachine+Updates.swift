@@ -63,7 +63,11 @@ extension PromoterMachine {
             // One update can both demote and allow a promote: stop first, then promote (1.x-like code
             // that returned after the promote left the stale services of a forced Secondary running).
             var effects: [PluginEffect] = []
-            if old.role == .primary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze {
+            // Only after our freeze: 1.x took every Primary -> Secondary for this, also the demotion by
+            // our own stop, and such a stale stop, queued behind the next promote, stopped the services
+            // that promote had just started (a start/stop loop, HA lab seed 894).
+            if old.role == .primary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze && r.frozen {
+                resources[name]?.frozen = false
                 effects += [.log(.info, "resource '\(name)' got forced to Secondary while frozen, stopping services", resource: name)]
                     + enqueue(name, r.script.stopForOutsideReason, now: now)
             }
@@ -79,6 +83,7 @@ extension PromoterMachine {
             // A fresh drbdsetup (respawned, or the daemon restarted) shows a Primary already without quorum.
             if update.eventType == .exists && !new.quorum && role == .primary { return quorumLost(name, atStart: true, now: now) }
             if !old.quorum && new.quorum && c.onQuorumLoss == .freeze && role == .primary {
+                resources[name]?.frozen = false
                 return [.log(.info, "resource '\(name)' gained quorum, thawing Primary", resource: name)]
                     + enqueue(name, r.script.freeze(.thaw), now: now)
             }
@@ -103,6 +108,7 @@ extension PromoterMachine {
         guard let r = resources[name] else { return [] }
         let text = atStart ? "run: resource '\(name)' is Primary without quorum at start" : "run: resource '\(name)' lost quorum"
         let log = PluginEffect.log(.info, text, resource: name)
+        resources[name]?.frozen = r.config.onQuorumLoss == .freeze
         return [log] + enqueue(name, r.config.onQuorumLoss == .freeze ? r.script.freeze(.freeze) : r.script.stopForOutsideReason, now: now)
     }
 

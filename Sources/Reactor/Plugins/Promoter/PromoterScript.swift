@@ -145,8 +145,8 @@ public struct PromoterScript: Sendable {
     /// Stop, warning on failure.
     public var stop: [PromoterFrame] { [PromoterFrame(stopTasks, onFailure: PromoterFailure("Stopping '\(name)' failed"))] }
 
-    /// Stop because of something outside this node's own start (quorum lost, forced to Secondary, disk
-    /// lost with `fail-over`, a more preferred node is back): the 20 s start interval is for start/stop
+    /// Stop because of something outside this node's own start (quorum lost, disk lost with
+    /// `fail-over`, a more preferred node is back): the 20 s start interval is for start/stop
     /// loops of one node, so it starts afresh. Otherwise a node whose services were stopped on quorum
     /// loss (or that handed over) and that gets them back within 20 s (a preferred node's fail-back
     /// after a short partition) would skip that promote as "too fast", and a node that is not preferred
