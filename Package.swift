@@ -59,6 +59,11 @@ let package = Package(
         // Parser micro-benchmark for bench/run.py (not installed).
         .executableTarget(name: "reactor-parser-bench", dependencies: ["Reactor"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        // HA lab, fast tier (issue 10): the real promoter on simulated nodes against the DRBD model, on
+        // virtual time, under seeded fault schedules (Sources/HALab); >= 1000 seeds per `swift test`.
+        .target(name: "DRBDSim"),  // halab-sim stand-in until halab-model lands (then theirs)
+        .target(name: "HALab", dependencies: ["Reactor", "DRBDSim"]),
+        .testTarget(name: "HALabTests", dependencies: ["HALab", "DRBDSim", "Reactor"]),
         .testTarget(name: "ReactorCtlTests", dependencies: ["ReactorCtl", "Reactor"]),
         .testTarget(name: "OCFWrapperTests", dependencies: ["OCFWrapper", "Reactor"]),
     ],

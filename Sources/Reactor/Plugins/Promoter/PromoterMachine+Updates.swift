@@ -66,7 +66,8 @@ extension PromoterMachine {
             // Only after our freeze: 1.x took every Primary -> Secondary for this, also the demotion by
             // our own stop, and such a stale stop, queued behind the next promote, stopped the services
             // that promote had just started (a start/stop loop, HA lab seed 894).
-            if old.role == .primary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze && r.frozen {
+            // `.unknown`: first reported after a drbdsetup respawn, demoted while nobody watched.
+            if old.role != .secondary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze && r.frozen {
                 resources[name]?.frozen = false
                 effects += [.log(.info, "resource '\(name)' got forced to Secondary while frozen, stopping services", resource: name)]
                     + enqueue(name, r.script.stopForOutsideReason, now: now)

@@ -1,0 +1,58 @@
+import DRBDSim
+import HALab
+import Reactor
+import Testing
+
+/// The HA lab's fast tier: every seed is one cluster, configuration and fault schedule, run with the
+/// real promoter on virtual time; every invariant of `Invariants` must hold after every step.
+///
+/// `SIM_SEEDS=N` runs seeds 0..<N (default 1000), `SIM_SEED=n` runs only seed n (and prints its trace),
+/// `SIM_TRACE=N` shows the last N events instead of 40.
+@Suite struct HALabTests {
+    static let defaultSeeds: UInt64 = 1000
+    /// The seeds run as this many test cases, so swift-testing spreads them over the cores.
+    static let shards = 4
+
+    static func env(_ name: String) -> UInt64? { ProcessEnvironment.get(name).flatMap { UInt64($0) } }
+
+    static func seeds(shard: Int) -> [UInt64] {
+        if let one = env("SIM_SEED") { return shard == 0 ? [one] : [] }
+        let count = env("SIM_SEEDS") ?? defaultSeeds
+        return stride(from: UInt64(shard), to: count, by: shards).map { $0 }
+    }
+
+    @Test("seeded fault schedules keep every invariant", arguments: 0..<shards)
+    func seeds(shard: Int) {
+        for seed in Self.seeds(shard: shard) {
+            let sim = Simulation(scenario: .generate(seed: seed))
+            if let lines = Self.env("SIM_TRACE") { sim.traceLength = Int(lines) }
+            if let v = sim.run() {
+                Issue.record("\(v)")
+            } else if Self.env("SIM_SEED") != nil {
+                print("seed \(seed): all invariants held; last events:\n" + sim.lastEvents.joined(separator: "\n"))
+            }
+        }
+    }
+
+    /// Every seed that ever failed, with why; they run in every `swift test` whatever SIM_SEEDS says.
+    /// (A seed names a schedule of `Scenario.generate` as it was when the seed failed; seeds marked
+    /// "v1" failed before it also varied on-drbd-demote-failure/stop-services-on-exit and added the
+    /// blind-window fault, so they now run a different schedule but stay as plain coverage.)
+    static let regressions: [(seed: UInt64, reason: String)] = [
+        (146, "v1 promoter: a lost promote race counted as a start; the fail-back to the preferred node was skipped as too fast"),
+        (274, "v1 promoter: same, a non-preferred node kept the services"),
+        (297, "promoter: the quorum-loss stop kept the start interval; the preferred node's fail-back 7 s later was skipped"),
+        (894, "promoter: 'forced to Secondary while frozen' on our own demotion; the stale stop killed the next start (loop)"),
+        (2789, "promoter: same start/stop loop as 894"),
+        (3822, "stand-in model: demoted a non-suspended Primary; promoter: stop and promote in one update (promote returned early)"),
+        (986, "v1 harness: crashed service under target-as=Requires never restarts (1.x does not watch services); crashes now only with BindsTo"),
+        (943, "v1 harness: a node with slow systemctl lost the race; such nodes no longer count for the preferred-node invariant"),
+        (793, "v1 harness: preferred invariant too strict; 1.x fails back only when a preferred peer becomes UpToDate"),
+        (960, "v1 stand-in model: a frozen Primary was not forced to Secondary at heal (two writers)"),
+    ]
+
+    @Test("regression seeds", arguments: regressions.map(\.seed))
+    func regression(seed: UInt64) {
+        if let v = Simulation(scenario: .generate(seed: seed)).run() { Issue.record("\(v)") }
+    }
+}
