@@ -41,11 +41,11 @@ public struct Violation: Error, CustomStringConvertible {
 /// 5. **preferred node** (checked at the end, `preferred-nodes` set with policy `always`), where R runs
 ///    on a healthy node H (up, quorum, UpToDate, connected to every other up node) and P is a more
 ///    preferred healthy node without service, daemon or slow-systemctl faults (those can cost P a
-///    race, and nothing moves the services back to P afterwards):
-///    - if H is not in `preferred-nodes` at all, no such P exists;
-///    - if H is listed, P did not become UpToDate after H became Primary (1.x fails back when a more
-///      preferred peer's disk *becomes* UpToDate while H is Primary; a P that was UpToDate already
-///      but lost the promote race on its delays keeps losing, by design).
+///    race, and nothing moves the services back to P afterwards): P did not become UpToDate after H
+///    became Primary. That is the promoter's fail-back: when a more preferred peer's disk *becomes*
+///    UpToDate while H is Primary (or H's daemon starts and finds it so), H hands over; a P that was
+///    UpToDate already but lost the promote race on its delays (its disk was still resyncing when the
+///    race began) stays without, by design.
 /// 6. **no flapping**: from the last fault to the end, at most `flapBound` `systemctl start` of R's
 ///    target over all nodes.
 final class Invariants {
@@ -165,13 +165,10 @@ final class Invariants {
         guard !r.preferredNodes.isEmpty, r.preferredNodesPolicy == .always,
             let running = sim.nodes.first(where: { $0.servicesRunning(r) }), healthy(running, r)
         else { return nil }
-        let listed = r.preferredNodes.firstIndex(of: running.name)
-        for name in r.preferredNodes.prefix(listed ?? r.preferredNodes.count) {
+        for name in r.preferredNodes.prefix(r.preferredNodes.firstIndex(of: running.name) ?? r.preferredNodes.count) {
             guard let better = sim.node(name), healthy(better, r), !better.hadServiceFault else { continue }
-            if listed != nil {
-                let promoted = primarySince["\(running.name) \(r.name)"] ?? .zero
-                guard (upToDateSince["\(name) \(r.name)"] ?? .zero) > promoted else { continue }
-            }
+            let promoted = primarySince["\(running.name) \(r.name)"] ?? .zero
+            guard (upToDateSince["\(name) \(r.name)"] ?? .zero) > promoted else { continue }
             return violation("preferred node", "\(r.name) runs on \(running.name), but the more preferred \(name) is healthy")
         }
         return nil

@@ -49,6 +49,8 @@ import Testing
         (943, "v1 harness: a node with slow systemctl lost the race; such nodes no longer count for the preferred-node invariant"),
         (793, "v1 harness: preferred invariant too strict; 1.x fails back only when a preferred peer becomes UpToDate"),
         (960, "v1 stand-in model: a frozen Primary was not forced to Secondary at heal (two writers)"),
+        (3903, "harness: preferred invariant too strict for a runner outside preferred-nodes that won the race on delays"),
+        (4825, "promoter: a preferred peer's resync ended during a daemon restart; the replayed Primary never failed back"),
     ]
 
     @Test("regression seeds", arguments: regressions.map(\.seed))

@@ -392,6 +392,26 @@ import Testing
         #expect(s.feed(.update(F.peerDisk(primary, from: .inconsistent, to: .upToDate))).isEmpty)
     }
 
+    /// A plugin started while this node is Primary and a more preferred peer is UpToDate already (its
+    /// resync ended while the daemon restarted) hands over: the replay brings the peer devices before
+    /// the role, so the usual rule never sees both (HA lab seed 4825). Our own promotion (from
+    /// Secondary) does not: winning a race against that peer must not become a loop.
+    @Test(arguments: [true, false])
+    func aReplayedPrimaryHandsOverToABetterPreferredPeer(replay: Bool) throws {
+        var d = Self.started { $0.preferredNodes = ["peer-a", "n1"] }
+        var o = ResourceState(), n = ResourceState()
+        o.role = replay ? .unknown : .secondary
+        n.role = .primary
+        d.feed(.update(StateUpdate(eventType: .change, resourceName: "r0", kind: .resource(old: o, new: n), resource: F.resource(role: .primary))))
+        let seen = d.detect()
+        if replay {
+            #expect(PromoterDriver.logs(seen).contains("run: resource 'r0' has a new preferred node ('peer-a'), stopping services locally ('n1')"))
+            #expect(PromoterDriver.commands(seen) == [["journalctl", "--flush", "--sync"]])
+        } else {
+            #expect(PromoterDriver.commands(seen).isEmpty)
+        }
+    }
+
     @Test func tickerRestartsAnInactiveTargetWhileMayPromote() {
         var d = Self.started()
         d.feed(.update(F.mayPromote(F.resource())))

@@ -77,6 +77,17 @@ extension PromoterMachine {
                 effects += quorumLost(name, atStart: true, now: now)
             }
             if !old.mayPromote && new.mayPromote { effects += promote(update, policy: policy, now: now) }
+            // First seen as Primary (a plugin started later gets the replay, whose peer devices come
+            // before the role): a more preferred peer UpToDate already is a fail-back missed meanwhile
+            // (HA lab seed 4825: the peer's resync ended while the daemon restarted). Not after our own
+            // promotion (old Secondary): winning a race against that peer must not loop.
+            if old.role == .unknown && new.role == .primary && !c.preferredNodes.isEmpty && c.preferredNodesPolicy == .always,
+                let peer = update.resource.connections.first(where: { id, conn in
+                    conn.peerDevices.values.contains { !$0.peerClient && $0.peerDiskState == .upToDate } && isBetterPreferred(conn.connectionName, c)
+                })?.key
+            {
+                effects += failBack(update, peer: peer, now: now)
+            }
             return effects
         case .device(_, let old, let new):
             guard policy != .fencing else { return [] }
@@ -154,6 +165,12 @@ extension PromoterMachine {
         }
         effects.append(.log(.info, "resource '\(name)' lost local disk, found UpToDate peer", resource: name))
         return effects + enqueue(name, r.script.stopForOutsideReason, now: now)
+    }
+
+    /// Whether `peer` comes before this node in `preferred-nodes`.
+    func isBetterPreferred(_ peer: String?, _ c: PromoterResourceConfig) -> Bool {
+        guard let peer, let position = c.preferredNodes.firstIndex(of: peer), let nodeName = context.nodeName else { return false }
+        return position < (c.preferredNodes.firstIndex(of: nodeName) ?? c.preferredNodes.count)
     }
 
     /// A peer became UpToDate while we are Primary: if it is a better preferred node, hand over (stop).
