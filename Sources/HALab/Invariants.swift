@@ -10,8 +10,7 @@ public struct Violation: Error, CustomStringConvertible {
     public var events: [String]
     public var faults: [String]
     public var config: String
-
-    public var replay: String { "SIM_SEED=\(seed) swift test --filter HALabTests" }
+    public var replay: String
 
     public var description: String {
         """
@@ -83,7 +82,7 @@ final class Invariants {
         }.joined(separator: " ") + (s.spec.resources.first?.disklessNodes.isEmpty == false ? " diskless=n3" : "")
         return Violation(
             seed: s.seed, invariant: invariant, detail: detail, time: sim.now, events: sim.lastEvents,
-            faults: s.faults.map { "\(Simulation.format($0.at)) \($0.fault)" }, config: config)
+            faults: s.faults.map { "\(Simulation.format($0.at)) \($0.fault)" }, config: config, replay: s.replay)
     }
 
     /// A condition that may hold for at most `bound`: a violation once it held longer.

@@ -52,11 +52,14 @@ public struct Scenario: Sendable {
     public var spec: ClusterSpec
     public var promoter: PromoterConfig
     public var faults: [(at: Duration, fault: Fault)]
-    public init(seed: UInt64, spec: ClusterSpec, promoter: PromoterConfig, faults: [(at: Duration, fault: Fault)]) {
+    /// How to run this scenario again: the seed's command, or the test that wrote it by hand.
+    public var replay: String
+    public init(seed: UInt64, spec: ClusterSpec, promoter: PromoterConfig, faults: [(at: Duration, fault: Fault)], replay: String? = nil) {
         self.seed = seed
         self.spec = spec
         self.promoter = promoter
         self.faults = faults
+        self.replay = replay ?? "SIM_SEED=\(seed) swift test --filter HALabTests"
     }
 
     /// When the last fault happens (zero without faults); liveness is judged from here.

@@ -15,7 +15,8 @@ import Testing
         spec.onNoQuorum = onQuorumLoss == .freeze ? .suspendIO : .ioError
         return Scenario(
             seed: 0, spec: ClusterSpec(nodes: ["n1", "n2", "n3"].enumerated().map { NodeSpec(name: $0.element, id: $0.offset) }, resources: [spec]),
-            promoter: PromoterConfig(resources: [r]), faults: faults.map { (Duration.seconds($0.0), $0.1) })
+            promoter: PromoterConfig(resources: [r]), faults: faults.map { (Duration.seconds($0.0), $0.1) },
+            replay: "swift test --filter HALabScenarioTests")
     }
 
     /// n1 loses quorum while its drbdsetup is being respawned (or its daemon restarts): the new
