@@ -2,7 +2,8 @@
 // fast tier builds and runs before the real model lands. DELETE THIS FILE when merging halab-model (its
 // Sources/DRBDSim replaces it; same public API). Rough on purpose: one volume, quorum as a plain majority
 // of connected nodes, a Primary disconnected from the others outdates them, resync after a fixed time,
-// a suspended (suspend-io) Primary that reconnects to a newer Primary is forced to Secondary, events2 lines
+// a suspended (suspend-io) Primary that reconnects to a newer Primary is forced to Secondary, two Primaries
+// never connect (no allow-two-primaries), events2 lines
 // as snapshot diffs per node.
 
 /// A node of the cluster (stand-in).
@@ -80,7 +81,7 @@ public struct DRBDCluster: Sendable {
     var hadQuorum: [String: Bool] = [:]
     mutating func forceSecondary() {
         for n in upNodes { for (r, s) in res[n] ?? [:] where s.role == "Primary" && hadQuorum["\(n) \(r)"] == false && rspec(r).onNoQuorum == .suspendIO {
-            if upNodes.contains(where: { $0 != n && isConnected(n, $0, r) && res[$0]?[r]?.role == "Primary" && res[$0]![r]!.since > s.since }) {
+            if upNodes.contains(where: { $0 != n && linked(n, $0, r) && res[$0]?[r]?.role == "Primary" && res[$0]![r]!.since > s.since }) {
                 res[n]?[r]?.role = "Secondary"; res[n]?[r]?.disk = "Outdated"
             }
         } }
@@ -208,8 +209,13 @@ public struct DRBDCluster: Sendable {
         return hasQuorum(node, r) && upToDateReachable(node, r) && !upNodes.contains { $0 != node && isConnected(node, $0, r) && res[$0]?[r]?.role == "Primary" }
     }
     public func diskState(_ node: String, _ resource: String, volume: Int) -> String? { res[node]?[resource]?.disk }
-    public func isConnected(_ a: String, _ b: String, _ r: String) -> Bool {
+    /// Both ends up with the resource, the link not cut.
+    func linked(_ a: String, _ b: String, _ r: String) -> Bool {
         upNodes.contains(a) && upNodes.contains(b) && res[a]?[r] != nil && res[b]?[r] != nil && !cuts.contains(Self.key(a, b))
+    }
+    /// Linked, and not two Primaries (DRBD refuses that connection without allow-two-primaries).
+    public func isConnected(_ a: String, _ b: String, _ r: String) -> Bool {
+        linked(a, b, r) && !(res[a]?[r]?.role == "Primary" && res[b]?[r]?.role == "Primary")
     }
     public func canWrite(_ node: String, _ r: String) -> Bool {
         res[node]?[r]?.role == "Primary" && hasQuorum(node, r) && upToDateReachable(node, r)
