@@ -1,4 +1,4 @@
-// STAND-IN for halab-model's DRBDSim (HALAB-CONTRACT.md API), written by halab-sim so that the HA lab's
+// STAND-IN for halab-model's DRBDSim (its public API), written by halab-sim so that the HA lab's
 // fast tier builds and runs before the real model lands. DELETE THIS FILE when merging halab-model (its
 // Sources/DRBDSim replaces it; same public API). Rough on purpose: one volume, quorum as a plain majority
 // of connected nodes, a Primary disconnected from the others outdates them, resync after a fixed time,
