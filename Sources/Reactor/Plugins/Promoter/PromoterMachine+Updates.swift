@@ -63,11 +63,13 @@ extension PromoterMachine {
             // One update can both demote and allow a promote: stop first, then promote (1.x-like code
             // that returned after the promote left the stale services of a forced Secondary running).
             var effects: [PluginEffect] = []
-            // Only after our freeze: 1.x took every Primary -> Secondary for this, also the demotion by
+            // Only after our freeze or when idle: 1.x took every Primary -> Secondary for this, also the demotion by
             // our own stop, and such a stale stop, queued behind the next promote, stopped the services
             // that promote had just started (a start/stop loop, HA lab seed 894).
             // `.unknown`: first reported after a drbdsetup respawn, demoted while nobody watched.
-            if old.role != .secondary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze && r.frozen {
+            // Idle: no stop of ours is running, so DRBD demoted us (a demotion by our own stop arrives
+            // while that stop runs).
+            if old.role != .secondary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze && (r.frozen || r.isIdle) {
                 resources[name]?.frozen = false
                 effects += [.log(.info, "resource '\(name)' got forced to Secondary while frozen, stopping services", resource: name)]
                     + enqueue(name, r.script.stopForOutsideReason, now: now)
