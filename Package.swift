@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "drbd-reactor", targets: ["drbd-reactor"]),
         .executable(name: "drbd-reactorctl", targets: ["drbd-reactorctl"]),
         .executable(name: "ocf-rs-wrapper", targets: ["ocf-rs-wrapper"]),
+        // HA lab: the simulated DRBD cluster (issue 10).
+        .executable(name: "drbd-sim", targets: ["drbd-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -60,7 +62,21 @@ let package = Package(
             name: "ocf-rs-wrapper", dependencies: ["OCFWrapper", "Reactor", .product(name: "Logging", package: "swift-log")]),
         // Parser micro-benchmark for bench/run.py (not installed).
         .executableTarget(name: "reactor-parser-bench", dependencies: ["Reactor"]),
+        // HA lab: a deterministic model of a DRBD 9 cluster (standard library only), and the server that
+        // runs it in real time for real daemons (drbdsetup/drbdadm stand-ins over a unix socket).
+        .target(name: "DRBDSim"),
+        .executableTarget(
+            name: "drbd-sim",
+            dependencies: [
+                "DRBDSim", "Reactor", .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "DRBDSimTests", dependencies: ["DRBDSim", "Reactor"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        // HA lab, fast tier (issue 10): the real promoter on simulated nodes against the DRBD model, on
+        // virtual time, under seeded fault schedules (Sources/HALab); >= 1000 seeds per `swift test`.
+        .target(name: "HALab", dependencies: ["Reactor", "DRBDSim"]),
+        .testTarget(name: "HALabTests", dependencies: ["HALab", "DRBDSim", "Reactor"]),
         .testTarget(name: "ReactorCtlTests", dependencies: ["ReactorCtl", "Reactor"]),
         .testTarget(name: "OCFWrapperTests", dependencies: ["OCFWrapper", "Reactor"]),
     ],

@@ -107,7 +107,8 @@ import Testing
         #expect(PromoterDriver.logs(failed).contains("stop_actions (could trigger 'on-drbd-demote-failure' actions if configured): r0"))
         #expect(PromoterDriver.commands(failed) == [["journalctl", "--flush", "--sync"]])
         #expect(PromoterDriver.commands(d.answer(["journalctl"])) == [["systemctl", "stop", Self.target]])
-        d.answer(["systemctl", "stop"])
+        #expect(PromoterDriver.commands(d.answer(["systemctl", "stop"])) == [["drbdsetup", "status", "--json", "r0"]])
+        d.answer(["drbdsetup", "status"], stdout: [#"[{"name":"r0","connections":[]}]"#])
         // An inactive target after a successful start is a failure too.
         d.feed(.update(F.mayPromote(F.resource(), from: true, to: false)))
         d.now = d.now + .seconds(30)
@@ -116,6 +117,81 @@ import Testing
         d.answer(["systemctl", "start"])
         let inactive = d.answer(["systemctl", "show"], stdout: ["ActiveState=failed"])
         #expect(PromoterDriver.logs(inactive, atLeast: .warning) == ["Starting 'r0' failed: systemd_start: unit '\(Self.target)' is not active"])
+    }
+
+    /// A start that failed because a peer promoted first (the loser's `drbdsetup primary` is refused)
+    /// is a lost race, not a start: when that peer hands over seconds later (preferred-node fail-back,
+    /// a failing service there), this node must not skip its promote as "too fast", else a node that
+    /// is not preferred at all takes the services for good (HA lab seeds 146 and 274).
+    @Test(arguments: [true, false])
+    func aLostPromoteRaceDoesNotCountForTheStartInterval(peerPrimary: Bool) {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource())))
+        d.detect()
+        d.answer(["systemctl", "reset-failed"])
+        d.answer(["systemctl", "start"], exit: 1)
+        d.answer(["journalctl"])
+        #expect(PromoterDriver.commands(d.answer(["systemctl", "stop"])) == [["drbdsetup", "status", "--json", "r0"]])
+        let peers = peerPrimary ? #"[{"peer-role":"Primary"}]"# : #"[{"peer-role":"Secondary"}]"#
+        let checked = d.answer(["drbdsetup", "status"], stdout: [#"[{"name":"r0","connections":\#(peers)}]"#])
+        #expect(PromoterDriver.logs(checked, atLeast: .debug) == (peerPrimary ? ["'r0' lost the promote race to a peer; not counted as a start"] : []))
+        d.feed(.update(F.mayPromote(F.resource(), from: true, to: false)))
+        d.now = d.now + .seconds(5)
+        let again = d.feed(.update(F.mayPromote(F.resource())))
+        if peerPrimary {
+            #expect(PromoterDriver.logs(again) == ["run: resource 'r0' may promote after 0ms"])
+            #expect(PromoterDriver.commands(again) == [["systemctl", "reset-failed", Self.target]])
+        } else {
+            // A start that failed for another reason still counts: no start/stop loop faster than 20 s.
+            #expect(PromoterDriver.logs(again, atLeast: .debug) == ["got may_promote but start interval for 'r0' too fast"])
+            #expect(PromoterDriver.commands(again).isEmpty)
+        }
+    }
+
+    /// A Primary that lost quorum while the daemon did not watch (drbdsetup respawned, daemon
+    /// restarted) shows up without quorum in the first state; there is no transition to see, but its
+    /// services must go (or freeze) all the same (HA lab: HALabScenarioTests). Both the events2 stream
+    /// of a new drbdsetup and the replay for a plugin started later must do it; a Secondary without
+    /// quorum runs nothing and needs nothing.
+    @Test(arguments: [(Role.primary, false), (.primary, true), (.secondary, false)])
+    func aPrimaryWithoutQuorumAtStartStopsItsServices(role: Role, replay: Bool) throws {
+        var world = World()
+        var updates: [StateUpdate] = []
+        for line in [
+            "exists resource name:r0 role:\(role) suspended:no force-io-failures:no write-ordering:flush may_promote:no promotion_score:1",
+            "exists device name:r0 volume:0 minor:1000 disk:UpToDate client:no quorum:no size:1 read:0 written:0 al-writes:0 bm-writes:0 upper-pending:0 lower-pending:0 al-suspended:no blocked:no",
+            "exists -",
+        ] { updates += world.apply(try Events2Parser.parse(line)) }
+        if replay { updates = world.replay() }
+        var d = Self.started()
+        d.feed(.update(updates[0]))
+        var effects = d.detect()
+        for u in updates.dropFirst() { effects += d.feed(.update(u)) }
+        if role == .primary {
+            #expect(PromoterDriver.logs(effects).contains("run: resource 'r0' is Primary without quorum at start"))
+            #expect(PromoterDriver.commands(effects) == [["journalctl", "--flush", "--sync"]])
+        } else {
+            #expect(PromoterDriver.commands(effects).isEmpty)
+        }
+    }
+
+    /// Services stopped for an outside reason (here quorum loss) do not hold the next promote back:
+    /// the 20 s interval is against a node's own start/stop loops. A preferred node whose services a
+    /// short partition stopped must take them back at the fail-back seconds later (HA lab seed 297).
+    @Test func aStopOnQuorumLossForgetsTheLastStart() {
+        var d = Self.started()
+        d.feed(.update(F.mayPromote(F.resource())))
+        d.detect()
+        d.startSucceeds()
+        d.now = d.now + .seconds(3)
+        d.feed(.update(F.quorum(F.resource(role: .primary, quorum: false), from: true, to: false)))
+        d.answer(["journalctl"])
+        d.answer(["systemctl", "stop"])
+        #expect(d.running.isEmpty)
+        d.now = d.now + .seconds(4)
+        let back = d.feed(.update(F.mayPromote(F.resource())))
+        #expect(PromoterDriver.logs(back) == ["run: resource 'r0' may promote after 0ms"])
+        #expect(PromoterDriver.commands(back) == [["systemctl", "reset-failed", Self.target]])
     }
 
     @Test func startsOfOneResourceAreRateLimitedButNotOthers() {
@@ -176,9 +252,59 @@ import Testing
         #expect(PromoterDriver.logs(back).first == "resource 'r0' gained quorum, thawing Primary")
         let empty = d.answer(["systemctl", "list-dependencies"], stdout: [Self.target, "  drbd-promote@r0.service"])
         #expect(PromoterDriver.logs(empty, atLeast: .warning) == ["Thawing 'r0' failed: services list empty"])
-        // Forced to Secondary while frozen: stop.
-        let forced = d.feed(.update(F.role(F.resource(), from: .primary, to: .secondary)))
-        #expect(PromoterDriver.logs(forced).first == "resource 'r0' got forced to Secondary while frozen, stopping services")
+        // Thawed and idle: a demotion now is DRBD's, not our stop's: the services go.
+        let demoted = d.feed(.update(F.role(F.resource(), from: .primary, to: .secondary)))
+        #expect(PromoterDriver.logs(demoted).first == "resource 'r0' got forced to Secondary while frozen, stopping services")
+    }
+
+    /// DRBD forces a frozen (suspended) Primary to Secondary once a peer took over: the services go,
+    /// also when that is first seen after a drbdsetup respawn (HA lab seed 3822), and whenever the
+    /// resource is idle. A demotion while a job of ours runs without our freeze (our own stop demoted) is not that: 1.x stopped again there, and a
+    /// stale stop queued behind the next promote killed the services it started (HA lab seed 894).
+    @Test(arguments: [true, false])
+    func forcedToSecondaryStopsOnlyAfterAFreeze(frozen: Bool) {
+        var d = Self.started { $0.onQuorumLoss = .freeze }
+        let primary = F.resource(role: .primary)
+        d.feed(.update(F.quorum(primary, from: true, to: true)))
+        d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
+        if frozen {
+            d.feed(.update(F.quorum(primary, from: true, to: false)))
+            d.answer(["systemctl", "list-dependencies"], stdout: [Self.target, "  a.service"])
+            d.answer(["systemctl", "freeze"])
+        } else {
+            d.feed(.update(F.mayPromote(F.resource())))  // a job of ours runs (the promote delay)
+        }
+        // As after a drbdsetup respawn: first seen as Secondary (demoted while nobody watched).
+        let demoted = d.feed(.update(F.role(F.resource(), from: frozen ? .unknown : .primary, to: .secondary)))
+        if frozen {
+            #expect(PromoterDriver.logs(demoted).first == "resource 'r0' got forced to Secondary while frozen, stopping services")
+            #expect(PromoterDriver.commands(demoted) == [["journalctl", "--flush", "--sync"]])
+        } else {
+            #expect(PromoterDriver.logs(demoted).isEmpty && PromoterDriver.commands(demoted).isEmpty)
+        }
+    }
+
+    /// Forced to Secondary and may promote again in the same update: the stale services are stopped
+    /// first, then the promote runs (before, the promote returned early and the services stayed up on
+    /// a Secondary; HA lab seed 3822).
+    @Test func forcedToSecondaryAndMayPromoteInOneUpdateStopsThenPromotes() {
+        var d = Self.started { $0.onQuorumLoss = .freeze }
+        let primary = F.resource(role: .primary)
+        d.feed(.update(F.quorum(primary, from: true, to: true)))
+        d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
+        d.feed(.update(F.quorum(primary, from: true, to: false)))
+        d.answer(["systemctl", "list-dependencies"], stdout: [Self.target, "  a.service"])
+        d.answer(["systemctl", "freeze"])
+        var o = ResourceState(), n = ResourceState()
+        o.role = .primary
+        n.role = .secondary
+        n.mayPromote = true
+        let both = d.feed(.update(StateUpdate(eventType: .change, resourceName: "r0", kind: .resource(old: o, new: n), resource: F.resource())))
+        #expect(PromoterDriver.logs(both).contains("resource 'r0' got forced to Secondary while frozen, stopping services"))
+        #expect(PromoterDriver.commands(both) == [["journalctl", "--flush", "--sync"]])
+        d.answer(["journalctl"])
+        d.answer(["systemctl", "stop"])
+        #expect(PromoterDriver.logs(d.effects).last == "run: resource 'r0' may promote after 2000ms")
     }
 
     @Test func shellRunnerRunsCommandsInOrderAndCannotFreeze() {
@@ -194,6 +320,7 @@ import Testing
         d.answer(["sh", "-c", "two"])
         #expect(d.running.values.first == ["sh", "-c", "one"])
         d.answer(["sh", "-c", "one"])
+        d.answer(["drbdsetup", "status", "--json", "r0"])  // the lost-race check after a failed start
         d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: true)))
         d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
         let lost = d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: false)))
@@ -266,6 +393,26 @@ import Testing
         s.feed(.update(F.peerDisk(primary, from: .upToDate, to: .upToDate)))
         s.detect()
         #expect(s.feed(.update(F.peerDisk(primary, from: .inconsistent, to: .upToDate))).isEmpty)
+    }
+
+    /// A plugin started while this node is Primary and a more preferred peer is UpToDate already (its
+    /// resync ended while the daemon restarted) hands over: the replay brings the peer devices before
+    /// the role, so the usual rule never sees both (HA lab seed 4825). Our own promotion (from
+    /// Secondary) does not: winning a race against that peer must not become a loop.
+    @Test(arguments: [true, false])
+    func aReplayedPrimaryHandsOverToABetterPreferredPeer(replay: Bool) throws {
+        var d = Self.started { $0.preferredNodes = ["peer-a", "n1"] }
+        var o = ResourceState(), n = ResourceState()
+        o.role = replay ? .unknown : .secondary
+        n.role = .primary
+        d.feed(.update(StateUpdate(eventType: .change, resourceName: "r0", kind: .resource(old: o, new: n), resource: F.resource(role: .primary))))
+        let seen = d.detect()
+        if replay {
+            #expect(PromoterDriver.logs(seen).contains("run: resource 'r0' has a new preferred node ('peer-a'), stopping services locally ('n1')"))
+            #expect(PromoterDriver.commands(seen) == [["journalctl", "--flush", "--sync"]])
+        } else {
+            #expect(PromoterDriver.commands(seen).isEmpty)
+        }
     }
 
     @Test func tickerRestartsAnInactiveTargetWhileMayPromote() {

@@ -355,13 +355,15 @@ public final class EventLoop {
     }
 }
 
-/// A binary min-heap (timers).
-struct Heap<Element: Comparable> {
+/// A binary min-heap (the loop's timers; the HA lab's virtual clock).
+public struct Heap<Element: Comparable> {
     private var items: [Element] = []
-    var min: Element? { items.first }
-    var count: Int { items.count }
+    public var min: Element? { items.first }
+    public var count: Int { items.count }
 
-    mutating func insert(_ e: Element) {
+    public init() {}
+
+    public mutating func insert(_ e: Element) {
         items.append(e)
         var i = items.count - 1
         while i > 0 {
@@ -372,7 +374,7 @@ struct Heap<Element: Comparable> {
         }
     }
 
-    mutating func popMin() -> Element? {
+    public mutating func popMin() -> Element? {
         guard !items.isEmpty else { return nil }
         items.swapAt(0, items.count - 1)
         let result = items.removeLast()

@@ -41,6 +41,8 @@ extension PromoterMachine {
                 effects.append(.log(level, message, resource: name))
             case .markStarted:
                 r.lastStart = now
+            case .forgetStart:
+                r.lastStart = nil
             case .removeFile(let path):
                 effects.append(.removeFile(path))
             case .fail(let reason):
@@ -100,6 +102,11 @@ extension PromoterMachine {
             if result.success, PromoterDRBD.peerIsPrimary(statusJSON: result.stdout.joined(separator: "\n"), resource: name) {
                 effects.append(.log(.info, "resource '\(name)' is Primary on a peer, not starting it here", resource: name))
                 r.job = nil
+            }
+        case .lostRace:
+            if result.success, PromoterDRBD.peerIsPrimary(statusJSON: result.stdout.joined(separator: "\n"), resource: name) {
+                effects.append(.log(.debug, "'\(name)' lost the promote race to a peer; not counted as a start", resource: name))
+                r.lastStart = nil
             }
         case .backingDevices(let use):
             let devices = result.success ? PromoterDRBD.backingDevices(result.stdout) : []

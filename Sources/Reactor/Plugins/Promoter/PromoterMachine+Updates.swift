@@ -60,18 +60,44 @@ extension PromoterMachine {
         switch update.kind {
         case .resource(let old, let new):
             resources[name]?.mayPromote = new.mayPromote
-            if !old.mayPromote && new.mayPromote { return promote(update, policy: policy, now: now) }
-            if old.role == .primary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze {
-                return [.log(.info, "resource '\(name)' got forced to Secondary while frozen, stopping services", resource: name)]
-                    + enqueue(name, r.script.stop, now: now)
+            // One update can both demote and allow a promote: stop first, then promote (1.x-like code
+            // that returned after the promote left the stale services of a forced Secondary running).
+            var effects: [PluginEffect] = []
+            // Only after our freeze or when idle: 1.x took every Primary -> Secondary for this, also the demotion by
+            // our own stop, and such a stale stop, queued behind the next promote, stopped the services
+            // that promote had just started (a start/stop loop, HA lab seed 894).
+            // `.unknown`: first reported after a drbdsetup respawn, demoted while nobody watched.
+            // Idle: no stop of ours is running, so DRBD demoted us (a demotion by our own stop arrives
+            // while that stop runs).
+            if old.role != .secondary && new.role == .secondary && policy == .quorum && c.onQuorumLoss == .freeze && (r.frozen || r.isIdle) {
+                resources[name]?.frozen = false
+                effects += [.log(.info, "resource '\(name)' got forced to Secondary while frozen, stopping services", resource: name)]
+                    + enqueue(name, r.script.stopForOutsideReason, now: now)
             }
+            // The replay of a (re)started plugin: a Primary whose devices came without quorum.
+            if policy == .quorum && old.role != .primary && new.role == .primary && update.resource.devices.values.contains(where: { !$0.quorum }) {
+                effects += quorumLost(name, atStart: true, now: now)
+            }
+            if !old.mayPromote && new.mayPromote { effects += promote(update, policy: policy, now: now) }
+            // First seen as Primary (a plugin started later gets the replay, whose peer devices come
+            // before the role): a more preferred peer UpToDate already is a fail-back missed meanwhile
+            // (HA lab seed 4825: the peer's resync ended while the daemon restarted). Not after our own
+            // promotion (old Secondary): winning a race against that peer must not loop.
+            if old.role == .unknown && new.role == .primary && !c.preferredNodes.isEmpty && c.preferredNodesPolicy == .always,
+                let peer = update.resource.connections.first(where: { id, conn in
+                    conn.peerDevices.values.contains { !$0.peerClient && $0.peerDiskState == .upToDate } && isBetterPreferred(conn.connectionName, c)
+                })?.key
+            {
+                effects += failBack(update, peer: peer, now: now)
+            }
+            return effects
         case .device(_, let old, let new):
             guard policy != .fencing else { return [] }
-            if old.quorum && !new.quorum {
-                let log = PluginEffect.log(.info, "run: resource '\(name)' lost quorum", resource: name)
-                return [log] + enqueue(name, c.onQuorumLoss == .freeze ? r.script.freeze(.freeze) : r.script.stop, now: now)
-            }
+            if old.quorum && !new.quorum { return quorumLost(name, atStart: false, now: now) }
+            // A fresh drbdsetup (respawned, or the daemon restarted) shows a Primary already without quorum.
+            if update.eventType == .exists && !new.quorum && role == .primary { return quorumLost(name, atStart: true, now: now) }
             if !old.quorum && new.quorum && c.onQuorumLoss == .freeze && role == .primary {
+                resources[name]?.frozen = false
                 return [.log(.info, "resource '\(name)' gained quorum, thawing Primary", resource: name)]
                     + enqueue(name, r.script.freeze(.thaw), now: now)
             }
@@ -87,6 +113,17 @@ extension PromoterMachine {
             break
         }
         return []
+    }
+
+    /// Quorum is gone: stop the services, or freeze them with `on-quorum-loss = freeze`. `atStart`: the
+    /// loss was not seen as a transition, the Primary already had no quorum when its state was first reported (the loss happened while drbdsetup was respawned or the daemon restarted;
+    /// 1.x only reacted to the transition and kept such services running without quorum).
+    mutating func quorumLost(_ name: String, atStart: Bool, now: Instant) -> [PluginEffect] {
+        guard let r = resources[name] else { return [] }
+        let text = atStart ? "run: resource '\(name)' is Primary without quorum at start" : "run: resource '\(name)' lost quorum"
+        let log = PluginEffect.log(.info, text, resource: name)
+        resources[name]?.frozen = r.config.onQuorumLoss == .freeze
+        return [log] + enqueue(name, r.config.onQuorumLoss == .freeze ? r.script.freeze(.freeze) : r.script.stopForOutsideReason, now: now)
     }
 
     /// may_promote became true: after the delay (disk state, preferred position, policy, times the
@@ -129,7 +166,13 @@ extension PromoterMachine {
             return effects + [.log(.info, "resource '\(name)' lost local disk, did not find UpToDate peer", resource: name)]
         }
         effects.append(.log(.info, "resource '\(name)' lost local disk, found UpToDate peer", resource: name))
-        return effects + enqueue(name, r.script.stop, now: now)
+        return effects + enqueue(name, r.script.stopForOutsideReason, now: now)
+    }
+
+    /// Whether `peer` comes before this node in `preferred-nodes`.
+    func isBetterPreferred(_ peer: String?, _ c: PromoterResourceConfig) -> Bool {
+        guard let peer, let position = c.preferredNodes.firstIndex(of: peer), let nodeName = context.nodeName else { return false }
+        return position < (c.preferredNodes.firstIndex(of: nodeName) ?? c.preferredNodes.count)
     }
 
     /// A peer became UpToDate while we are Primary: if it is a better preferred node, hand over (stop).
@@ -148,6 +191,6 @@ extension PromoterMachine {
         }
         guard peerPosition < (nodes.firstIndex(of: nodeName) ?? nodes.count) else { return [] }
         return [.log(.info, "run: resource '\(name)' has a new preferred node ('\(peerName)'), stopping services locally ('\(nodeName)')", resource: name)]
-            + enqueue(name, r.script.stop, now: now)
+            + enqueue(name, r.script.stopForOutsideReason, now: now)
     }
 }

@@ -80,6 +80,8 @@ public struct PromoterMachine: ChangePlugin {
         /// `may_promote` as last reported.
         var mayPromote = false
         var lastStart: Instant?
+        /// A quorum loss froze the services (no thaw or stop since): only then is a demotion "forced".
+        var frozen = false
 
         var config: PromoterResourceConfig { script.config }
         var isIdle: Bool { job == nil && queue.isEmpty && waiting == nil }

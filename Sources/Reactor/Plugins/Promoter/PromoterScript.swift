@@ -20,6 +20,9 @@ public enum PromoterTask: Hashable, Sendable {
     case log(Logger.Level, String)
     /// Remember now as the resource's last start (for the 20 s rate limit).
     case markStarted
+    /// Forget the last start: the services were stopped for a reason outside this node's start (see
+    /// `PromoterScript.stopForOutsideReason`).
+    case forgetStart
     case removeFile(String)
     /// Fail the frame with this reason.
     case fail(String)
@@ -37,6 +40,11 @@ public enum PromoterReader: Hashable, Sendable {
     case tolerated(String)
     /// `drbdsetup status --json`: the job ends if a peer is Primary.
     case peerNotPrimary
+    /// `drbdsetup status --json` after a failed start: if a peer is Primary, this node lost a promote
+    /// race and the attempt does not count for the 20 s start interval. Otherwise a preferred node that
+    /// lost a race (say, diskless after a disk failure) would skip the fail-back to it minutes later as
+    /// "too fast", and a node that is not preferred at all would take the services for good.
+    case lostRace
     /// `drbdadm sh-ll-dev`: what the devices mean depends on the job.
     case backingDevices(DevicesUse)
     /// `test -b <dev>`: until it succeeds, retry every 2 s.
@@ -137,9 +145,19 @@ public struct PromoterScript: Sendable {
     /// Stop, warning on failure.
     public var stop: [PromoterFrame] { [PromoterFrame(stopTasks, onFailure: PromoterFailure("Stopping '\(name)' failed"))] }
 
-    /// Start; if that fails, warn and stop (a node that lost the promote race cleans up after itself).
+    /// Stop because of something outside this node's own start (quorum lost, disk lost with
+    /// `fail-over`, a more preferred node is back): the 20 s start interval is for start/stop
+    /// loops of one node, so it starts afresh. Otherwise a node whose services were stopped on quorum
+    /// loss (or that handed over) and that gets them back within 20 s (a preferred node's fail-back
+    /// after a short partition) would skip that promote as "too fast", and a node that is not preferred
+    /// at all would take the services for good.
+    public var stopForOutsideReason: [PromoterFrame] { stop + [PromoterFrame([.forgetStart])] }
+
+    /// Start; if that fails, warn and stop (a node that lost the promote race cleans up after itself),
+    /// then see whether it was a lost race (see `PromoterReader.lostRace`).
     public var tryStartStop: [PromoterFrame] {
-        [PromoterFrame(startTasks, onFailure: PromoterFailure("Starting '\(name)' failed", then: stop))]
+        let raceCheck = PromoterFrame([.run(["drbdsetup", "status", "--json", name], .lostRace)])
+        return [PromoterFrame(startTasks, onFailure: PromoterFailure("Starting '\(name)' failed", then: stop + [raceCheck]))]
     }
 
     /// Freeze or thaw the target's services (systemd runner only).
