@@ -7,3 +7,8 @@ bench:
 
 bench-quick:
 	python3 bench/run.py --quick
+
+# Reliability (README, Reliability): libFuzzer over the parsers (FUZZ_SECONDS per target, default 60).
+.PHONY: fuzz
+fuzz:
+	scripts/fuzz

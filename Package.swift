@@ -58,9 +58,18 @@ let package = Package(
             name: "ocf-rs-wrapper", dependencies: ["OCFWrapper", "Reactor", .product(name: "Logging", package: "swift-log")]),
         // Parser micro-benchmark for bench/run.py (not installed).
         .executableTarget(name: "reactor-parser-bench", dependencies: ["Reactor"]),
-        .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        // Public-API input handlers for the libFuzzer targets; the unit tests replay the corpus through them.
+        .target(name: "FuzzHarness", dependencies: ["Reactor"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "FuzzHarness"]),
         .testTarget(name: "ReactorCtlTests", dependencies: ["ReactorCtl", "Reactor"]),
         .testTarget(name: "OCFWrapperTests", dependencies: ["OCFWrapper", "Reactor"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer executable (`make fuzz`): declared only when REACTOR_FUZZ is set, because it links only with
+// `-sanitize=fuzzer` (libFuzzer supplies main); the daemon's build never sees it.
+if Context.environment["REACTOR_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "FuzzTargets", dependencies: ["FuzzHarness"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}
