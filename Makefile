@@ -12,3 +12,8 @@ bench-quick:
 .PHONY: fuzz
 fuzz:
 	scripts/fuzz
+
+# Soak (README, Reliability): 1000 resources, churn, scrapes and reloads for SOAK_SECONDS (default 1800).
+.PHONY: soak
+soak:
+	nice -n 10 python3 bench/soak.py

@@ -75,6 +75,8 @@ class Reactor:
             "STANDIN_LOG_DIR": str(tmp),
             "HOME": str(tmp),
         }
+        # A sanitizer build of the daemon (REACTOR_BIN) keeps the run's sanitizer settings.
+        full_env.update({k: v for k, v in os.environ.items() if k in ("ASAN_OPTIONS", "LSAN_OPTIONS")})
         if watchdog_usec:
             full_env["WATCHDOG_USEC"] = str(watchdog_usec)
         full_env.update(env)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, STANDIN_BIN, wait_until
+from conftest import ROOT, STANDIN_BIN, reactor_binary, wait_until
 
 FAULT_SECONDS = float(os.environ.get("FAULT_SECONDS", "20"))
 
@@ -149,5 +149,7 @@ def test_300_reloads_with_snippets_coming_and_going(reactor, tmp_path, events2):
     assert r.proc.poll() is None and r.threads() == 1
     assert after[0] == before[0]
     assert after[2] == before[2] == 1  # drbdsetup only
-    assert after[1] - before[1] < 16 * 1024, "RSS grew by more than 16 MiB over 300 reloads"
+    # AddressSanitizer holds freed memory in quarantine (256 MiB): RSS says nothing there.
+    if b"__asan_init" not in reactor_binary().read_bytes():
+        assert after[1] - before[1] < 16 * 1024, "RSS grew by more than 16 MiB over 300 reloads"
     assert r.stop() == 0
