@@ -7,3 +7,13 @@ bench:
 
 bench-quick:
 	python3 bench/run.py --quick
+
+# Reliability (README, Reliability): libFuzzer over the parsers (FUZZ_SECONDS per target, default 60).
+.PHONY: fuzz
+fuzz:
+	scripts/fuzz
+
+# Soak (README, Reliability): 1000 resources, churn, scrapes and reloads for SOAK_SECONDS (default 1800).
+.PHONY: soak
+soak:
+	nice -n 10 python3 bench/soak.py

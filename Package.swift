@@ -72,13 +72,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "DRBDSimTests", dependencies: ["DRBDSim", "Reactor"]),
-        .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         // HA lab, fast tier (issue 10): the real promoter on simulated nodes against the DRBD model, on
         // virtual time, under seeded fault schedules (Sources/HALab); >= 1000 seeds per `swift test`.
         .target(name: "HALab", dependencies: ["Reactor", "DRBDSim"]),
         .testTarget(name: "HALabTests", dependencies: ["HALab", "DRBDSim", "Reactor"]),
+        // Public-API input handlers for the libFuzzer targets; the unit tests replay the corpus through them.
+        .target(name: "FuzzHarness", dependencies: ["Reactor"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "FuzzHarness"]),
         .testTarget(name: "ReactorCtlTests", dependencies: ["ReactorCtl", "Reactor"]),
         .testTarget(name: "OCFWrapperTests", dependencies: ["OCFWrapper", "Reactor"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer executable (`make fuzz`): declared only when REACTOR_FUZZ is set, because it links only with
+// `-sanitize=fuzzer` (libFuzzer supplies main); the daemon's build never sees it.
+if Context.environment["REACTOR_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "FuzzTargets", dependencies: ["FuzzHarness"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -74,6 +74,8 @@ class Reactor:
             "HOME": str(tmp),
             "DRBD_REACTOR_RUN_DIR": str(tmp / "run"),  # control socket and maintenance state, not /run/drbd-reactor
         }
+        # A sanitizer build of the daemon (REACTOR_BIN) keeps the run's sanitizer settings.
+        full_env.update({k: v for k, v in os.environ.items() if k in ("ASAN_OPTIONS", "LSAN_OPTIONS")})
         if watchdog_usec:
             full_env["WATCHDOG_USEC"] = str(watchdog_usec)
         full_env.update(env)

@@ -90,8 +90,17 @@ public enum ConfigLoader {
     /// same strict readers, file:line in every error), without reading the main file or other snippets.
     /// drbd-reactorctl validates what it lists, edits and enables with it.
     public static func decodeSnippet(_ text: String, file: String) throws(ConfigError) -> DaemonConfig {
+        try decodeText(text, file: file, isMain: false)
+    }
+
+    /// Decodes `text` as the main file `file` without reading its snippets (the fuzz harness feeds it).
+    public static func decodeMain(_ text: String, file: String) throws(ConfigError) -> DaemonConfig {
+        try decodeText(text, file: file, isMain: true)
+    }
+
+    private static func decodeText(_ text: String, file: String, isMain: Bool) throws(ConfigError) -> DaemonConfig {
         var config = DaemonConfig(path: file)
-        try decodeFile(try TOMLLoader.parse(text, file: file), text: text, file: file, isMain: false, into: &config)
+        try decodeFile(try TOMLLoader.parse(text, file: file), text: text, file: file, isMain: isMain, into: &config)
         try rejectDuplicates(config)
         return config
     }

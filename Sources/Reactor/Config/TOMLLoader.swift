@@ -4,6 +4,9 @@ import TOMLKit
 public enum TOMLLoader {
     /// Parses `text`; a syntax error names `file` and the line and column the parser reported.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> ConfigTable {
+        if let bad = TOMLPrecheck.problem(text) {
+            throw ConfigError(file: file, line: bad.line, keyPath: "", message: "TOML syntax error at column \(bad.column): \(bad.message)")
+        }
         do {
             let table = try TOMLTable(string: text)
             return convert(table)
