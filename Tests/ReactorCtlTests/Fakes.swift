@@ -1,3 +1,4 @@
+import Glibc
 import Reactor
 @testable import ReactorCtl
 
@@ -49,12 +50,22 @@ func fakeDirectory(_ files: [String], path: String = "/etc/drbd-reactor.d") -> S
     SnippetDirectory(path: path, isFile: { p in files.contains { path + "/" + $0 == p } }, names: { files })
 }
 
-/// A fresh, empty directory under /tmp.
+/// The directory every temporary directory of these tests lives in; removed when the test process exits,
+/// so runs leave nothing behind in /tmp.
+let temporaryRoot: String = {
+    let root = makeTemporaryDirectory(in: "/tmp", prefix: "reactorctl-test-")
+    atexit { _ = system("rm -rf '\(temporaryRoot)'") }
+    return root
+}()
+
+private func makeTemporaryDirectory(in parent: String, prefix: String) -> String {
+    var template = Array("\(parent)/\(prefix)XXXXXX".utf8CString)
+    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+}
+
+/// A fresh, empty directory under `temporaryRoot`.
 func temporaryDirectory() throws -> String {
-    let marker = try Blocking.createTemporaryFile(directory: "/tmp", prefix: "reactorctl-test-", suffix: "", contents: "")
-    try FileSystem.remove(marker)
-    try FileSystem.createDirectories(marker)
-    return marker
+    makeTemporaryDirectory(in: temporaryRoot, prefix: "t-")
 }
 
 /// `drbdsetup status --json` output for `res` with the local role and one peer.
