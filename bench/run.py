@@ -34,7 +34,9 @@ STANDIN = os.path.join(HERE, "standin")
 STAMP = os.path.join(STANDIN, "stamp")
 OUT_DIR = os.path.join(HERE, "out")
 CACHE_DIR = os.path.join(OUT_DIR, "cache")
-FIXTURES = os.path.normpath(os.path.join(ROOT, "..", "shared", "fixtures", "events2"))
+# The project's events2 corpus, plus EVENTS2_CONFORMANCE_DIR (another recorded corpus) when set.
+FIXTURE_DIRS = [os.path.join(ROOT, "Tests", "Fixtures", "events2")] + \
+    [d for d in [os.environ.get("EVENTS2_CONFORMANCE_DIR")] if d]
 DEFAULT_BIN = os.path.join(ROOT, ".build", "release", "drbd-reactor")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -859,8 +861,8 @@ class Bench:
         if not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
             return {"skipped": f"no parser micro-benchmark executable ({exe}); set REACTOR_PARSER_BENCH"}
         gen, lines = self.stream(100, 100000)
-        files = sorted(os.path.join(FIXTURES, f) for f in os.listdir(FIXTURES)
-                       if f.endswith(".events2")) if os.path.isdir(FIXTURES) else []
+        files = sorted(os.path.join(d, f) for d in FIXTURE_DIRS if os.path.isdir(d)
+                       for f in os.listdir(d) if f.endswith(".events2"))
         try:
             p = subprocess.run([exe] + files + [gen], capture_output=True, text=True, timeout=self.args.timeout)
         except subprocess.TimeoutExpired:
