@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Testing
 @testable import Reactor
@@ -140,5 +141,41 @@ import Testing
         #expect(owners == [
             "drbd-services@r0.target": "r0", "drbd-promote@r0.service": "r0", "fs.mount": "r0", "ocf.rs@ip1_r0.service": "r0",
         ])
+    }
+}
+
+/// The bus counters as metric families, checked by promtool where it is installed.
+@Suite struct PromoterBusMetricsTests {
+    static func stats() -> ReactorStats {
+        let stats = ReactorStats()
+        var r0 = PromoterBusCounters()
+        r0.jobResults = ["done": 3, "failed": 1]
+        r0.unitFailures = ["drbd-promote@r0.service": 1]
+        r0.restarts = 1
+        stats.promoterBusCounters = { ["r0": r0, "r1": PromoterBusCounters()] }
+        return stats
+    }
+
+    @Test func countersAreRenderedPerResource() {
+        let text = String(decoding: MetricsRenderer(enums: false).renderDaemon(stats: Self.stats(), process: nil), as: UTF8.self)
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix("drbdreactor_promoter_") }
+        #expect(lines == [
+            #"drbdreactor_promoter_job_results_total{resource="r0",result="done"} 3"#,
+            #"drbdreactor_promoter_job_results_total{resource="r0",result="failed"} 1"#,
+            #"drbdreactor_promoter_unit_failures_total{resource="r0",unit="drbd-promote@r0.service"} 1"#,
+            #"drbdreactor_promoter_restarts_total{resource="r0"} 1"#,
+            #"drbdreactor_promoter_restarts_total{resource="r1"} 0"#,
+        ])
+        #expect(text.contains("# TYPE drbdreactor_promoter_unit_failures_total counter"))
+        // Without a bus nothing of it appears.
+        let plain = String(decoding: MetricsRenderer(enums: false).renderDaemon(stats: ReactorStats(), process: nil), as: UTF8.self)
+        #expect(!plain.contains("drbdreactor_promoter_"))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: PrometheusPromtoolTests.promtool), "needs /usr/bin/promtool"))
+    func promtoolAcceptsThem() throws {
+        let (status, output) = try FilterProcess.run(
+            PrometheusPromtoolTests.promtool, ["check", "metrics"], input: MetricsRenderer(enums: false).renderDaemon(stats: Self.stats(), process: nil))
+        #expect(status == 0, "promtool: \(String(decoding: output, as: UTF8.self))")
     }
 }
