@@ -121,7 +121,7 @@ import Testing
         #expect(stopping.observe(Self.crash("drbd-promote@r0.service")).allSatisfy { if case .startTimer = $0 { false } else { true } })
     }
 
-    @Test func jobResultsAreCountedAndLoggedWithTheResource() {
+    @Test func jobResultsAreCountedAndLoggedWithTheResource() throws {
         var d = Self.running()
         let done = d.observe(.jobRemoved(unit: Self.target, result: "done"))
         #expect(done == [.log(.info, "systemd: job of '\(Self.target)' finished: done", resource: "r0")])
@@ -131,6 +131,12 @@ import Testing
         #expect(d.observe(.jobRemoved(unit: "unrelated.service", result: "failed")).isEmpty)
         #expect(d.machine.report(now: d.now)[0].bus.jobResults == ["done": 2, "failed": 1])
         #expect(d.machine.busCounters["r0"]?.jobResults["failed"] == 1)
+        // The control socket's status carries them (drbd-reactorctl status shows them).
+        let status = ControlMessages.status(nodeName: "n1", maintenance: PromoterMaintenance(), world: World(),
+                                            reports: d.machine.report(now: d.now), wallSeconds: 0)
+        let r0 = try #require(try JSONValue.parse(status.text)["promoter"]?.array?.first)
+        #expect(r0["job_results"]?["done"] == .number(2) && r0["job_results"]?["failed"] == .number(1))
+        #expect(r0["unit_failures"] == .object([:]) && r0["last_unit_failure"] == .null && r0["restarts"] == .number(0))
     }
 
     @Test func unitsOfAResourceIncludeTheOCFInstancesAndThePromoteService() {
