@@ -38,6 +38,16 @@ public final class SystemdBus {
     /// The path of systemd's private socket.
     public static let systemdPrivatePath = "/run/systemd/private"
 
+    /// Whether systemd is the init system (sd_booted(3): `/run/systemd/system/` exists). Without it there
+    /// is no manager to talk to, whatever bus may exist.
+    public static var isSystemdBooted: Bool { sd_booted() > 0 }
+
+    /// Where to reach systemd, best first: its private socket when we may use it (root, socket present:
+    /// no bus daemon in between, works before it runs), then the system bus.
+    public static func systemdEndpoints() -> [Endpoint] {
+        geteuid() == 0 && access(systemdPrivatePath, F_OK) == 0 ? [.systemdPrivate, .system] : [.system]
+    }
+
     /// A signal or method reply, decoded.
     public struct Message: Hashable, Sendable {
         public var path: String?
@@ -124,8 +134,9 @@ public final class SystemdBus {
         process()
     }
 
-    /// Closes the connection (flushing what is queued, without waiting for replies); handlers of pending
-    /// replies and matches are dropped without being called. Idempotent.
+    /// Closes the connection; handlers of pending replies and matches are dropped without being called.
+    /// Not flushed (sd_bus_flush would wait for the socket): what is still queued is dropped. Safe inside
+    /// a handler (sd_bus_process holds its own reference until it returns). Idempotent.
     public func close() {
         if let ioSource { loop?.removeIO(ioSource) }
         if let timer { loop?.cancelTimer(timer) }
@@ -134,7 +145,7 @@ public final class SystemdBus {
         onClosed = nil
         if let b = bus {
             bus = nil
-            sd_bus_flush_close_unref(b)
+            sd_bus_close_unref(b)
         }
     }
 
