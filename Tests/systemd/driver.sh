@@ -283,6 +283,8 @@ out promoter_restarted $?
 crasher_active() { [ "$(cprop ActiveState)" = active ]; }
 wait_for 5 crasher_active
 out promoter_crasher_state "$(cprop ActiveState)/$(cprop SubState)"
+# The daemon's memory with the bus connection in use (a figure for the README, not asserted).
+out promoter_rss_kib "$(awk '/^VmRSS:/ { print $2 }' "/proc/$(prop MainPID)/status" 2>/dev/null)"
 out promoter_crasher_nrestarts "$(cprop NRestarts)"
 out promoter_target_state "$(systemctl show -p ActiveState --value drbd-services@db.target)"
 out promoter_started "$(cat /run/crasher/started 2>/dev/null)"
