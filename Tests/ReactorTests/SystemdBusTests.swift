@@ -128,3 +128,51 @@ import Testing
         rmdir(directory)
     }
 }
+
+/// `SystemdWatch`'s fallback: no systemd to talk to, and a bus where systemd does not answer.
+@Suite(.serialized) struct SystemdWatchTests {
+    final class Memory: LogOutput, @unchecked Sendable {
+        var entries: [LogEntry] = []
+        func write(_ entry: LogEntry) { entries.append(entry) }
+    }
+
+    let memory = Memory()
+    let bus: SystemdBusTests
+    var logger: Logger {
+        let handler = SinkLogHandler(level: .debug, output: memory)
+        var l = Logger(label: "t", factory: { _ in handler })
+        l.logLevel = .debug
+        return l
+    }
+
+    init() throws { bus = try SystemdBusTests() }
+
+    @Test func withoutSystemdTheWatchSaysSoOnceAndStaysAway() throws {
+        var asked = 0
+        let watch = SystemdWatch(loop: bus.loop, logger: logger, endpoints: { asked += 1; return nil }) { _ in }
+        watch.want(true)
+        watch.want(false)
+        watch.want(true)
+        #expect(!watch.isConnected)
+        #expect(asked == 2)
+        #expect(memory.entries.filter { $0.message.contains("Not watching") }.map(\.level) == [.info])
+        watch.stop()
+        rmdir(bus.directory)
+    }
+
+    @Test func refusedSubscribeIsLoggedAndRetried() throws {
+        try bus.withBusDaemon { address in
+            // No one owns org.freedesktop.systemd1 on this bus: the bus daemon refuses Subscribe at once.
+            var connects = 0
+            let watch = SystemdWatch(loop: bus.loop, logger: logger, endpoints: { connects += 1; return [.bus(address)] }) { _ in }
+            watch.want(true)
+            #expect(watch.isConnected)
+            try bus.run { connects >= 2 }
+            #expect(connects >= 2, "connected again after the refusal")
+            let warnings = memory.entries.filter { $0.level == .warning }.map(\.message)
+            #expect(warnings.first?.contains("systemd refused Subscribe on the bus at") == true, "\(warnings)")
+            watch.stop()
+            #expect(!watch.isConnected)
+        }
+    }
+}
