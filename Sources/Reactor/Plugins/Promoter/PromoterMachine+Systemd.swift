@@ -16,6 +16,8 @@ import Logging
 /// are changes during maintenance, while frozen and while stopping. Job results and unit failures are
 /// logged with the resource and counted for the metrics and `drbd-reactorctl status`.
 extension PromoterMachine {
+    /// The backoff of repairs: the first one after a second (systemd has settled the failed job by
+    /// then), each further one twice as late, never later than 30 s (the 20 s ticker's order of magnitude).
     static let repairFirstDelay: Duration = .seconds(1)
     static let repairMaxDelay: Duration = .seconds(30)
     /// A failure this long after the previous one starts the backoff from its first delay again.
