@@ -121,6 +121,22 @@ import Testing
         #expect(stopping.observe(Self.crash("drbd-promote@r0.service")).allSatisfy { if case .startTimer = $0 { false } else { true } })
     }
 
+    @Test func aRepairDueWhileAJobRunsWaitsForIt() {
+        // The failure came while idle; before the repair is due, quorum is lost and the stop runs.
+        var d = Self.running()
+        d.observe(Self.crash())
+        d.feed(.update(F.quorum(F.resource(role: .primary), from: true, to: false)))
+        d.detect()
+        #expect(d.token(["journalctl", "--flush", "--sync"]) != nil)
+        // Due now, but queued behind the stop: nothing new runs.
+        #expect(PromoterDriver.commands(d.fireTimer()).isEmpty)
+        d.answer(["journalctl"])
+        // After the stop the repair looks at the target: inactive, and no quorum means no may_promote.
+        #expect(PromoterDriver.commands(d.answer(["systemctl", "stop", Self.target])) == [Self.show])
+        #expect(PromoterDriver.commands(d.answer(Self.show, stdout: ["ActiveState=inactive"])).isEmpty)
+        #expect(d.running.isEmpty)
+    }
+
     @Test func jobResultsAreCountedAndLoggedWithTheResource() throws {
         var d = Self.running()
         let done = d.observe(.jobRemoved(unit: Self.target, result: "done"))
