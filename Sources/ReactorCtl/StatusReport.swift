@@ -138,6 +138,7 @@ public struct StatusReport: Sendable {
             if let view = daemon[resource] {
                 if view.maintenance { why.append("  maintenance: nothing is started or stopped here") }
                 if !view.here, let reason = view.whyNot { why.append("  why not here: " + reason) }
+                if let line = view.systemdLine { why.append("  " + line) }
             }
             return [head] + why + [Self.unitLine(target, prefix: "", paint: paint)]
                 + deps.enumerated().map { i, d in Self.unitLine(d, prefix: i == deps.count - 1 ? "└─ " : "├─ ", paint: paint) }
@@ -179,11 +180,27 @@ public struct DaemonView: Hashable, Sendable {
     public var here: Bool
     public var whyNot: String?
     public var maintenance: Bool
+    /// From the daemon's view of systemd over the bus (zero and nil without a bus): units of the
+    /// resource that failed, the last one (`<unit>: <result>`), and how often the target was started again.
+    public var unitFailures: UInt64 = 0
+    public var lastUnitFailure: String?
+    public var restarts: UInt64 = 0
 
-    public init(here: Bool, whyNot: String?, maintenance: Bool) {
+    public init(here: Bool, whyNot: String?, maintenance: Bool, unitFailures: UInt64 = 0, lastUnitFailure: String? = nil, restarts: UInt64 = 0) {
         self.here = here
         self.whyNot = whyNot
         self.maintenance = maintenance
+        self.unitFailures = unitFailures
+        self.lastUnitFailure = lastUnitFailure
+        self.restarts = restarts
+    }
+
+    /// `systemd: 2 unit failures (last: a.service: exit-code), started again 2 times`, when there was any.
+    var systemdLine: String? {
+        guard unitFailures > 0 || restarts > 0 else { return nil }
+        var line = "systemd: \(unitFailures) unit failure\(unitFailures == 1 ? "" : "s")"
+        if let lastUnitFailure { line += " (last: \(lastUnitFailure))" }
+        return line + ", started again \(restarts) time\(restarts == 1 ? "" : "s")"
     }
 
     /// The views in a status answer, by resource.
@@ -191,13 +208,25 @@ public struct DaemonView: Hashable, Sendable {
         var views: [String: DaemonView] = [:]
         for p in status?["promoter"]?.array ?? [] {
             guard let name = p["resource"]?.string else { continue }
-            views[name] = DaemonView(here: p["here"]?.bool ?? false, whyNot: p["why_not"]?.string, maintenance: p["maintenance"]?.bool ?? false)
+            var failures: UInt64 = 0
+            if case .object(let units)? = p["unit_failures"] { failures = units.values.reduce(0) { $0 + Self.count($1) } }
+            views[name] = DaemonView(
+                here: p["here"]?.bool ?? false, whyNot: p["why_not"]?.string, maintenance: p["maintenance"]?.bool ?? false,
+                unitFailures: failures, lastUnitFailure: p["last_unit_failure"]?.string, restarts: p["restarts"].map(Self.count) ?? 0)
         }
         return views
     }
 
+    /// A JSON count (a non-negative whole number), 0 for anything else.
+    static func count(_ v: JSONValue) -> UInt64 {
+        guard case .number(let d) = v, d >= 0, d < 1e18 else { return 0 }
+        return UInt64(d)
+    }
+
     /// The fields added to a promoter's `--json` object.
     var json: [(String, JSONText)] {
-        [("here", .bool(here)), ("why_not", whyNot.map(JSONText.string) ?? .null), ("maintenance", .bool(maintenance))]
+        [("here", .bool(here)), ("why_not", whyNot.map(JSONText.string) ?? .null), ("maintenance", .bool(maintenance)),
+         ("unit_failures", .number(Int64(clamping: unitFailures))), ("last_unit_failure", lastUnitFailure.map(JSONText.string) ?? .null),
+         ("restarts", .number(Int64(clamping: restarts)))]
     }
 }

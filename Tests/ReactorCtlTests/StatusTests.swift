@@ -138,3 +138,23 @@ import Testing
             == ["status of n: 1 promoter resource", "  r0: runs here"])
     }
 }
+
+@Suite struct DaemonViewSystemdTests {
+    @Test func busCountersFromTheDaemonAppearInTextAndJSON() throws {
+        let parsed = try JSONValue.parse(#"""
+            {"type":"status","promoter":[{"resource":"r0","here":true,"why_not":null,"maintenance":false,"job_results":{"done":4},
+             "unit_failures":{"a.service":2,"drbd-promote@r0.service":1},"last_unit_failure":"a.service: exit-code","restarts":2}]}
+            """#)
+        var report = StatusReport(daemonState: "active")
+        report.daemon = DaemonView.parse(parsed)
+        #expect(report.daemon["r0"] == DaemonView(here: true, whyNot: nil, maintenance: false, unitFailures: 3, lastUnitFailure: "a.service: exit-code", restarts: 2))
+        report.entries = [.init(path: "/d/r0.toml", enabled: true, plugin: .promoter(
+            resource: "r0", primaryOn: .local("n1"), target: UnitStatus(name: "t", status: "active", freezer: "running"), dependencies: []))]
+        #expect(report.lines(paint: { s, _ in s }).contains("  systemd: 3 unit failures (last: a.service: exit-code), started again 2 times"))
+        let json = try JSONValue.parse(report.json())
+        #expect(json["promoter"]?.array?.first?["last_unit_failure"]?.string == "a.service: exit-code")
+        #expect(json["promoter"]?.array?.first?["restarts"] == .number(2))
+        // Without a bus (or before anything happened) there is no such line.
+        #expect(DaemonView(here: true, whyNot: nil, maintenance: false).systemdLine == nil)
+    }
+}

@@ -103,8 +103,14 @@ struct PromoterDriver {
     init(_ machine: PromoterMachine) { self.machine = machine }
 
     @discardableResult
-    mutating func feed(_ input: PluginInput) -> [PluginEffect] {
-        let out = machine.handle(input, now: now)
+    mutating func feed(_ input: PluginInput) -> [PluginEffect] { record(machine.handle(input, now: now)) }
+
+    /// Feeds what systemd reported over the bus.
+    @discardableResult
+    mutating func observe(_ event: SystemdUnitEvent) -> [PluginEffect] { record(machine.observe(event, now: now)) }
+
+    /// Tracks the children and timers of `out` and appends it to `effects`.
+    private mutating func record(_ out: [PluginEffect]) -> [PluginEffect] {
         for e in out {
             switch e {
             case .spawn(let t, let req):

@@ -22,6 +22,7 @@ NSPAWN_SUITE (Debian suite; default: the host's when it is Debian, else bookworm
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -217,7 +218,9 @@ def boot(tree: Path, binary: Path, wrapper: Path, results: Path, console: Path):
         f"{HERE / 'ocf-reactor.conf'}:{dropins}/reactor.conf",
         f"{HERE / 'ocf-e2e.conf'}:{dropins}/e2e.conf",
         f"{FAKE_AGENT}:{FAKE_AGENT_PATH}",
-    ]
+        # The promoter over the bus (driver.sh section 9): the drbdadm stand-in and the test units.
+        f"{STANDIN_BIN / 'drbdadm'}:/opt/standin/bin/drbdadm",
+    ] + [f"{u}:/etc/systemd/system/{u.name}" for u in sorted((HERE / "promoter").iterdir())]
     for lib in missing_libraries(binary, tree) + missing_libraries(wrapper, tree):
         if lib not in ro:  # the daemon and the wrapper share the Swift runtime
             ro.append(lib)
@@ -418,6 +421,7 @@ def test_drbd_reactor_service_under_systemd(tmp_path):
 
     check_metrics_socket(r, journal, check)
     check_ocf_wrapper(results, r, check)
+    check_promoter_bus(results, r, journal, check)
 
     assert not failures, "\n".join(failures) + context + \
         f"\n--- ocf agent calls\n{tail(results / 'ocf-agent' / 'calls', 20)}\n--- journal-ocf\n{tail(results / 'journal-ocf.txt', 40)}"
@@ -521,3 +525,37 @@ def check_ocf_wrapper(results: Path, r: dict, check):
     check("ocf: the wrapper's messages are the unit's, on stdout",
           bool(own) and all(e.get("_SYSTEMD_UNIT") == OCF_INSTANCE and e.get("_TRANSPORT") == "stdout" for e in own),
           sorted({(e.get("_SYSTEMD_UNIT"), e.get("_TRANSPORT")) for e in own}))
+
+
+def check_promoter_bus(results: Path, r: dict, journal: str, check):
+    """The promoter over systemd's bus (driver.sh section 9, keys promoter_*): crasher.service, a start unit
+    of resource db, fails 10 s after its first start; the daemon hears it on the bus and starts the target
+    again within 2 s (its 20 s ticker would be far later), naming the failed unit in the journal with
+    DRBD_RESOURCE=db, and counts it in /metrics."""
+    check("promoter: daemon start", r.get("promoter_start_rc") == "0", r.get("promoter_start_rc"))
+    check("promoter: the daemon watches the units over systemd's private socket",
+          "Watching the promoters' systemd units over systemd's private socket" in journal,
+          [l for l in journal.splitlines() if "systemd units" in l])
+    check("promoter: crasher.service started, failed, started again", r.get("promoter_restarted") == "0"
+          and r.get("promoter_started") and r.get("promoter_failed") and r.get("promoter_restarted_at"),
+          (r.get("promoter_started"), r.get("promoter_failed"), r.get("promoter_restarted_at")))
+    with contextlib.suppress(ValueError):
+        delay = float(r.get("promoter_restarted_at", "")) - float(r.get("promoter_failed", ""))
+        check("promoter: started again within 2 s of the failure", 0 < delay < 2, f"{delay:.2f}s")
+    check("promoter: running again, not by systemd's Restart=",
+          r.get("promoter_crasher_state") == "active/running" and r.get("promoter_crasher_nrestarts") == "0",
+          (r.get("promoter_crasher_state"), r.get("promoter_crasher_nrestarts")))
+    check("promoter: the target stayed active", r.get("promoter_target_state") == "active", r.get("promoter_target_state"))
+    entries = []
+    path = results / "journal-promoter.json"
+    for line in (path.read_text(errors="replace").splitlines() if path.exists() else []):
+        with contextlib.suppress(ValueError):
+            entries.append(json.loads(line))
+    named = [e for e in entries if e.get("DRBD_RESOURCE") == "db" and "crasher.service" in str(e.get("MESSAGE"))
+             and "exit-code" in str(e.get("MESSAGE"))]
+    check("promoter: journal names the failed unit and its result, with DRBD_RESOURCE=db", bool(named),
+          [e.get("MESSAGE") for e in entries][-15:])
+    metrics = (results / "promoter-metrics.txt").read_text(errors="replace") if (results / "promoter-metrics.txt").exists() else ""
+    check("promoter: the failure is counted in /metrics",
+          'drbdreactor_promoter_unit_failures_total{resource="db",unit="crasher.service"} 1' in metrics,
+          [l for l in metrics.splitlines() if l.startswith("drbdreactor_promoter")])

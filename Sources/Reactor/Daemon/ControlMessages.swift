@@ -26,7 +26,17 @@ public enum ControlMessages {
             ("last_failure", r.lastFailure.map(JSONText.string) ?? .null),
             ("last_failure_ago_s", r.lastFailureAgo.map { .number($0.nanosecondsClamped / 1_000_000_000) } ?? .null),
             ("last_failure_at", r.lastFailureAgo.map { .number(wallSeconds - $0.nanosecondsClamped / 1_000_000_000) } ?? .null),
-        ])
+        ] + bus(r.bus))
+    }
+
+    /// What systemd reported over the bus: job results and unit failures as `{name: count}`, the last
+    /// failure (`drbd-promote@r0.service: exit-code`) and the repairs started.
+    static func bus(_ c: PromoterBusCounters) -> [(String, JSONText)] {
+        func counts(_ d: [String: UInt64]) -> JSONText { .object(d.sorted { $0.key < $1.key }.map { ($0.key, .number(Int64(clamping: $0.value))) }) }
+        return [
+            ("job_results", counts(c.jobResults)), ("unit_failures", counts(c.unitFailures)),
+            ("last_unit_failure", c.lastUnitFailure.map(JSONText.string) ?? .null), ("restarts", .number(Int64(clamping: c.restarts))),
+        ]
     }
 
     /// `{"type":"state",...}` for a change of a resource's role or may_promote, a device's disk or

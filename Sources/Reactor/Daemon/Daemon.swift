@@ -36,6 +36,8 @@ public final class Daemon {
     private var maintenance = PromoterMaintenance()
     /// The control socket (drbd-reactorctl status, watch, maintenance), see ControlServer.
     private var control: ControlServer?
+    /// systemd's unit changes and job results for the promoters, while any is configured (SystemdWatch).
+    private let systemd: SystemdWatch
 
     /// `promoterContext` is what promoters get instead of reading it themselves (node name, environment,
     /// systemd directory), normally `PromoterContext.current()`. `passedSockets` are the listening sockets
@@ -47,10 +49,13 @@ public final class Daemon {
         self.notifier = notifier
         listeners = ListenerPool(passed: passedSockets, notifier: notifier, logger: logger)
         self.logger = logger
-        host = PluginHost(loop: loop, logger: logger)
+        let host = PluginHost<PluginConfig>(loop: loop, logger: logger)
+        self.host = host
+        systemd = SystemdWatch(loop: loop, logger: logger) { [unowned host] event in host.deliver(systemd: event) }
         events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config))
         promoters = PromoterLauncher(loop: loop, logger: logger, host: host, context: promoterContext)
         promoters.replay = { [unowned self] in self.world.replay() }
+        stats.promoterBusCounters = { [unowned host] in host.promoterBusCounters() }
     }
 
     static func pollInterval(_ c: DaemonConfig) -> Duration? {
@@ -175,6 +180,7 @@ public final class Daemon {
             }
         }
         promoters.commit()
+        systemd.want(wanted.contains { if case .promoter = $0 { true } else { false } })
         listeners.closeIdle()
     }
 
@@ -256,6 +262,7 @@ public final class Daemon {
         logger.info("Stopping.")
         events2.stop()
         control?.stop()
+        systemd.stop()
         for (_, p) in loopPlugins { p.stop() }
         loopPlugins.removeAll()
         promoters.drop { _ in true }

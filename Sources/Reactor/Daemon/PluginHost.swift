@@ -25,7 +25,7 @@ public final class PluginHost<Key: Hashable> {
         }
     }
 
-    private let loop: EventLoop
+    let loop: EventLoop
     private let logger: Logger
     private(set) var instances: [Instance] = []
     /// Called when the last stopping instance has stopped (daemon exit waits for it).

@@ -12,6 +12,9 @@ public final class ReactorStats {
     public var umhCommandsFailed: UInt64 = 0
     /// /metrics requests answered.
     public var scrapes: UInt64 = 0
+    /// What the running promoters heard from systemd over the bus, by resource (read at render time; the
+    /// daemon points it at its plugin host).
+    public var promoterBusCounters: () -> [String: PromoterBusCounters] = { [:] }
 
     public init() {}
 }

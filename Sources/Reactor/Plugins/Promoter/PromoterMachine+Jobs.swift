@@ -136,6 +136,8 @@ extension PromoterMachine {
             if result.success, Self.activeState(result.stdout) != "active" {
                 push([PromoterFrame([.markStarted])] + r.script.tryStartStop)
             }
+        case .repair:
+            if result.success { push(repairFrames(r, activeState: Self.activeState(result.stdout))) }
         }
         resources[name] = r
         return effects

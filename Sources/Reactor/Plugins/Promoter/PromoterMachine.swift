@@ -61,6 +61,9 @@ public struct PromoterMachine: ChangePlugin {
     var maintenance = MaintenanceState()
     /// For reports (see PromoterReport.swift).
     var observations = PromoterObservations()
+    /// Resource of each unit the bus may report on, and each one's last ActiveState (PromoterMachine+Systemd.swift).
+    let unitOwners: [String: String]
+    var unitStates: [String: String] = [:]
 
     /// Everything the machine knows about one configured resource.
     struct ResourceState {
@@ -82,6 +85,11 @@ public struct PromoterMachine: ChangePlugin {
         var lastStart: Instant?
         /// A quorum loss froze the services (no thaw or stop since): only then is a demotion "forced".
         var frozen = false
+        /// The bus' repair of a unit that went down (PromoterMachine+Systemd.swift): its pending timer,
+        /// the backoff step and when the last unit went down.
+        var repairTimer: PluginToken?
+        var repairAttempts = 0
+        var lastUnitFailure: Instant?
 
         var config: PromoterResourceConfig { script.config }
         var isIdle: Bool { job == nil && queue.isEmpty && waiting == nil }
@@ -103,11 +111,13 @@ public struct PromoterMachine: ChangePlugin {
     enum TimerRole {
         case tick
         case sleep(String)
+        case repair(String)
     }
 
     public init(config: PromoterConfig, context: PromoterContext) {
         self.config = config
         self.context = context
+        unitOwners = Self.unitOwners(config)
         for r in config.resources {
             resources[r.name] = ResourceState(script: PromoterScript(config: r, systemdDirectory: context.systemdDirectory))
         }
@@ -168,7 +178,10 @@ public struct PromoterMachine: ChangePlugin {
         stopping = true
         var effects: [PluginEffect] = []
         for (token, role) in timers {
-            if case .tick = role { effects.append(.cancelTimer(token)) }
+            switch role {
+            case .tick, .repair: effects.append(.cancelTimer(token))
+            case .sleep: break
+            }
         }
         for name in resources.keys.sorted() {
             guard var r = resources[name] else { continue }
@@ -211,6 +224,8 @@ public struct PromoterMachine: ChangePlugin {
             guard case .sleep(token)? = resources[name]?.waiting else { return [] }
             resources[name]?.waiting = nil
             return advance(name, now: now)
+        case .repair(let name):
+            return repairDue(name, now: now)
         }
     }
 

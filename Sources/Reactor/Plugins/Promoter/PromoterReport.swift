@@ -11,6 +11,8 @@ struct PromoterObservations: Hashable, Sendable {
     var now = Instant.zero
     var sleepUntil: [String: Instant] = [:]
     var lastFailure: [String: Failure] = [:]
+    /// What the bus reported, by resource (PromoterMachine+Systemd.swift).
+    var bus: [String: PromoterBusCounters] = [:]
 }
 
 /// One promoter resource as the machine sees it.
@@ -26,6 +28,8 @@ public struct PromoterResourceReport: Hashable, Sendable {
     /// The last failed job and how long ago.
     public var lastFailure: String?
     public var lastFailureAgo: Duration?
+    /// What systemd reported over the bus (empty without a bus).
+    public var bus = PromoterBusCounters()
 }
 
 extension PromoterMachine {
@@ -38,9 +42,13 @@ extension PromoterMachine {
             let failure = observations.lastFailure[name]
             return PromoterResourceReport(
                 resource: name, maintenance: maintenance.current.covers(name), mayPromote: r.mayPromote, busy: !r.isIdle,
-                delayLeft: delay, lastFailure: failure?.reason, lastFailureAgo: failure.map { now - $0.at })
+                delayLeft: delay, lastFailure: failure?.reason, lastFailureAgo: failure.map { now - $0.at },
+                bus: observations.bus[name] ?? .init())
         }
     }
+
+    /// The bus counters of every resource that has any, for the metrics (cheaper than `report`).
+    public var busCounters: [String: PromoterBusCounters] { observations.bus }
 
     /// Hook of `advance`: a job sleeps until `until`.
     mutating func observeSleep(_ name: String, until: Instant) { observations.sleepUntil[name] = until }

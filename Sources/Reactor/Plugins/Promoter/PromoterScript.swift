@@ -53,6 +53,9 @@ public enum PromoterReader: Hashable, Sendable {
     case dependencies(FreezeVerb)
     /// The ticker's `systemctl show --property=ActiveState`: start if the target is not active.
     case targetInactive
+    /// The bus repair's `systemctl show --property=ActiveState`: start if the target is active (its
+    /// failed units are started again) or if it is not and DRBD lets this node promote.
+    case repair
 }
 
 /// What a job does with the backing devices `sh-ll-dev` printed.
@@ -237,7 +240,12 @@ public struct PromoterScript: Sendable {
     }
 
     /// The 20 s ticker's check: start again if the target is not active.
-    public var tick: [PromoterFrame] {
-        [PromoterFrame([.run(Self.systemctl("show", "--property=ActiveState", target), .targetInactive)])]
+    public var tick: [PromoterFrame] { showTarget(.targetInactive) }
+
+    /// The bus repair after a unit of the resource went down (see `PromoterReader.repair`).
+    public var repair: [PromoterFrame] { showTarget(.repair) }
+
+    private func showTarget(_ reader: PromoterReader) -> [PromoterFrame] {
+        [PromoterFrame([.run(Self.systemctl("show", "--property=ActiveState", target), reader)])]
     }
 }
