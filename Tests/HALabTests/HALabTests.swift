@@ -64,6 +64,14 @@ import Testing
         .init(734, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
         .init(838, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
         .init(985, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(36, "model: a partition cut its links one by one; the isolated Primary wrote alone through the half-cut link, its newer-looking data won the heal: two writers"),
+        .init(269, "model: a partition cut its links one by one; the isolated Primary wrote alone through the half-cut link, its newer-looking data won the heal: two writers"),
+        .init(584, "model: a partition cut its links one by one; the isolated Primary wrote alone through the half-cut link, its newer-looking data won the heal: two writers"),
+        .init(713, "model: a partition cut its links one by one; the isolated Primary wrote alone through the half-cut link, its newer-looking data won the heal: two writers"),
+        .init(805, "model: a partition cut its links one by one; the isolated Primary wrote alone through the half-cut link, its newer-looking data won the heal: two writers"),
+        .init(544, "model: a detached diskful peer voted for quorum; a node rebooted with stale data promoted beside the Primary via that peer: two writers"),
+        .init(890, "model: a detached diskful peer voted for quorum; a node rebooted with stale data promoted beside the Primary via that peer: two writers"),
+        .init(425, "model (found while fixing 544): connection-loss lines said may_promote:yes with the quorum of before; the promote and the freeze of the same loss both ran: services frozen on a quorate Primary"),
     ]
 
     @Test("regression seeds", arguments: regressions)
