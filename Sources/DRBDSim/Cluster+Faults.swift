@@ -13,6 +13,7 @@ extension DRBDCluster {
         for id in subscriptions.keys.sorted() where subscriptions[id]?.node == node {
             subscriptions[id]?.open = false
         }
+        updateAllQuorum()
         for (peer, names) in connected {
             showConnectionLoss(between: peer, node, resources: names, as: "NetworkFailure")
         }
@@ -27,9 +28,16 @@ extension DRBDCluster {
 
     public mutating func cut(_ a: String, _ b: String) {
         guard a != b, !linkIsCut(a, b) else { return }
-        let before = connectedResources(a, b)
-        cutLinks.insert(Self.linkKey(a, b))
-        showConnectionLoss(between: a, b, resources: before, as: "NetworkFailure")
+        cutAll([(a, b)])
+    }
+
+    /// Breaks the links in one state change: no node writes through a link that is cut with the
+    /// others (a Primary cut off by a partition must not stay quorate with a half-cut peer).
+    mutating func cutAll(_ pairs: [(String, String)]) {
+        let losses = pairs.map { (a: $0.0, b: $0.1, resources: connectedResources($0.0, $0.1)) }
+        for (a, b) in pairs { cutLinks.insert(Self.linkKey(a, b)) }
+        updateAllQuorum()
+        showConnectionLosses(losses, as: "NetworkFailure")
         settle()
     }
 
@@ -43,11 +51,14 @@ extension DRBDCluster {
         for (index, members) in groups.enumerated() {
             for member in members { group[member] = index }
         }
+        var pairs: [(String, String)] = []
         for (i, a) in nodeOrder.enumerated() {
-            for b in nodeOrder[(i + 1)...] {
-                if let ga = group[a], let gb = group[b], ga != gb { cut(a, b) }
+            for b in nodeOrder[(i + 1)...] where !linkIsCut(a, b) {
+                if let ga = group[a], let gb = group[b], ga != gb { pairs.append((a, b)) }
             }
         }
+        guard !pairs.isEmpty else { return }
+        cutAll(pairs)
     }
 
     public mutating func healAll() {
@@ -140,11 +151,18 @@ extension DRBDCluster {
     /// through before DRBD tries again: `failure` (NetworkFailure, TearDown), then Unconnected. The
     /// following `settle()` prints the resting state, Connecting.
     mutating func showConnectionLoss(between a: String, _ b: String, resources: [String], as failure: String) {
-        guard !resources.isEmpty else { return }
+        showConnectionLosses([(a, b, resources)], as: failure)
+    }
+
+    /// `showConnectionLoss` for several links that break at once: each step is printed for all of them.
+    mutating func showConnectionLosses(_ losses: [(a: String, b: String, resources: [String])], as failure: String) {
+        guard losses.contains(where: { !$0.resources.isEmpty }) else { return }
         for step in [failure, "Unconnected"] {
-            for resource in resources {
-                transientConnectionState[Self.connectionKey(a, b, resource)] = step
-                transientConnectionState[Self.connectionKey(b, a, resource)] = step
+            for (a, b, resources) in losses {
+                for resource in resources {
+                    transientConnectionState[Self.connectionKey(a, b, resource)] = step
+                    transientConnectionState[Self.connectionKey(b, a, resource)] = step
+                }
             }
             publish()
         }

@@ -1,7 +1,8 @@
 /// Quorum as DRBD 9 counts it, and what depends on it: suspended I/O, may_promote, promotion_score.
 ///
 /// Per volume, a node counts itself and each configured peer: an attached local disk votes (UpToDate
-/// or merely present); a connected diskful peer votes likewise (even while detached); an unreachable
+/// or merely present); a connected diskful peer votes likewise, unless its disk is detached (then it is
+/// `unknown`, as a detached node counts itself); an unreachable
 /// diskful peer is `unknown`, or `outdated` if it left gracefully; diskless clients count apart, as
 /// connected or missing. When nobody is unknown, outdated peers are no voters (the last man standing
 /// keeps quorum). Majority: votes >= voters / 2 + 1. With an even number of voters, one vote short,
@@ -44,8 +45,12 @@ extension DRBDCluster {
                     count.diskless += 1
                 } else if other.volumes[v].disk == .upToDate {
                     count.upToDate += 1
-                } else {
+                } else if other.volumes[v].disk.isAttached {
                     count.present += 1
+                } else {
+                    // A diskful peer whose disk is detached votes as little as its data can be read:
+                    // it counts as it counts itself, unknown.
+                    count.unknown += 1
                 }
             } else if peerIsClient {
                 count.missingDiskless += 1
@@ -74,6 +79,13 @@ extension DRBDCluster {
             }
             nodes[node]?.resources[resource.name] = res
         }
+    }
+
+    /// `updateQuorum` for every resource: a lost connection and the quorum it costs are one state change
+    /// in DRBD, so the lines printed for the connection loss already carry the new quorum (and no
+    /// `may_promote:yes` computed from the quorum of before).
+    mutating func updateAllQuorum() {
+        for resource in spec.resources { updateQuorum(resource) }
     }
 
     /// DRBD's `suspended:quorum`: on-no-quorum=suspend-io and some volume without quorum.

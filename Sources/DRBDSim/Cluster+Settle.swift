@@ -22,11 +22,13 @@ extension DRBDCluster {
         return !primaryHasOlderData(ra, than: rb) && !primaryHasOlderData(rb, than: ra)
     }
 
-    /// Whether `primary` is Primary and holds, on some volume, older data than an up-to-date `peer`.
+    /// Whether `primary` is Primary and holds, on some volume, older up-to-date data than an up-to-date
+    /// `peer`. A Primary whose disk is Inconsistent (a resync target: DRBD lets one promote while its
+    /// sync source is connected) reads through the peer and is not stale.
     func primaryHasOlderData(_ primary: ResourceState, than peer: ResourceState) -> Bool {
         guard primary.primary else { return false }
         return zip(primary.volumes, peer.volumes).contains { mine, theirs in
-            mine.disk.isAttached && theirs.disk == .upToDate && theirs.generation > mine.generation
+            mine.disk == .upToDate && theirs.disk == .upToDate && theirs.generation > mine.generation
         }
     }
 

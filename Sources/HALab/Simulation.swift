@@ -14,6 +14,9 @@ public final class Simulation {
     private var traceNext = 0
     /// How many trace lines a failure report shows (the last ones).
     public var traceLength = 40
+    /// Whether the trace also shows each change of DRBD's state per resource (for replaying one seed).
+    public var traceDRBD = false
+    private var lastDRBD: [String: String] = [:]
     private(set) var invariants: Invariants!
     /// `systemctl start drbd-services@...` spawns per resource, with their times.
     private(set) var startAttempts: [String: [Duration]] = [:]
@@ -44,6 +47,7 @@ public final class Simulation {
             cluster.advance(to: t)
             if let next, next == t, let (_, action) = queue.pop() { action() }
             for n in nodes { n.daemon?.pump() }
+            if traceDRBD { traceDRBDChanges() }
             if let v = invariants.check() { return v }
         }
         now = end
@@ -131,6 +135,23 @@ public final class Simulation {
         } else {
             traceRing[traceNext] = entry
             traceNext = (traceNext + 1) % traceLength
+        }
+    }
+
+    /// One line per resource whose DRBD state changed: per node role, disk, quorum, may_promote, peers connected.
+    private func traceDRBDChanges() {
+        for r in cluster.resourceNames {
+            let line = cluster.nodeNames.map { n -> String in
+                guard let role = cluster.role(n, r) else { return "\(n):-" }
+                let peers = cluster.nodeNames.filter { $0 != n && cluster.isConnected(n, $0, r) }.joined(separator: ",")
+                return "\(n):\(role.prefix(1))/\(cluster.diskState(n, r, volume: 0) ?? "?")"
+                    + "\(cluster.hasQuorum(n, r) ? "/q" : "")\(cluster.mayPromote(n, r) ? "/may" : "")"
+                    + "\(cluster.canWrite(n, r) ? "/w" : "")[\(peers)]"
+            }.joined(separator: " ")
+            if lastDRBD[r] != line {
+                lastDRBD[r] = line
+                trace("drbd", "\(r) \(line)")
+            }
         }
     }
 

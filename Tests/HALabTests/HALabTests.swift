@@ -26,6 +26,7 @@ import Testing
         for seed in Self.seeds(shard: shard) {
             let sim = Simulation(scenario: .generate(seed: seed))
             if let lines = Self.env("SIM_TRACE") { sim.traceLength = Int(lines) }
+            sim.traceDRBD = Self.env("SIM_SEED") != nil
             if let v = sim.run() {
                 Issue.record("\(v)")
             } else if Self.env("SIM_SEED") != nil {
@@ -51,6 +52,26 @@ import Testing
         .init(960, "v1 stand-in model: a frozen Primary was not forced to Secondary at heal (two writers)"),
         .init(3903, "harness: preferred invariant too strict for a runner outside preferred-nodes that won the race on delays"),
         .init(4825, "promoter: a preferred peer's resync ended during a daemon restart; the replayed Primary never failed back"),
+        .init(19, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(76, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(167, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(212, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(271, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(444, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(464, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(531, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(545, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(734, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(838, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(985, "model: a promoted SyncTarget (rebooted with older data) was taken for a stale Primary, cut off and forced back to Secondary: services up on a Secondary"),
+        .init(36, "model: a partition cut its links one by one; the isolated Primary wrote alone through the half-cut link, its newer-looking data won the heal: two writers"),
+        .init(269, "model: a partition cut its links one by one; the isolated Primary wrote alone through the half-cut link, its newer-looking data won the heal: two writers"),
+        .init(584, "model: a partition cut its links one by one; the isolated Primary wrote alone through the half-cut link, its newer-looking data won the heal: two writers"),
+        .init(713, "model: a partition cut its links one by one; the isolated Primary wrote alone through the half-cut link, its newer-looking data won the heal: two writers"),
+        .init(805, "model: a partition cut its links one by one; the isolated Primary wrote alone through the half-cut link, its newer-looking data won the heal: two writers"),
+        .init(544, "model: a detached diskful peer voted for quorum; a node rebooted with stale data promoted beside the Primary via that peer: two writers"),
+        .init(890, "model: a detached diskful peer voted for quorum; a node rebooted with stale data promoted beside the Primary via that peer: two writers"),
+        .init(425, "model (found while fixing 544): connection-loss lines said may_promote:yes with the quorum of before; the promote and the freeze of the same loss both ran: services frozen on a quorate Primary"),
     ]
 
     @Test("regression seeds", arguments: regressions)

@@ -257,6 +257,32 @@ import Testing
         #expect(PromoterDriver.logs(demoted).first == "resource 'r0' got forced to Secondary while frozen, stopping services")
     }
 
+    /// A Secondary that loses quorum while its start runs has the freeze queued behind that start;
+    /// quorum came back before the start ended, still as Secondary, and only a Primary was thawed: the
+    /// promote succeeded, the stale freeze ran and the services stayed frozen on a quorate Primary
+    /// (HA lab seed 425). Quorum back after a freeze of ours thaws whatever the role.
+    @Test func quorumBackOnASecondaryThawsTheFreezeQueuedBehindItsStart() {
+        var d = Self.started { $0.onQuorumLoss = .freeze }
+        let secondary = F.resource()
+        d.feed(.update(F.quorum(secondary, from: true, to: true)))
+        d.detect(json: F.showJSON(onNoQuorum: "suspend-io"))
+        d.feed(.update(F.mayPromote(secondary)))
+        while d.token(["systemctl", "reset-failed"]) == nil { d.fireTimer() }
+        d.answer(["systemctl", "reset-failed", Self.target])
+        #expect(d.token(["systemctl", "start", Self.target]) != nil)
+        let lost = d.feed(.update(F.quorum(F.resource(quorum: false), from: true, to: false)))
+        #expect(PromoterDriver.logs(lost) == ["run: resource 'r0' lost quorum"])
+        let back = d.feed(.update(F.quorum(secondary, from: false, to: true)))
+        #expect(PromoterDriver.logs(back) == ["resource 'r0' gained quorum, thawing Primary"])
+        #expect(PromoterDriver.commands(lost + back).isEmpty)  // both wait for the start
+        d.answer(["systemctl", "start", Self.target])
+        d.answer(["systemctl", "show"], stdout: ["ActiveState=active"])
+        d.answer(["systemctl", "list-dependencies"], stdout: [Self.target, "  a.service"])
+        d.answer(["systemctl", "freeze", "a.service"])
+        d.answer(["systemctl", "list-dependencies"], stdout: [Self.target, "  a.service"])
+        #expect(d.token(["systemctl", "thaw", "a.service"]) != nil)
+    }
+
     /// DRBD forces a frozen (suspended) Primary to Secondary once a peer took over: the services go,
     /// also when that is first seen after a drbdsetup respawn (HA lab seed 3822), and whenever the
     /// resource is idle. A demotion while a job of ours runs without our freeze (our own stop demoted) is not that: 1.x stopped again there, and a

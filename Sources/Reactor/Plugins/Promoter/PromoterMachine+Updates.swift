@@ -96,7 +96,10 @@ extension PromoterMachine {
             if old.quorum && !new.quorum { return quorumLost(name, atStart: false, now: now) }
             // A fresh drbdsetup (respawned, or the daemon restarted) shows a Primary already without quorum.
             if update.eventType == .exists && !new.quorum && role == .primary { return quorumLost(name, atStart: true, now: now) }
-            if !old.quorum && new.quorum && c.onQuorumLoss == .freeze && role == .primary {
+            // Also after a freeze of ours on a Secondary (1.x thawed only a Primary): that freeze may
+            // still wait behind a start that makes this node Primary, and would leave the services
+            // frozen on a quorate Primary (HA lab seed 425).
+            if !old.quorum && new.quorum && c.onQuorumLoss == .freeze && (role == .primary || r.frozen) {
                 resources[name]?.frozen = false
                 return [.log(.info, "resource '\(name)' gained quorum, thawing Primary", resource: name)]
                     + enqueue(name, r.script.freeze(.thaw), now: now)
