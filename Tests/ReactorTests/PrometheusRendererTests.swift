@@ -204,6 +204,9 @@ enum PrometheusFixture {
             # HELP drbdreactor_umh_commands_failed_total umh commands that failed
             # TYPE drbdreactor_umh_commands_failed_total counter
             drbdreactor_umh_commands_failed_total 3
+            # HELP drbdreactor_umh_commands_dropped_total umh matches dropped at the concurrency and queue caps
+            # TYPE drbdreactor_umh_commands_dropped_total counter
+            drbdreactor_umh_commands_dropped_total 0
             # HELP drbdreactor_scrapes_total Metrics requests answered
             # TYPE drbdreactor_scrapes_total counter
             drbdreactor_scrapes_total 9

@@ -10,6 +10,8 @@ public final class ReactorStats {
     /// umh commands started / finished unsuccessfully (non-zero exit, signal, spawn failure, timeout).
     public var umhCommandsRun: UInt64 = 0
     public var umhCommandsFailed: UInt64 = 0
+    /// umh matches dropped because the plugin's running and queued commands were at their caps.
+    public var umhCommandsDropped: UInt64 = 0
     /// /metrics requests answered.
     public var scrapes: UInt64 = 0
 

@@ -74,6 +74,7 @@ enum Families {
         .init("drbdreactor_drbdsetup_restarts_total", .counter, "Restarts of drbdsetup events2") { .unsigned($0.drbdsetupRestarts) },
         .init("drbdreactor_umh_commands_total", .counter, "umh commands started") { .unsigned($0.umhCommandsRun) },
         .init("drbdreactor_umh_commands_failed_total", .counter, "umh commands that failed") { .unsigned($0.umhCommandsFailed) },
+        .init("drbdreactor_umh_commands_dropped_total", .counter, "umh matches dropped at the concurrency and queue caps") { .unsigned($0.umhCommandsDropped) },
         .init("drbdreactor_scrapes_total", .counter, "Metrics requests answered") { .unsigned($0.scrapes) },
     ]
 }
