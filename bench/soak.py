@@ -13,6 +13,7 @@ Fails when, over the second half of the run, the least-squares slope of RSS exce
 SOAK_RSS_KIB_PER_HOUR (default 4096), or when fds or children stay above their first-half maximum. Usage: bench/soak.py [BINARY]
 """
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -119,7 +120,10 @@ new.role = "Secondary"
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
-    fired = len((tmp / "umh-fired").read_text().splitlines()) if (tmp / "umh-fired").exists() else 0
+        fired = len((tmp / "umh-fired").read_text().splitlines()) if (tmp / "umh-fired").exists() else 0
+        if proc.returncode not in (0, -signal.SIGTERM):
+            print((tmp / "stderr.log").read_text()[-4000:], file=sys.stderr)
+        shutil.rmtree(tmp, ignore_errors=True)  # nothing of a run stays in /tmp
     print(f"soak: the umh rule fired {fired} times")
     if seconds >= 10 and fired == 0:
         failures.append("the umh rule never fired: the churn did not arrive")
