@@ -60,6 +60,22 @@ import Testing
         #expect(calls == 1)
     }
 
+    /// A turn's work is reported (the wait is not) and counted in the bands the health metrics export.
+    @Test func turnLatencyIsReportedAndCounted() throws {
+        let stats = ReactorStats()
+        var turns: [Duration] = []
+        loop.onTurn = { turns.append($0); stats.recordTurn($0) }
+        loop.deferWork { usleep(2_000) }
+        try loop.runOnce(timeout: .zero)  // the deferred work's turn
+        #expect(turns.count == 1 && turns[0] >= .milliseconds(2))
+        loop.addTimer(at: Clock.now() + .milliseconds(5), name: "busy") { usleep(20_000) }
+        try run { turns.contains { $0 >= .milliseconds(20) } }
+        try loop.runOnce(timeout: .milliseconds(30))  // a wait of up to 30 ms with nothing to do
+        #expect(turns.last! < .milliseconds(10))
+        #expect(stats.loopTurns == UInt64(turns.count))
+        #expect(stats.loopTurnsOver1ms == 2 && stats.loopTurnsOver10ms == 1 && stats.loopTurnsOver100ms == 0)
+    }
+
     @Test func deferredWorkRunsBeforeWaiting() throws {
         var ran = false
         loop.deferWork { ran = true }

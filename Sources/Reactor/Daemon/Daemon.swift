@@ -51,6 +51,7 @@ public final class Daemon {
         events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config))
         promoters = PromoterLauncher(loop: loop, logger: logger, host: host, context: promoterContext)
         promoters.replay = { [unowned self] in self.world.replay() }
+        loop.onTurn = { [stats] in stats.recordTurn($0) }
     }
 
     static func pollInterval(_ c: DaemonConfig) -> Duration? {
