@@ -60,6 +60,26 @@ import Testing
         #expect(calls == 1)
     }
 
+    /// A turn's work is reported (the wait is not) and counted in the bands the health metrics export.
+    @Test func turnLatencyIsReportedAndCounted() throws {
+        let stats = ReactorStats()
+        var turns: [Duration] = []
+        loop.onTurn = { turns.append($0); stats.recordTurn($0) }
+        loop.deferWork { usleep(2_000) }
+        try loop.runOnce(timeout: .zero)  // the deferred work's turn
+        #expect(turns.count == 1 && turns[0] >= .milliseconds(2))
+        loop.addTimer(at: Clock.now() + .milliseconds(5), name: "busy") { usleep(20_000) }
+        try run { turns.contains { $0 >= .milliseconds(20) } }
+        try loop.runOnce(timeout: .milliseconds(30))  // a wait of up to 30 ms with nothing to do
+        #expect(turns.last! < .milliseconds(20))  // the wait is not counted
+        // The bands count exactly the reported turns above each limit (others may exceed 1 ms on a busy machine).
+        let over = { (ms: Int64) in UInt64(turns.filter { $0 > .milliseconds(ms) }.count) }
+        #expect(stats.loopTurns == UInt64(turns.count))
+        #expect(stats.loopTurnsOver1ms == over(1) && stats.loopTurnsOver1ms >= 2)
+        #expect(stats.loopTurnsOver10ms == over(10) && stats.loopTurnsOver10ms >= 1)
+        #expect(stats.loopTurnsOver100ms == over(100))
+    }
+
     @Test func deferredWorkRunsBeforeWaiting() throws {
         var ran = false
         loop.deferWork { ran = true }

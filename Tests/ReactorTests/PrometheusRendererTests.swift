@@ -204,9 +204,24 @@ enum PrometheusFixture {
             # HELP drbdreactor_umh_commands_failed_total umh commands that failed
             # TYPE drbdreactor_umh_commands_failed_total counter
             drbdreactor_umh_commands_failed_total 3
+            # HELP drbdreactor_umh_commands_dropped_total umh matches dropped at the concurrency and queue caps
+            # TYPE drbdreactor_umh_commands_dropped_total counter
+            drbdreactor_umh_commands_dropped_total 0
             # HELP drbdreactor_scrapes_total Metrics requests answered
             # TYPE drbdreactor_scrapes_total counter
             drbdreactor_scrapes_total 9
+            # HELP drbdreactor_loop_turns_total Event loop iterations
+            # TYPE drbdreactor_loop_turns_total counter
+            drbdreactor_loop_turns_total 0
+            # HELP drbdreactor_loop_turns_over_1ms_total Loop iterations that worked longer than 1 ms
+            # TYPE drbdreactor_loop_turns_over_1ms_total counter
+            drbdreactor_loop_turns_over_1ms_total 0
+            # HELP drbdreactor_loop_turns_over_10ms_total Loop iterations that worked longer than 10 ms
+            # TYPE drbdreactor_loop_turns_over_10ms_total counter
+            drbdreactor_loop_turns_over_10ms_total 0
+            # HELP drbdreactor_loop_turns_over_100ms_total Loop iterations that worked longer than 100 ms
+            # TYPE drbdreactor_loop_turns_over_100ms_total counter
+            drbdreactor_loop_turns_over_100ms_total 0
 
             """
         #expect(out == expected)

@@ -184,4 +184,68 @@ import Testing
         #expect(p.handle(.stop, now: Self.t0).last == .startTimer(2, at: Self.t0 + .milliseconds(1500)))
         #expect(p.kind == "umh")
     }
+
+    /// Spawn tokens among `effects`.
+    static func spawned(_ effects: [PluginEffect]) -> [PluginToken] {
+        effects.compactMap { if case .spawn(let t, _) = $0 { t } else { nil } }
+    }
+
+    /// With a cap of 2 running and 3 queued, a burst of 7 matches starts 2, queues 3 and drops 2 (one
+    /// warning); each exit starts the oldest queued match, the first of them saying how many were dropped.
+    @Test func burstIsCappedQueuedInOrderAndDropped() {
+        let stats = ReactorStats()
+        var p = UMHPlugin(config: UMHConfig(resource: [UMHRule(type: .resource, name: "q", command: "true")]),
+                          stats: stats, maxRunning: 2, maxQueued: 3)
+        var effects: [PluginEffect] = []
+        for i in 0..<7 { effects += p.handle(.update(UMHFixture.resourceUpdate(name: "r\(i)")), now: Self.t0) }
+        #expect(Self.spawned(effects) == [1, 2])
+        #expect(p.runningCommands == 2)
+        #expect(p.queuedCommands == 3)
+        #expect(stats.umhCommandsRun == 2)
+        #expect(stats.umhCommandsDropped == 2)
+        let warnings = effects.filter { if case .log(.warning, _, _) = $0 { true } else { false } }
+        #expect(warnings == [.log(.warning, "2 commands running and 3 waiting: dropping matches (first: rule 'q', Change of resource r5)", resource: "r5")])
+        let next = p.handle(.childExited(1, .exited(0)), now: Self.t0)
+        #expect(next == [
+            .log(.debug, "rule 'q': command finished successfully", resource: "r0"),
+            .log(.warning, "2 matched command(s) dropped while the queue was full", resource: nil),
+            .log(.info, "rule 'q' matched Change of resource r2, running 'true'", resource: "r2"),
+            .spawn(3, UMHRule(type: .resource, name: "q", command: "true").spawnRequest(for: UMHFixture.resourceUpdate(name: "r2"))),
+        ])
+        // A failed spawn frees its slot too; the queue drains in order and never exceeds the cap.
+        #expect(Self.spawned(p.handle(.spawnFailed(2, "EAGAIN"), now: Self.t0)) == [4])
+        #expect(Self.spawned(p.handle(.childExited(3, .exited(0)), now: Self.t0)) == [5])
+        #expect(p.queuedCommands == 0)
+        #expect(p.runningCommands == 2)
+        #expect(Self.spawned(p.handle(.childExited(4, .exited(0)), now: Self.t0)).isEmpty)
+        #expect(stats.umhCommandsRun == 5)
+        // Room again: a new match starts at once, without a drop summary.
+        #expect(Self.spawned(p.handle(.update(Self.update), now: Self.t0)) == [6])
+    }
+
+    /// A stop discards the queue (said in the log) and waits only for the running commands.
+    @Test func stopDiscardsQueuedMatches() {
+        var p = UMHPlugin(config: UMHConfig(resource: [UMHRule(type: .resource, command: "true")]), maxRunning: 1, maxQueued: 10)
+        for _ in 0..<4 { _ = p.handle(.update(Self.update), now: Self.t0) }
+        #expect(p.queuedCommands == 3)
+        let stop = p.handle(.stop, now: Self.t0)
+        #expect(stop.first == .log(.info, "stopping: 3 queued command(s) not started", resource: nil))
+        #expect(stop.contains(.signal(1, 15)))
+        #expect(p.handle(.childExited(1, .signaled(15)), now: Self.t0).last == .stopped)
+        #expect(p.queuedCommands == 0)
+    }
+
+    /// The consumed prefix of the FIFO is reclaimed: thousands of matches through a cap of one keep order.
+    @Test func longQueueDrainsInOrder() {
+        var p = UMHPlugin(config: UMHConfig(resource: [UMHRule(type: .resource, command: "true")]), maxRunning: 1, maxQueued: 5000)
+        for i in 0..<3000 { _ = p.handle(.update(UMHFixture.resourceUpdate(name: "r\(i)")), now: Self.t0) }
+        var order: [String] = []
+        var token: PluginToken = 1
+        while p.runningCommands > 0 {
+            let effects = p.handle(.childExited(token, .exited(0)), now: Self.t0)
+            for case .log(.info, let text, let resource?) in effects where text.hasPrefix("rule") { order.append(resource) }
+            token = Self.spawned(effects).first ?? token
+        }
+        #expect(order == (1..<3000).map { "r\($0)" })
+    }
 }

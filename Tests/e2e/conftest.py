@@ -5,6 +5,7 @@ an AF_UNIX datagram socket bound as $NOTIFY_SOCKET (to read READY=1, RELOADING=1
 stand-in drbdsetup's logs, and the daemon's stderr. Every process a test starts is stopped by the test.
 """
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -76,6 +77,12 @@ class Reactor:
         }
         # A sanitizer build of the daemon (REACTOR_BIN) keeps the run's sanitizer settings.
         full_env.update({k: v for k, v in os.environ.items() if k in ("ASAN_OPTIONS", "LSAN_OPTIONS")})
+        if "LSAN_OPTIONS" in os.environ and "external_symbolizer_path" not in os.environ.get("ASAN_OPTIONS", ""):
+            # LeakSanitizer matches suppressions against symbolized frames; a test's own PATH (one
+            # without llvm-symbolizer) would leave the known TOMLKit leak unsymbolized and reported.
+            symbolizer = shutil.which("llvm-symbolizer")
+            if symbolizer:
+                full_env["ASAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"), f"external_symbolizer_path={symbolizer}"]))
         if watchdog_usec:
             full_env["WATCHDOG_USEC"] = str(watchdog_usec)
         full_env.update(env)

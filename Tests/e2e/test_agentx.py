@@ -186,6 +186,27 @@ def test_reconnects_after_snmpd_restarts(reactor, tmp_path, snmpd):
     feed.close()
 
 
+def test_reconnects_after_each_of_repeated_snmpd_restarts(reactor, tmp_path, snmpd):
+    """snmpd killed and started again five times: after each start the subagent registers again and the
+    walk answers; the daemon's fds and children stay flat."""
+    snmpd.start()
+    r, feed = start(reactor, tmp_path, snmpd)
+    wait_until(lambda: registrations(r) == 1, what=f"registration\n{r.log()}")
+    fds = lambda: len(os.listdir(f"/proc/{r.proc.pid}/fd"))
+    baseline = (fds(), len(r.children()))
+    for n in range(2, 7):
+        snmpd.kill()
+        time.sleep(0.5)
+        snmpd.start()
+        wait_until(lambda: registrations(r) == n, timeout=20, what=f"registration {n}\n{r.log()}")
+        assert walk(snmpd)[f"{ENTRY}.3.1000"] == 'STRING: "Primary"'
+    wait_until(lambda: (fds(), len(r.children())) == baseline, timeout=5, what=f"fds and children back to {baseline}")
+    assert r.log().count("AgentX master at 127.0.0.1") >= 5
+    assert r.proc.poll() is None and r.threads() == 1
+    assert r.stop() == 0
+    feed.close()
+
+
 class FakeMaster(threading.Thread):
     """Accepts AgentX connections and answers each first read with `reply`, then holds the connection."""
 

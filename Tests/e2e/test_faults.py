@@ -7,11 +7,12 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, STANDIN_BIN, reactor_binary, wait_until
+from conftest import ROOT, STANDIN_BIN, free_port, reactor_binary, wait_until
 
 FAULT_SECONDS = float(os.environ.get("FAULT_SECONDS", "20"))
 
@@ -146,10 +147,19 @@ def test_300_reloads_with_snippets_coming_and_going(reactor, tmp_path, events2):
     print(f"\n300 reloads: fds {before[0]} -> {after[0]}, RSS {before[1]} -> {after[1]} KiB, "
           f"children {before[2]} -> {after[2]}")
     assert r.log().count("a table header must start with a key") >= bad
+    assert r.log().count(f"Snippets path '{snippets}' does not exist or is not a directory, ignoring it.") >= 100
     assert r.proc.poll() is None and r.threads() == 1
     assert after[0] == before[0]
     assert after[2] == before[2] == 1  # drbdsetup only
     # AddressSanitizer holds freed memory in quarantine (256 MiB): RSS says nothing there.
     if b"__asan_init" not in reactor_binary().read_bytes():
         assert after[1] - before[1] < 16 * 1024, "RSS grew by more than 16 MiB over 300 reloads"
+    # Gone, then recreated with a new plugin: the recreated snippet is what runs after the next reload.
+    shutil.rmtree(snippets)
+    reload(300)
+    snippets.mkdir()
+    port = free_port()
+    (snippets / "30-prometheus.toml").write_text(f'[[prometheus]]\naddress = "127.0.0.1:{port}"\n')
+    reload(301)
+    assert b"drbd_resource_resources" in urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read()
     assert r.stop() == 0

@@ -56,6 +56,7 @@ public final class Daemon {
         promoters = PromoterLauncher(loop: loop, logger: logger, host: host, context: promoterContext)
         promoters.replay = { [unowned self] in self.world.replay() }
         stats.promoterBusCounters = { [unowned host] in host.promoterBusCounters() }
+        loop.onTurn = { [stats] in stats.recordTurn($0) }
     }
 
     static func pollInterval(_ c: DaemonConfig) -> Duration? {

@@ -49,6 +49,9 @@ public final class EventLoop {
     public private(set) var now: Instant
     /// Set by `requestExit`; `run()` returns at the end of the iteration.
     public private(set) var exitRequested = false
+    /// Called after each iteration with the time its handlers, timers and deferred work took (not the
+    /// wait): how long the loop was unable to answer anything else. The daemon counts these (ReactorStats).
+    public var onTurn: ((Duration) -> Void)?
 
     public init(logger: Logger) throws(Errno) {
         self.logger = logger
@@ -312,7 +315,9 @@ public final class EventLoop {
     /// One iteration: deferred work, then wait up to `timeout` (nil: until something happens), then
     /// dispatch ready fds and due timers.
     public func runOnce(timeout: Duration?) throws(Errno) {
+        let before = onTurn == nil ? nil : Clock.now()
         runDeferred()
+        let deferredTook = before.map { Clock.now() - $0 } ?? .zero
         var ms: Int32 = -1
         if !deferred.isEmpty {
             ms = 0
@@ -337,6 +342,7 @@ public final class EventLoop {
             }
         }
         if timerDue || (timerHeap.min.map { $0.deadline <= now } ?? false) { fireDueTimers() }
+        if let onTurn { onTurn(deferredTook + (Clock.now() - now)) }
     }
 
     /// Runs until `requestExit()`.

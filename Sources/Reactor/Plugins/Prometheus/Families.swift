@@ -74,6 +74,11 @@ enum Families {
         .init("drbdreactor_drbdsetup_restarts_total", .counter, "Restarts of drbdsetup events2") { .unsigned($0.drbdsetupRestarts) },
         .init("drbdreactor_umh_commands_total", .counter, "umh commands started") { .unsigned($0.umhCommandsRun) },
         .init("drbdreactor_umh_commands_failed_total", .counter, "umh commands that failed") { .unsigned($0.umhCommandsFailed) },
+        .init("drbdreactor_umh_commands_dropped_total", .counter, "umh matches dropped at the concurrency and queue caps") { .unsigned($0.umhCommandsDropped) },
         .init("drbdreactor_scrapes_total", .counter, "Metrics requests answered") { .unsigned($0.scrapes) },
+        .init("drbdreactor_loop_turns_total", .counter, "Event loop iterations") { .unsigned($0.loopTurns) },
+        .init("drbdreactor_loop_turns_over_1ms_total", .counter, "Loop iterations that worked longer than 1 ms") { .unsigned($0.loopTurnsOver1ms) },
+        .init("drbdreactor_loop_turns_over_10ms_total", .counter, "Loop iterations that worked longer than 10 ms") { .unsigned($0.loopTurnsOver10ms) },
+        .init("drbdreactor_loop_turns_over_100ms_total", .counter, "Loop iterations that worked longer than 100 ms") { .unsigned($0.loopTurnsOver100ms) },
     ]
 }

@@ -8,11 +8,22 @@ import Logging
 /// first its `timeout`, then, once it was sent SIGTERM (timeout or stop), the grace timer after which it
 /// gets SIGKILL. Timers use their own tokens, never a child's, so the host may keep them apart or not.
 /// On `.stop` no new command starts; the plugin answers `.stopped` once the last command has ended.
+///
+/// A burst of matching changes (thousands of resources changing at once) must not fork thousands of
+/// shells: at most `maxRunning` commands run at once, further matches wait in a FIFO of at most
+/// `maxQueued` and start as running ones end; a match beyond that is dropped, counted
+/// (`umhCommandsDropped`) and said in a warning (one when dropping starts, one with the count once a
+/// queued command starts again), so the loop and the process table stay bounded.
 public struct UMHPlugin: ChangePlugin {
     public let kind = "umh"
     public let config: UMHConfig
     /// How long a command may take to exit after SIGTERM before it gets SIGKILL.
     public let killGrace: Duration
+    /// Commands running at once, and matches waiting beyond them (see the design note).
+    public let maxRunning: Int
+    public let maxQueued: Int
+    public static let defaultMaxRunning = 32
+    public static let defaultMaxQueued = 4096
 
     /// Counts commands run and failed; the daemon's object, shared by reference on the one thread.
     private let stats: ReactorStats?
@@ -20,6 +31,11 @@ public struct UMHPlugin: ChangePlugin {
     private var commands: [PluginToken: RunningCommand] = [:]
     private var timers: [PluginToken: TimerPurpose] = [:]
     private var stopping = false
+    /// Matches waiting for a free slot, oldest first from `queueHead` (a FIFO without a Deque).
+    private var queue: [(rule: UMHRule, update: StateUpdate)] = []
+    private var queueHead = 0
+    /// Matches dropped since the last queued command started (for the summary warning).
+    private var droppedSinceStart = 0
 
     /// A command between its spawn and its exit.
     private struct RunningCommand {
@@ -37,14 +53,19 @@ public struct UMHPlugin: ChangePlugin {
         case kill(PluginToken)
     }
 
-    public init(config: UMHConfig, stats: ReactorStats? = nil, killGrace: Duration = .seconds(5)) {
+    public init(config: UMHConfig, stats: ReactorStats? = nil, killGrace: Duration = .seconds(5),
+                maxRunning: Int = defaultMaxRunning, maxQueued: Int = defaultMaxQueued) {
         self.config = config
         self.stats = stats
         self.killGrace = killGrace
+        self.maxRunning = max(1, maxRunning)
+        self.maxQueued = max(0, maxQueued)
     }
 
     /// Commands spawned and not yet ended (for status and tests).
     public var runningCommands: Int { commands.count }
+    /// Matches waiting for a free slot.
+    public var queuedCommands: Int { queue.count - queueHead }
 
     public mutating func handle(_ input: PluginInput, now: Instant) -> [PluginEffect] {
         switch input {
@@ -55,9 +76,9 @@ public struct UMHPlugin: ChangePlugin {
         case .childOutput(let token, let stream, let line):
             return output(token, stream, line)
         case .childExited(let token, let exit):
-            return ended(token, failure: exit.success ? nil : "command failed (\(exit))")
+            return ended(token, failure: exit.success ? nil : "command failed (\(exit))") + startQueued(now: now)
         case .spawnFailed(let token, let reason):
-            return ended(token, failure: "could not start command: \(reason)")
+            return ended(token, failure: "could not start command: \(reason)") + startQueued(now: now)
         case .timer(let token):
             return timerFired(token, now: now)
         case .stop:
@@ -67,9 +88,41 @@ public struct UMHPlugin: ChangePlugin {
 
     // MARK: - Starting
 
-    /// Spawns every rule `update` matches, in config order.
+    /// Spawns every rule `update` matches, in config order, as far as the cap allows; queues or drops the rest.
     private mutating func run(matching update: StateUpdate, now: Instant) -> [PluginEffect] {
-        config.rules(matching: update).flatMap { start($0, for: update, now: now) }
+        config.rules(matching: update).flatMap { rule -> [PluginEffect] in
+            if commands.count < maxRunning && queuedCommands == 0 { return start(rule, for: update, now: now) }
+            if queuedCommands < maxQueued {
+                queue.append((rule, update))
+                return []
+            }
+            droppedSinceStart += 1
+            stats?.umhCommandsDropped += 1
+            guard droppedSinceStart == 1 else { return [] }
+            return [.log(.warning, "\(maxRunning) commands running and \(maxQueued) waiting: dropping matches "
+                         + "(first: rule '\(rule.displayName)', \(Self.describe(update)))", resource: update.resourceName)]
+        }
+    }
+
+    /// Starts waiting matches while there is a free slot (after a command ended).
+    private mutating func startQueued(now: Instant) -> [PluginEffect] {
+        var effects: [PluginEffect] = []
+        while !stopping && commands.count < maxRunning && queuedCommands > 0 {
+            let next = queue[queueHead]
+            queueHead += 1
+            if droppedSinceStart > 0 {
+                effects.append(.log(.warning, "\(droppedSinceStart) matched command(s) dropped while the queue was full",
+                                    resource: nil))
+                droppedSinceStart = 0
+            }
+            effects += start(next.rule, for: next.update, now: now)
+        }
+        // Reclaim the consumed prefix once it dominates, so the array stays at most twice the queue.
+        if queueHead > 64 && queueHead * 2 > queue.count {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+        return effects
     }
 
     private mutating func start(_ rule: UMHRule, for update: StateUpdate, now: Instant) -> [PluginEffect] {
@@ -156,10 +209,16 @@ public struct UMHPlugin: ChangePlugin {
     private mutating func stop(now: Instant) -> [PluginEffect] {
         guard !stopping else { return [] }
         stopping = true
-        if commands.isEmpty { return [.stopped] }
+        var effects: [PluginEffect] = []
+        if queuedCommands > 0 {
+            effects.append(.log(.info, "stopping: \(queuedCommands) queued command(s) not started", resource: nil))
+            queue = []
+            queueHead = 0
+        }
+        if commands.isEmpty { return effects + [.stopped] }
         let running = commands.keys.sorted()
         let log = PluginEffect.log(.info, "stopping: sending SIGTERM to \(running.count) running command(s)", resource: nil)
-        return [log] + running.flatMap { terminate($0, now: now) }
+        return effects + [log] + running.flatMap { terminate($0, now: now) }
     }
 
     // MARK: - Helpers
