@@ -151,21 +151,47 @@ def test_interrupted_run_stops_everything(tmp_path):
     assert not left, f"processes of the interrupted run left (the drbd-sim server?): {left}"
 
 
-def test_drbd_sim_takes_hundreds_of_calls_at_once(tmp_path):
-    """300 drbdsetup calls at once (100 promoters starting on three nodes): none may fail to connect
-    (a full listen backlog is EAGAIN on a non-blocking unix socket; the client waits its turn)."""
-    sim = built_binary("drbd-sim", "DRBD_SIM_BIN").resolve()
+def start_sim(tmp_path, resources=1):
+    sim = sim_binary()
     cluster = "".join(f'[[node]]\nname = "n{i}"\n' for i in (1, 2, 3))
-    cluster += "".join(f'[[resource]]\nname = "r{i:02d}"\nminor = {i}\n' for i in range(100))
+    cluster += "".join(f'[[resource]]\nname = "r{i:02d}"\nminor = {i}\n' for i in range(resources))
     (tmp_path / "c.toml").write_text(cluster)
     sock = tmp_path / "sock"
     server = subprocess.Popen([str(sim), "serve", "--socket", str(sock), str(tmp_path / "c.toml")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not sock.exists():
+        assert server.poll() is None and time.monotonic() < deadline, "drbd-sim serve did not start"
+        time.sleep(0.02)
+    return sim, sock, server
+
+
+def test_drbd_sim_survives_a_client_that_went_away(tmp_path):
+    """An events2 client that disconnects before its dump is written (a killed node): the server's write
+    fails with EPIPE; it must not die of SIGPIPE (which took every node's DRBD down in the lab)."""
+    import socket as sockets
+    sim, sock, server = start_sim(tmp_path, resources=50)
     try:
-        deadline = time.monotonic() + 10
-        while not sock.exists():
-            assert server.poll() is None and time.monotonic() < deadline, "drbd-sim serve did not start"
-            time.sleep(0.02)
+        for _ in range(20):
+            s = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
+            s.connect(str(sock))
+            s.sendall(b"exec\tn1\tdrbdsetup\tevents2\t--full\n")
+            s.close()
+        subprocess.run([str(sim), "ctl", "--socket", str(sock), "crash", "n1"], capture_output=True, timeout=30)
+        time.sleep(0.5)
+        state = subprocess.run([str(sim), "ctl", "--socket", str(sock), "state"], capture_output=True, text=True, timeout=30)
+        assert server.poll() is None, f"drbd-sim serve died: exit status {server.returncode}"
+        assert state.returncode == 0 and '"n1"' in state.stdout, state
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_drbd_sim_takes_hundreds_of_calls_at_once(tmp_path):
+    """300 drbdsetup calls at once (100 promoters starting on three nodes): none may fail to connect
+    (a full listen backlog is EAGAIN on a non-blocking unix socket; the client waits its turn)."""
+    sim, sock, server = start_sim(tmp_path, resources=100)
+    try:
         calls = [subprocess.Popen([str(sim), "exec", "--socket", str(sock), "--node", f"n{1 + i % 3}", "--",
                                    "drbdsetup", "status", "--json", f"r{i % 100:02d}"],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(300)]
