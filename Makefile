@@ -17,3 +17,9 @@ fuzz:
 .PHONY: soak
 soak:
 	nice -n 10 python3 bench/soak.py
+
+# HA lab figures (README, Performance): failover and quorum-loss times on three nspawn nodes, p50/max over
+# RUNS (default 3); OTHER_REACTOR_BIN=/path/to/drbd-reactor adds another binary's column.
+.PHONY: bench-ha
+bench-ha:
+	python3 bench/ha.py

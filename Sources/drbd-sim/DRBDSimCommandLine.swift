@@ -60,6 +60,9 @@ enum DRBDSimCommandLine {
     }
 
     static func serve(socket: String, clusterFile: String, logger: Logger) -> Int32 {
+        // A client that went away (its node killed with the events2 stream open) is a write error for its
+        // connection, not the server's death (SIGPIPE ended every HA lab node's DRBD at once).
+        SignalFD.ignoreSIGPIPE()
         do {
             let text = String(decoding: try FileSystem.readFile(clusterFile), as: UTF8.self)
             let server = try SimServer(spec: try ClusterFile.parse(text), socketPath: socket, logger: logger)

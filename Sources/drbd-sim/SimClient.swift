@@ -19,12 +19,30 @@ final class SimClient {
 
     init(socketPath: String, request: [String], relayStdin: Bool, logger: Logger) throws {
         loop = try EventLoop(logger: logger)
-        socket = try Socket.connect(.unix(socketPath))
+        socket = try Self.connect(socketPath)
         pendingOutput = Array(WireProtocol.request(request).utf8)
         socketSource = try loop.addIO(socket, events: [.readable, .writable], name: "server") { [unowned self] events in
             try self.serviceSocket(events)
         }
         if relayStdin { relayStandardInput() }
+    }
+
+    /// Connects to the server. A full listen backlog is EAGAIN for a non-blocking unix socket (a
+    /// blocking one would wait): hundreds of calls at once (100 promoters starting on each of three HA
+    /// lab nodes) must wait their turn, not fail with "cannot reach the server". Retried for about 10 s,
+    /// backing off from 1 ms to 50 ms; nothing else runs in this client yet, so sleeping blocks nothing.
+    static func connect(_ socketPath: String) throws -> FileDescriptor {
+        var pause: UInt32 = 1_000
+        var waited: UInt32 = 0
+        while true {
+            let attempt = Result { () throws(Errno) in try Socket.connect(.unix(socketPath)) }
+            guard case .failure(let error) = attempt, error == .wouldBlock, waited < 10_000_000 else {
+                return try attempt.get()
+            }
+            usleep(pause)
+            waited += pause
+            pause = min(pause * 2, 50_000)
+        }
     }
 
     /// Runs until the server sent the exit status (or went away); returns it.

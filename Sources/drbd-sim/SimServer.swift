@@ -39,7 +39,8 @@ final class SimServer {
         cluster = DRBDCluster(spec: spec)
         start = loop.now
         self.socketPath = socketPath
-        listener = try Socket.listen(.unix(socketPath))
+        // The kernel's maximum (net.core.somaxconn caps it): many nodes' drbdsetup/drbdadm calls come at once.
+        listener = try Socket.listen(.unix(socketPath), backlog: 4096)
         try loop.addIO(listener, events: .readable, name: "listener") { [unowned self] _ in try self.acceptAll() }
         try loop.handleSignals([SIGTERM, SIGINT]) { [unowned self] _ in self.loop.requestExit() }
     }

@@ -148,6 +148,37 @@ import Testing
         }
     }
 
+    /// A promote delay whose `may_promote` went away (a peer promoted) must not start the services at
+    /// its deadline, even if `may_promote` is back by then (the peer died): the fresh `may_promote`
+    /// brings its own promote with its own delay, and the preferred order decides. Found by the HA lab
+    /// (scenario reboot-failback): a stale 2 s delay of the third preferred node ended just after the
+    /// Primary was killed, and it took over ahead of the second (1 s). `stays false`: the peer stays
+    /// Primary and the stale delay just ends.
+    @Test(arguments: [true, false])
+    func aPromoteDelayDuringWhichMayPromoteChangedDoesNotStart(comesBack: Bool) {
+        var d = Self.started { $0.preferredNodes = ["x", "n1"] }
+        d.feed(.update(F.mayPromote(F.resource())))
+        #expect(PromoterDriver.logs(d.detect()).contains("run: resource 'r0' may promote after 1000ms"))
+        d.now = d.now + .milliseconds(300)
+        d.feed(.update(F.mayPromote(F.resource(), from: true, to: false)))
+        if comesBack {
+            d.now = d.now + .milliseconds(600)
+            #expect(PromoterDriver.commands(d.feed(.update(F.mayPromote(F.resource())))).isEmpty)
+        }
+        let stale = d.fireTimer()
+        #expect(stale.contains(.log(.info, "run: resource 'r0': may_promote changed during the promote delay, not starting", resource: "r0")))
+        #expect(PromoterDriver.commands(stale).isEmpty)
+        if comesBack {
+            // The fresh promote, queued behind the stale one, waits its full delay from now.
+            #expect(PromoterDriver.logs(stale).last == "run: resource 'r0' may promote after 1000ms")
+            #expect(d.timers.values.contains(d.now + .seconds(1)))
+            #expect(PromoterDriver.commands(d.fireTimer()) == [["systemctl", "reset-failed", Self.target]])
+        } else {
+            // Nothing runs and only the 20 s ticker is armed.
+            #expect(d.running.isEmpty && d.timers.values.allSatisfy { $0 >= F.t0 + .seconds(20) })
+        }
+    }
+
     /// A Primary that lost quorum while the daemon did not watch (drbdsetup respawned, daemon
     /// restarted) shows up without quorum in the first state; there is no transition to see, but its
     /// services must go (or freeze) all the same (HA lab: HALabScenarioTests). Both the events2 stream

@@ -43,6 +43,14 @@ extension PromoterMachine {
                 r.lastStart = now
             case .forgetStart:
                 r.lastStart = nil
+            case .armPromote:
+                r.promoteArmed = r.mayPromote ? r.mayPromoteChanges : nil
+            case .startIfStillPromotable:
+                guard r.mayPromote && r.promoteArmed == r.mayPromoteChanges else {
+                    effects.append(.log(.info, "run: resource '\(name)': may_promote changed during the promote delay, not starting", resource: name))
+                    r.job = nil
+                    continue
+                }
             case .removeFile(let path):
                 effects.append(.removeFile(path))
             case .fail(let reason):

@@ -81,7 +81,13 @@ public struct PromoterMachine: ChangePlugin {
         /// Updates that arrived while the policy was being detected, in order.
         var buffered: [StateUpdate] = []
         /// `may_promote` as last reported.
-        var mayPromote = false
+        var mayPromote = false {
+            didSet { if mayPromote != oldValue { mayPromoteChanges &+= 1 } }
+        }
+        /// How often `mayPromote` changed: a promote's delay is valid only if this stayed the same.
+        var mayPromoteChanges = 0
+        /// `mayPromoteChanges` when the running promote's delay began with `may_promote` true, else nil.
+        var promoteArmed: Int?
         var lastStart: Instant?
         /// A quorum loss froze the services (no thaw or stop since): only then is a demotion "forced".
         var frozen = false

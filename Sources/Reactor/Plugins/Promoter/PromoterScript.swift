@@ -24,6 +24,15 @@ public enum PromoterTask: Hashable, Sendable {
     /// `PromoterScript.stopForOutsideReason`).
     case forgetStart
     case removeFile(String)
+    /// A promote's delay begins: remember whether `may_promote` is true now (see `startIfStillPromotable`).
+    case armPromote
+    /// A promote's delay is over: end the job unless `may_promote` was true when the delay began and
+    /// has not changed since. A delay that began while a peer was Primary (a promote queued behind the
+    /// initial start), or during which a peer promoted and went away again, must not start the services
+    /// at its stale deadline: the node would jump ahead of the preferred order the fresh `may_promote`
+    /// started (HA lab scenario reboot-failback: the third node took over from a killed node ahead of the
+    /// second because its stale 2 s delay ended just after the kill).
+    case startIfStillPromotable
     /// Fail the frame with this reason.
     case fail(String)
 }
@@ -228,8 +237,10 @@ public struct PromoterScript: Sendable {
     /// After `may_promote` became true: wait the delay, then start.
     public func promote(afterMilliseconds ms: UInt64) -> [PromoterFrame] {
         [PromoterFrame([
+            .armPromote,
             .log(.info, "run: resource '\(name)' may promote after \(ms)ms"),
             .sleep(.milliseconds(Int64(clamping: ms))),
+            .startIfStillPromotable,
             .markStarted,
         ])] + tryStartStop
     }
