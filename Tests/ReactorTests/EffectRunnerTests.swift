@@ -1,5 +1,5 @@
 import Testing
-@testable import Reactor
+@testable import ReactorCore
 
 /// The one effect runner: FIFO order across instances, no re-entrancy, stopped instances.
 @Suite struct EffectRunnerTests {

@@ -15,15 +15,15 @@
 /// The runner owns no loop sources; whoever registers an instance carries out its effects in
 /// `perform` and sends the inputs the loop produces back through `send`, naming the instance by its
 /// `InstanceID` (a value: a late loop callback for a gone instance is simply dropped).
-package final class EffectRunner<Input, Effect: MachineEffect> {
+public final class EffectRunner<Input, Effect: MachineEffect> {
     /// Names one registered instance; never reused within a runner.
-    package struct InstanceID: Hashable, Sendable, CustomStringConvertible {
-        package let raw: UInt64
-        package var description: String { "instance \(raw)" }
+    public struct InstanceID: Hashable, Sendable, CustomStringConvertible {
+        public let raw: UInt64
+        public var description: String { "instance \(raw)" }
     }
 
     /// Why an input or effect was not carried out (for the log).
-    package enum Drop: Equatable, Sendable {
+    public enum Drop: Equatable, Sendable {
         /// An input for an instance that has stopped or was removed.
         case input
         /// An effect a machine returned after its last word.
@@ -43,18 +43,18 @@ package final class EffectRunner<Input, Effect: MachineEffect> {
     private var draining = false
 
     /// Inputs dropped because their instance had stopped or was removed.
-    package private(set) var droppedInputs: UInt64 = 0
+    public private(set) var droppedInputs: UInt64 = 0
     /// Effects dropped because the machine had already returned its last word.
-    package private(set) var droppedEffects: UInt64 = 0
+    public private(set) var droppedEffects: UInt64 = 0
     /// Told about every dropped input or effect (the owner logs it at debug level).
-    package var onDrop: ((InstanceID, Drop) -> Void)?
+    public var onDrop: ((InstanceID, Drop) -> Void)?
 
-    package init(clock: @escaping () -> Instant) {
+    public init(clock: @escaping () -> Instant) {
         self.clock = clock
     }
 
     /// Registers an instance: `handle` runs its machine, `perform` carries out one effect.
-    package func add(
+    public func add(
         handle: @escaping (Input, Instant) -> [Effect], perform: @escaping (Effect) -> Void
     ) -> InstanceID {
         nextID += 1
@@ -64,23 +64,23 @@ package final class EffectRunner<Input, Effect: MachineEffect> {
     }
 
     /// Registers a machine value the runner keeps: `perform` carries out one effect.
-    package func add<M: Machine>(_ machine: M, perform: @escaping (Effect) -> Void) -> InstanceID
+    public func add<M: Machine>(_ machine: M, perform: @escaping (Effect) -> Void) -> InstanceID
     where M.Input == Input, M.Effect == Effect {
         let box = MachineBox(machine)
         return add(handle: { box.machine.handle($0, now: $1) }, perform: perform)
     }
 
     /// Whether `id` is registered and has not stopped.
-    package func isRunning(_ id: InstanceID) -> Bool { slots[id] != nil }
+    public func isRunning(_ id: InstanceID) -> Bool { slots[id] != nil }
 
     /// Forgets an instance: its queued and later inputs are dropped.
-    package func remove(_ id: InstanceID) { slots[id] = nil }
+    public func remove(_ id: InstanceID) { slots[id] = nil }
 
     /// Whether an input is being handled right now (its effects are being carried out).
-    package var isDraining: Bool { draining }
+    public var isDraining: Bool { draining }
 
     /// Queues `input` for `id`; handles the queue now unless a drain is already running.
-    package func send(_ input: Input, to id: InstanceID) {
+    public func send(_ input: Input, to id: InstanceID) {
         queue.append((id, input))
         guard !draining else { return }
         draining = true

@@ -7,7 +7,7 @@
 /// cause later (a child's exit, a timer, bytes on a connection) and, when an effect fails at once (a spawn
 /// that cannot start), after the current effects: a machine never sees an input in the middle of its own
 /// effect list.
-package protocol Machine {
+public protocol Machine {
     associatedtype Input
     associatedtype Effect: MachineEffect
     /// Handles one input at `now` (the loop's clock, or a test's): the effects to carry out, in order.
@@ -17,7 +17,7 @@ package protocol Machine {
 /// What the runner needs to know about an effect without knowing the machine: whether it is the
 /// machine's last word (`stopped`). Effects a machine returns after it, and inputs that arrive for it
 /// later, are dropped and counted, never carried out.
-package protocol MachineEffect {
+public protocol MachineEffect {
     /// Whether this effect ends the machine: nothing after it runs.
     var endsMachine: Bool { get }
 }
