@@ -239,6 +239,8 @@ final class SimDaemon {
             instance.timers[token] = nil
         case .removeFile(let path):
             node.files[path] = nil
+        case .count:
+            break  // the lab keeps no daemon health counters
         case .stopped:
             instance.stopped = true
             instances.removeAll { $0 === instance }

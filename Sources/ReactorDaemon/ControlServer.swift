@@ -31,6 +31,8 @@ public final class ControlServer {
     /// A request line longer than this closes the connection.
     static let lineLimit = 65536
     static let maxClients = 64
+    /// Beyond `maxClients` a new client is closed at once (no eviction: watchers are idle by nature).
+    private static let acceptor = Acceptor(what: "a control socket client", policy: AcceptPolicy(limit: maxClients, evictsIdle: false))
 
     let path: String
     private let loop: EventLoop
@@ -112,26 +114,18 @@ public final class ControlServer {
     }
 
     private func acceptAll(_ listener: FileDescriptor) {
-        while true {
-            let fd: FileDescriptor?
-            do { fd = try Socket.accept(listener) } catch {
-                logger.warning("Failed to accept a control socket client: \(error)")
-                return
+        Self.acceptor.acceptAll(listener, into: .init(open: { [unowned self] in self.clients.count }) { [unowned self] in self.admit($0) }, logger: logger)
+    }
+
+    private func admit(_ fd: FileDescriptor) {
+        let c = Client(fd: fd)
+        clients[ObjectIdentifier(c)] = c
+        do {
+            c.source = try loop.addIO(fd, events: .readable, name: "control client") { [unowned self, unowned c] events in
+                self.ready(c, events)
             }
-            guard let fd else { return }
-            guard clients.count < Self.maxClients else {
-                fd.close()
-                continue
-            }
-            let c = Client(fd: fd)
-            clients[ObjectIdentifier(c)] = c
-            do {
-                c.source = try loop.addIO(fd, events: .readable, name: "control client") { [unowned self, unowned c] events in
-                    self.ready(c, events)
-                }
-            } catch {
-                close(c)
-            }
+        } catch {
+            close(c)
         }
     }
 

@@ -24,7 +24,9 @@ public final class Daemon {
     private let logger: Logger
     public private(set) var config: DaemonConfig
     public private(set) var world = World()
-    public let stats = ReactorStats()
+    /// The daemon's health counters: the one tally, counted here, by the plugins' `.count` effects and
+    /// by the loop's turn reports; the prometheus plugin reads a copy (`statsSnapshot`).
+    public private(set) var stats = ReactorStats()
     private let host: PluginHost<PluginConfig>
     private let events2: Events2Source
     private let promoters: PromoterLauncher
@@ -61,8 +63,8 @@ public final class Daemon {
         events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config))
         promoters = PromoterLauncher(loop: loop, logger: logger, host: host, context: promoterContext)
         promoters.replay = { [unowned self] in self.world.replay() }
-        stats.promoterBusCounters = { [unowned host] in host.promoterBusCounters() }
-        loop.onTurn = { [stats] in stats.recordTurn($0) }
+        host.onCount = { [unowned self] in self.stats.count($0) }
+        loop.onTurn = { [unowned self] in self.stats.recordTurn($0) }
     }
 
     static func pollInterval(_ c: DaemonConfig) -> Duration? {
@@ -99,15 +101,22 @@ public final class Daemon {
         }
     }
 
+    /// The counters as the metrics show them, with what the running promoters heard from systemd.
+    private func statsSnapshot() -> ReactorStats {
+        var s = stats
+        s.promoterBusCounters = host.promoterBusCounters()
+        return s
+    }
+
     // MARK: events2
 
     private func ingest(_ line: ArraySlice<UInt8>) {
-        stats.events2Lines += 1
+        stats.count(.events2Lines)
         let record: Events2Record
         do {
             record = try Events2Parser.parse(line)
         } catch {
-            stats.events2Unparsed += 1
+            stats.count(.events2Unparsed)
             garbageLog.log(logger, now: loop.now, "Ignoring events2 line: \(error): '\(Self.excerpt(line))'")
             return
         }
@@ -173,9 +182,12 @@ public final class Daemon {
             case .debugger(let c):
                 host.start(p, machine: DebuggerPlugin(config: c), replay: world.replay())
             case .umh(let c):
-                host.start(p, machine: UMHPlugin(config: c, stats: stats), replay: world.replay())
+                host.start(p, machine: UMHPlugin(config: c), replay: world.replay())
             case .prometheus(let c):
-                let server = PrometheusServer(config: c, loop: loop, pool: listeners, logger: logger, stats: stats) { [unowned self] in
+                let server = PrometheusServer(
+                    config: c, loop: loop, pool: listeners, logger: logger, stats: { [unowned self] in self.statsSnapshot() },
+                    count: { [unowned self] in self.stats.count($0) }
+                ) { [unowned self] in
                     self.world
                 }
                 startLoopPlugin(p, server, what: "prometheus plugin on '\(c.address)'")

@@ -12,9 +12,9 @@ import ReactorSystem
 /// machine. A client that connects and sends nothing, trickles, or stops reading costs one fd and a
 /// few bytes until its deadline; everyone else's scrape proceeds in the same loop iteration.
 public final class PrometheusServer: LoopPlugin {
-    /// More clients than this are accepted and closed at once (the kernel backlog would hold them
-    /// otherwise, and stalled clients would keep good ones out).
+    /// At most this many clients; at the cap the longest idle one makes room (`AcceptPolicy`).
     public static let maxConnections = 256
+    private static let acceptor = Acceptor(what: "a /metrics client", policy: AcceptPolicy(limit: maxConnections, evictsIdle: true))
 
     private final class Client {
         let fd: FileDescriptor
@@ -50,7 +50,8 @@ public final class PrometheusServer: LoopPlugin {
     private var resolution: HostResolution?
 
     /// Listening sockets come from `pool` and go back to it on stop (see `ListenerPool`).
-    public init(config: PrometheusConfig, loop: EventLoop, pool: ListenerPool, logger: Logger, stats: ReactorStats,
+    public init(config: PrometheusConfig, loop: EventLoop, pool: ListenerPool, logger: Logger,
+                stats: @escaping () -> ReactorStats, count: @escaping (ReactorCounter) -> Void,
                 world: @escaping () -> World) {
         self.config = config
         self.loop = loop
@@ -58,7 +59,7 @@ public final class PrometheusServer: LoopPlugin {
         var l = logger
         l[metadataKey: "plugin"] = "prometheus"
         self.logger = l
-        endpoint = MetricsEndpoint(enums: config.enums, stats: stats) {
+        endpoint = MetricsEndpoint(enums: config.enums, stats: stats, count: count) {
             let w = world()
             return (w.generation, w.resources)
         }
@@ -153,42 +154,37 @@ public final class PrometheusServer: LoopPlugin {
     // MARK: connections
 
     private func acceptAll(_ listener: FileDescriptor) {
-        while true {
-            let fd: FileDescriptor?
-            do { fd = try Socket.accept(listener) } catch {
-                logger.warning("Failed to accept a /metrics client: \(error)")
-                return
+        Self.acceptor.acceptAll(
+            listener,
+            into: .init(open: { [unowned self] in self.clients.count }, evictIdlest: { [unowned self] in self.evictIdlest() }) {
+                [unowned self] fd in self.admit(fd)
+            },
+            logger: logger)
+    }
+
+    /// Takes an admitted client: its own HTTP machine, a watched socket and a deadline.
+    private func admit(_ fd: FileDescriptor) {
+        Socket.disableNagle(fd)
+        let client = Client(fd: fd, machine: HTTPConnection(now: loop.now), now: loop.now)
+        clients[ObjectIdentifier(client)] = client
+        do {
+            client.source = try loop.addIO(fd, events: .readable, name: "prometheus client") { [unowned self, unowned client] events in
+                self.ready(client, events)
             }
-            guard let fd else { return }
-            if clients.count >= Self.maxConnections && !evictIdlest() {
-                logger.debug("Too many busy /metrics clients (\(clients.count)); closing a new one.")
-                fd.close()
-                continue
-            }
-            Socket.disableNagle(fd)
-            let client = Client(fd: fd, machine: HTTPConnection(now: loop.now), now: loop.now)
-            clients[ObjectIdentifier(client)] = client
-            do {
-                client.source = try loop.addIO(fd, events: .readable, name: "prometheus client") { [unowned self, unowned client] events in
-                    self.ready(client, events)
-                }
-            } catch {
-                logger.warning("Failed to watch a /metrics client: \(error)")
-                close(client)
-                continue
-            }
-            armDeadline(client)
+        } catch {
+            logger.warning("Failed to watch a /metrics client: \(error)")
+            close(client)
+            return
         }
+        armDeadline(client)
     }
 
     /// Makes room for a new client by closing the one that has been silent longest and has no response
-    /// pending: clients that connect and send nothing must not lock real scrapers out until their
-    /// deadline. Returns false when every client is in the middle of a response.
+    /// pending. Returns false when every client is in the middle of a response.
     private func evictIdlest() -> Bool {
         guard let victim = clients.values.filter({ !$0.hasPendingOutput }).min(by: { $0.lastActivity < $1.lastActivity }) else {
             return false
         }
-        logger.debug("Connection limit (\(Self.maxConnections)) reached; closing the longest idle /metrics client.")
         close(victim)
         return true
     }

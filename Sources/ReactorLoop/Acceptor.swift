@@ -6,7 +6,7 @@ import Logging
 /// connection waiting on a listening socket (the listener is level-triggered: what is left would wake
 /// the loop again), applies the `AcceptPolicy`, and hands each admitted socket to the server. An accept
 /// error other than "nothing waiting" is logged once and ends this round.
-public struct Acceptor {
+public struct Acceptor: Sendable {
     /// What the server serves, for the log ("a /metrics client").
     public let what: String
     public let policy: AcceptPolicy

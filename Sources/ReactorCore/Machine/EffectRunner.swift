@@ -1,3 +1,5 @@
+import Logging
+
 /// Design note: the one effect runner every machine is driven by.
 ///
 /// Rules, the same for every machine (plugins, the AgentX client, the OCF wrapper):
@@ -7,7 +9,7 @@
 ///   effect list is done; `send` returns without handling it. Outside of a drain, `send` handles the
 ///   input and everything it causes before it returns, so a caller sees the effects done.
 /// - Stopped instances: after an effect whose `endsMachine` is true, the rest of that effect list and
-///   every later input for the instance are dropped, counted and reported through `onDrop`; the same
+///   every later input for the instance are dropped, counted and logged at debug level; the same
 ///   for an instance removed with `remove` (its owner is gone).
 /// - Time: `now` is read once per input from the injected clock, so a machine sees the loop's (or a
 ///   test's virtual) time.
@@ -36,6 +38,7 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
     }
 
     private let clock: () -> Instant
+    private let logger: Logger?
     private var slots: [InstanceID: Slot] = [:]
     private var nextID: UInt64 = 0
     private var queue: [(InstanceID, Input)] = []
@@ -46,11 +49,13 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
     public private(set) var droppedInputs: UInt64 = 0
     /// Effects dropped because the machine had already returned its last word.
     public private(set) var droppedEffects: UInt64 = 0
-    /// Told about every dropped input or effect (the owner logs it at debug level).
+    /// Told about every dropped input or effect.
     public var onDrop: ((InstanceID, Drop) -> Void)?
 
-    public init(clock: @escaping () -> Instant) {
+    /// `clock` is read once per input; drops are logged to `logger` at debug level.
+    public init(clock: @escaping () -> Instant, logger: Logger? = nil) {
         self.clock = clock
+        self.logger = logger
     }
 
     /// Registers an instance: `handle` runs its machine, `perform` carries out one effect.
@@ -120,6 +125,7 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
         case .input: droppedInputs += 1
         case .effect: droppedEffects += 1
         }
+        logger?.debug("Dropped an \(kind == .input ? "input" : "effect") for \(id), which has stopped.")
         onDrop?(id, kind)
     }
 }
