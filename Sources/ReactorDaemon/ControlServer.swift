@@ -56,13 +56,13 @@ public final class ControlServer {
     /// Binds the socket (its directory is created, a stale socket replaced) and makes it root-only.
     public func start() throws {
         try FileSystem.createDirectories(FileSystem.parentDirectory(of: path))
-        let fd = try Socket.listen(.unix(path))
+        let fd = try loop.listen(.unix(path))
         do {
             try FileSystem.setMode(path, 0o600)
             let source = try loop.addIO(fd, events: .readable, name: "control socket") { [unowned self] _ in self.acceptAll(fd) }
             listener = (fd, source)
         } catch {
-            fd.close()
+            loop.close(fd)
             throw error
         }
         logger.info("Control socket on '\(path)'.")
@@ -72,7 +72,7 @@ public final class ControlServer {
     public func stop() {
         if let l = listener {
             loop.removeIO(l.source)
-            l.fd.close()
+            loop.close(l.fd)
             try? FileSystem.remove(path)
         }
         listener = nil
@@ -114,13 +114,13 @@ public final class ControlServer {
     private func acceptAll(_ listener: FileDescriptor) {
         while true {
             let fd: FileDescriptor?
-            do { fd = try Socket.accept(listener) } catch {
+            do { fd = try loop.accept(listener) } catch {
                 logger.warning("Failed to accept a control socket client: \(error)")
                 return
             }
             guard let fd else { return }
             guard clients.count < Self.maxClients else {
-                fd.close()
+                loop.close(fd)
                 continue
             }
             let c = Client(fd: fd)
@@ -144,7 +144,7 @@ public final class ControlServer {
     private func read(_ c: Client) {
         var bytes: [UInt8] = []
         let result: FileDescriptor.ReadResult
-        do { result = try c.fd.read(appendingTo: &bytes, maximum: 16384) } catch {
+        do { result = try loop.read(c.fd, appendingTo: &bytes, maximum: 16384) } catch {
             close(c)
             return
         }
@@ -179,7 +179,7 @@ public final class ControlServer {
         guard clients[ObjectIdentifier(c)] != nil else { return }
         do {
             while c.written < c.output.count {
-                let n = try c.fd.write(c.output, from: c.written)
+                let n = try loop.write(c.fd, c.output, from: c.written)
                 guard n > 0 else { break }
                 c.written += n
             }
@@ -201,6 +201,6 @@ public final class ControlServer {
     private func close(_ c: Client) {
         guard clients.removeValue(forKey: ObjectIdentifier(c)) != nil else { return }
         if let s = c.source { loop.removeIO(s) }
-        c.fd.close()
+        loop.close(c.fd)
     }
 }
