@@ -68,6 +68,9 @@ public final class VirtualBackend: LoopBackend {
     /// Runs `work` `delay` from now.
     public func schedule(after delay: Duration, _ work: @escaping () -> Void) { schedule(at: now + delay, work) }
 
+    /// Moves the clock forward without running anything: a handler that takes `duration` of the loop.
+    public func advance(by duration: Duration) { now = now + duration }
+
     /// Delivers `signal` to the signal sources that cover it.
     public func raise(_ signal: Int32) {
         var delivered = false
