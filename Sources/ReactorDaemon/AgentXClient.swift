@@ -141,7 +141,7 @@ final class AgentXClient: LoopPlugin {
         }
         let address = candidates.removeFirst()
         do {
-            let fd = try Socket.connect(address)
+            let fd = try loop.connect(address)
             self.fd = fd
             connecting = true
             ioSource = try loop.addIO(fd, events: .writable, name: "agentx \(address)") { [unowned self] events in
@@ -157,14 +157,14 @@ final class AgentXClient: LoopPlugin {
     private func ready(_ events: IOEvents, _ address: Socket.Address) {
         guard let fd else { return }
         if connecting {
-            if let error = Socket.pendingError(fd) {
+            if let error = loop.connectionError(fd) {
                 closeConnection()
                 tryNextCandidate(lastError: "\(address): \(error)")
                 return
             }
             connecting = false
             candidates.removeAll()
-            Socket.disableNagle(fd)
+            loop.setNoDelay(fd)
             updateInterest()
             feed(.connected)
             return
@@ -181,7 +181,7 @@ final class AgentXClient: LoopPlugin {
         var end: AgentXInput?
         readLoop: while bytes.count < 1 << 20 {
             do {
-                switch try fd.read(appendingTo: &bytes, maximum: 65536) {
+                switch try loop.read(fd, appendingTo: &bytes, maximum: 65536) {
                 case .bytes: continue
                 case .wouldBlock: break readLoop
                 case .endOfFile:
@@ -202,7 +202,7 @@ final class AgentXClient: LoopPlugin {
         guard let fd, !connecting else { return }
         do {
             while !output.isEmpty {
-                let n = try fd.write(output)
+                let n = try loop.write(fd, output)
                 guard n > 0 else { break }
                 output.removeFirst(n)
             }
@@ -226,7 +226,7 @@ final class AgentXClient: LoopPlugin {
     private func closeConnection() {
         if let s = ioSource { loop.removeIO(s) }
         ioSource = nil
-        fd?.close()
+        if let fd { loop.close(fd) }
         fd = nil
         connecting = false
         interest = []

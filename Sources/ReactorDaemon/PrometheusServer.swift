@@ -66,7 +66,12 @@ public final class PrometheusServer: LoopPlugin {
     }
 
     /// The port actually bound (tests bind port 0).
-    public var boundPort: UInt16? { listeners.first.flatMap { Socket.localPort($0.fd) } }
+    public var boundPort: UInt16? {
+        switch listeners.first.flatMap({ loop.localAddress($0.fd) }) {
+        case .ipv4(_, let port)?, .ipv6(_, let port)?: port
+        default: nil
+        }
+    }
 
     /// The number of open client connections.
     public var connectionCount: Int { clients.count }
@@ -124,8 +129,8 @@ public final class PrometheusServer: LoopPlugin {
 
     /// Whether an IPv6 socket can be bound at all (fails with EAFNOSUPPORT when IPv6 is disabled).
     private func ipv6Available() -> Bool {
-        guard let fd = try? Socket.listen(.ipv6("::", 0)) else { return false }
-        fd.close()
+        guard let fd = try? loop.listen(.ipv6("::", 0)) else { return false }
+        loop.close(fd)
         return true
     }
 
@@ -155,7 +160,7 @@ public final class PrometheusServer: LoopPlugin {
 
     private func acceptAll(_ listener: FileDescriptor) {
         Self.acceptor.acceptAll(
-            listener,
+            listener, on: loop,
             into: .init(open: { [unowned self] in self.clients.count }, evictIdlest: { [unowned self] in self.evictIdlest() }) {
                 [unowned self] fd in self.admit(fd)
             },
@@ -164,7 +169,7 @@ public final class PrometheusServer: LoopPlugin {
 
     /// Takes an admitted client: its own HTTP machine, a watched socket and a deadline.
     private func admit(_ fd: FileDescriptor) {
-        Socket.disableNagle(fd)
+        loop.setNoDelay(fd)
         let client = Client(fd: fd, machine: HTTPConnection(now: loop.now), now: loop.now)
         clients[ObjectIdentifier(client)] = client
         do {
@@ -199,7 +204,7 @@ public final class PrometheusServer: LoopPlugin {
         var bytes: [UInt8] = []
         var eof = false
         do {
-            switch try client.fd.read(appendingTo: &bytes, maximum: 16384) {
+            switch try loop.read(client.fd, appendingTo: &bytes, maximum: 16384) {
             case .bytes: client.lastActivity = loop.now
             case .wouldBlock: break
             case .endOfFile: eof = true
@@ -238,7 +243,7 @@ public final class PrometheusServer: LoopPlugin {
         let hadOutput = client.hasPendingOutput
         do {
             while refill(client) {
-                var n = try client.fd.write(gathering: client.output, from: client.written)
+                var n = try loop.write(client.fd, gathering: client.output, from: client.written)
                 guard n > 0 else { break }
                 client.lastActivity = loop.now
                 // Drop what went out; a buffer is released (or left to the cache) once fully sent.
@@ -319,6 +324,6 @@ public final class PrometheusServer: LoopPlugin {
         guard clients.removeValue(forKey: ObjectIdentifier(client)) != nil else { return }
         if let t = client.timer { loop.cancelTimer(t) }
         if let s = client.source { loop.removeIO(s) }
-        client.fd.close()
+        loop.close(client.fd)
     }
 }

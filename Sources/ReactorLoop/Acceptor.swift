@@ -2,7 +2,8 @@ import ReactorCore
 import ReactorSystem
 import Logging
 
-/// The one accept loop around `Socket.accept`, shared by every server on the loop: takes every
+/// The one accept loop, shared by every server on the loop (through the loop's backend, so it runs on
+/// virtual time too): takes every
 /// connection waiting on a listening socket (the listener is level-triggered: what is left would wake
 /// the loop again), applies the `AcceptPolicy`, and hands each admitted socket to the server. An accept
 /// error other than "nothing waiting" is logged once and ends this round.
@@ -34,11 +35,11 @@ public struct Acceptor: Sendable {
 
     /// Accepts until nothing waits; returns how many were refused (for tests).
     @discardableResult
-    public func acceptAll(_ listener: FileDescriptor, into server: Server, logger: Logger) -> Int {
+    public func acceptAll(_ listener: FileDescriptor, on loop: EventLoop, into server: Server, logger: Logger) -> Int {
         var refused = 0
         while true {
             let fd: FileDescriptor?
-            do { fd = try Socket.accept(listener) } catch {
+            do { fd = try loop.accept(listener) } catch {
                 logger.warning("Failed to accept \(what): \(error)")
                 return refused
             }
@@ -51,7 +52,7 @@ public struct Acceptor: Sendable {
                 server.admit(fd)
             case .makeRoom, .refuse:
                 logger.debug("Too many busy connections (\(server.open())); closing a new \(what).")
-                fd.close()
+                loop.close(fd)
                 refused += 1
             }
         }

@@ -60,7 +60,7 @@ final class SimServer {
     static let acceptor = Acceptor(what: "a drbd-sim client", policy: .unlimited)
 
     func acceptAll() {
-        Self.acceptor.acceptAll(listener, into: .init(open: { [unowned self] in self.clients.count }) { [unowned self] in self.admit($0) }, logger: logger)
+        Self.acceptor.acceptAll(listener, on: loop, into: .init(open: { [unowned self] in self.clients.count }) { [unowned self] in self.admit($0) }, logger: logger)
     }
 
     func admit(_ fd: FileDescriptor) {

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Testing
 @testable import ReactorCore
@@ -17,17 +16,11 @@ import Testing
         #expect(AcceptPolicy(limit: 0, evictsIdle: false).decide(open: 0) == .admit)  // at least one
     }
 
-    /// A listening unix socket with `count` clients waiting in its backlog.
-    private func listenerWithClients(_ count: Int) throws -> (FileDescriptor, [FileDescriptor], String) {
-        let path = NSTemporaryDirectory() + "accept-\(UUID().uuidString).sock"
-        let listener = try Socket.listen(.unix(path))
-        let clients = try (0..<count).map { _ in try Socket.connect(.unix(path)) }
-        return (listener, clients, path)
-    }
-
     @Test func theAcceptLoopTakesEveryWaitingConnectionAndAppliesTheCap() throws {
-        let (listener, clients, path) = try listenerWithClients(5)
-        defer { listener.close(); clients.forEach { $0.close() }; unlink(path) }
+        // On the virtual backend: a listener with five clients waiting in its backlog.
+        let loop = EventLoop(backend: VirtualBackend(), logger: Logger(label: "test"))
+        let listener = try loop.listen(.unix("/run/test.sock"))
+        for _ in 0..<5 { _ = try loop.connect(.unix("/run/test.sock")) }
         var admitted: [FileDescriptor] = []
         var evictions = 2
         let server = Acceptor.Server(
@@ -35,16 +28,15 @@ import Testing
             evictIdlest: {
                 guard evictions > 0 else { return false }
                 evictions -= 1
-                admitted.removeFirst().close()
+                loop.close(admitted.removeFirst())
                 return true
             },
             admit: { admitted.append($0) })
         let refused = Acceptor(what: "a test client", policy: AcceptPolicy(limit: 2, evictsIdle: true))
-            .acceptAll(listener, into: server, logger: Logger(label: "test"))
+            .acceptAll(listener, on: loop, into: server, logger: Logger(label: "test"))
         // Two admitted, two more by evicting, the fifth refused; nothing is left waiting.
         #expect(refused == 1)
         #expect(admitted.count == 2)
-        #expect(try Socket.accept(listener) == nil)
-        admitted.forEach { $0.close() }
+        #expect(try loop.accept(listener) == nil)
     }
 }
