@@ -32,7 +32,7 @@ public final class ControlServer {
     static let lineLimit = 65536
     static let maxClients = 64
     /// Beyond `maxClients` a new client is closed at once (no eviction: watchers are idle by nature).
-    private static let acceptor = Acceptor(what: "a control socket client", policy: AcceptPolicy(limit: maxClients, evictsIdle: false))
+    private static let acceptor = Acceptor(what: "control socket client", policy: AcceptPolicy(limit: maxClients, evictsIdle: false))
 
     let path: String
     private let loop: EventLoop

@@ -14,7 +14,7 @@ import ReactorSystem
 public final class PrometheusServer: LoopPlugin {
     /// At most this many clients; at the cap the longest idle one makes room (`AcceptPolicy`).
     public static let maxConnections = 256
-    private static let acceptor = Acceptor(what: "a /metrics client", policy: AcceptPolicy(limit: maxConnections, evictsIdle: true))
+    private static let acceptor = Acceptor(what: "/metrics client", policy: AcceptPolicy(limit: maxConnections, evictsIdle: true))
 
     private final class Client {
         let fd: FileDescriptor

@@ -8,7 +8,7 @@ import Logging
 /// the loop again), applies the `AcceptPolicy`, and hands each admitted socket to the server. An accept
 /// error other than "nothing waiting" is logged once and ends this round.
 public struct Acceptor: Sendable {
-    /// What the server serves, for the log ("a /metrics client").
+    /// What the server serves, for the log ("/metrics client").
     public let what: String
     public let policy: AcceptPolicy
 
@@ -40,7 +40,7 @@ public struct Acceptor: Sendable {
         while true {
             let fd: FileDescriptor?
             do { fd = try loop.accept(listener) } catch {
-                logger.warning("Failed to accept \(what): \(error)")
+                logger.warning("Failed to accept a \(what): \(error)")
                 return refused
             }
             guard let fd else { return refused }

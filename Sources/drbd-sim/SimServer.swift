@@ -57,7 +57,7 @@ final class SimServer {
     var modelNow: Duration { loop.now - start }
 
     /// No cap: the clients are the lab's own drbdsetup/drbdadm stand-ins.
-    static let acceptor = Acceptor(what: "a drbd-sim client", policy: .unlimited)
+    static let acceptor = Acceptor(what: "drbd-sim client", policy: .unlimited)
 
     func acceptAll() {
         Self.acceptor.acceptAll(listener, on: loop, into: .init(open: { [unowned self] in self.clients.count }) { [unowned self] in self.admit($0) }, logger: logger)

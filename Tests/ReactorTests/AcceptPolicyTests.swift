@@ -32,7 +32,7 @@ import Testing
                 return true
             },
             admit: { admitted.append($0) })
-        let refused = Acceptor(what: "a test client", policy: AcceptPolicy(limit: 2, evictsIdle: true))
+        let refused = Acceptor(what: "test client", policy: AcceptPolicy(limit: 2, evictsIdle: true))
             .acceptAll(listener, on: loop, into: server, logger: Logger(label: "test"))
         // Two admitted, two more by evicting, the fifth refused; nothing is left waiting.
         #expect(refused == 1)
