@@ -204,10 +204,10 @@ public final class Daemon {
 
     // MARK: signals
 
-    private func signal(_ sig: Int32) {
+    private func signal(_ sig: Signal) {
         switch sig {
-        case Signal.hangup: reload()
-        case Signal.user1: logger.info("Effective configuration:\n\(config.tomlDump())")
+        case .hangup: reload()
+        case .user1: logger.info("Effective configuration:\n\(config.tomlDump())")
         default: stop()
         }
     }

@@ -40,7 +40,7 @@ public final class EventLoop: EventSources {
     private var armedDeadline: Instant?
     private var deferred: [() throws -> Void] = []
     private var signalFD: SignalFD?
-    private var signalHandlers: [Int32: (Int32) throws -> Void] = [:]
+    private var signalHandlers: [Signal: (Signal) throws -> Void] = [:]
     private var children: [UInt64: ChildWatch] = [:]
     private let timerToken: UInt64 = 0
 
@@ -151,7 +151,7 @@ public final class EventLoop: EventSources {
     // MARK: signals
 
     /// Delivers `signals` through a signalfd (blocking them first) to `handler`. Call once.
-    public func handleSignals(_ signals: [Int32], handler: @escaping (Int32) throws -> Void) throws(Errno) {
+    public func handleSignals(_ signals: [Signal], handler: @escaping (Signal) throws -> Void) throws(Errno) {
         precondition(signalFD == nil, "signals are set up once")
         let sfd = try SignalFD(signals: signals)
         signalFD = sfd
@@ -235,7 +235,7 @@ public final class EventLoop: EventSources {
     }
 
     /// Sends a signal to a watched child (ignored once it is gone).
-    public func signal(_ id: SourceID, _ signal: Int32) {
+    public func signal(_ id: SourceID, _ signal: Signal) {
         guard let watch = children[id.raw] else { return }
         do { try watch.process.send(signal: signal) } catch {
             logger.warning("Failed to send signal \(signal) to '\(watch.name)' (pid \(watch.process.pid)): \(error)")

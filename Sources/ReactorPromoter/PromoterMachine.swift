@@ -202,11 +202,11 @@ public struct PromoterMachine: ChangePlugin {
                 r.waiting = nil
             case .child(let token, _, let argv, _)?:
                 r.waiting = .child(token, .ignored, argv: argv, stdout: [])
-                effects.append(.signal(token, 15))
+                effects.append(.signal(token, .terminate))
             case nil:
                 break
             }
-            if let token = r.detecting { effects.append(.signal(token, 15)) }
+            if let token = r.detecting { effects.append(.signal(token, .terminate)) }
             if r.config.stopServicesOnExit && !maintenance.current.covers(name) { r.queue.append(r.script.exitStop) }
             resources[name] = r
             effects += advance(name, now: now)

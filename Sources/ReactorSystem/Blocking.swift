@@ -109,7 +109,7 @@ public enum Blocking {
     static func wait(_ pid: pid_t) throws(Errno) -> ChildExit {
         var status: Int32 = 0
         _ = try retryingEINTR { waitpid(pid, &status, 0) }
-        return reactor_wifexited(status) != 0 ? .exited(reactor_wexitstatus(status)) : .signaled(reactor_wtermsig(status))
+        return reactor_wifexited(status) != 0 ? .exited(reactor_wexitstatus(status)) : .signaled(Signal(rawValue: reactor_wtermsig(status)))
     }
 
     /// poll(2) for `fd` to become readable; false when `milliseconds` passed first (or on EINTR).

@@ -101,35 +101,26 @@ public final class SignalFD {
     public let fd: FileDescriptor
 
     /// sigprocmask(SIG_BLOCK) + signalfd(NONBLOCK|CLOEXEC).
-    public init(signals: [Int32]) throws(Errno) {
-        let raw = try retryingEINTR { signals.withUnsafeBufferPointer { reactor_signalfd_create($0.baseAddress!, Int32($0.count)) } }
+    public init(signals: [Signal]) throws(Errno) {
+        let numbers = signals.map(\.rawValue)
+        let raw = try retryingEINTR { numbers.withUnsafeBufferPointer { reactor_signalfd_create($0.baseAddress!, Int32($0.count)) } }
         fd = FileDescriptor(owning: raw)
     }
 
     /// The pending signals, in arrival order.
-    public func readAll() throws(Errno) -> [Int32] {
-        var out: [Int32] = []
+    public func readAll() throws(Errno) -> [Signal] {
+        var out: [Signal] = []
         let f = fd.rawValue
         while true {
             var pid: Int32 = 0
             let sig = try retryingEINTR { reactor_signalfd_read(f, &pid) }
             if sig == 0 { return out }
-            out.append(sig)
+            out.append(Signal(rawValue: sig))
         }
     }
 
     /// Ignores SIGPIPE for the whole process: a peer closing a socket or pipe must be a write error, not death.
-    public static func ignoreSIGPIPE() { signal(SIGPIPE, SIG_IGN) }
-}
-
-/// Signal numbers used by the daemon, so callers above the System layer need no Glibc.
-public enum Signal {
-    public static let hangup = SIGHUP
-    public static let interrupt = SIGINT
-    public static let terminate = SIGTERM
-    public static let user1 = SIGUSR1
-    public static let child = SIGCHLD
-    public static let kill = SIGKILL
+    public static func ignoreSIGPIPE() { _ = Glibc.signal(SIGPIPE, SIG_IGN) }
 }
 
 /// An eventfd, used by tests as a cheap pollable object.

@@ -63,7 +63,7 @@ public final class ChildProcess {
         // not reap them on its own, and no code calls wait() for any child but its own pid).
         let pidfdRaw: Int32
         do { pidfdRaw = try retryingEINTR { reactor_pidfd_open(pid) } } catch {
-            _ = kill(pid, SIGKILL)
+            _ = kill(pid, Signal.kill.rawValue)
             var status: Int32 = 0
             _ = waitpid(pid, &status, 0)
             throw error
@@ -93,15 +93,15 @@ public final class ChildProcess {
         let f = pidfd.rawValue
         let r = try retryingEINTR { reactor_pidfd_reap(f, &code, &status) }
         guard r == 1 else { return nil }
-        exit = code == 1 ? .exited(status) : .signaled(status)
+        exit = code == 1 ? .exited(status) : .signaled(Signal(rawValue: status))
         return exit
     }
 
     /// pidfd_send_signal: race-free even if the pid was reused. ESRCH (already gone) is not an error.
-    public func send(signal: Int32) throws(Errno) {
+    public func send(signal: Signal) throws(Errno) {
         guard exit == nil else { return }
         let f = pidfd.rawValue
-        do { _ = try retryingEINTR { reactor_pidfd_send_signal(f, signal) } } catch {
+        do { _ = try retryingEINTR { reactor_pidfd_send_signal(f, signal.rawValue) } } catch {
             if error != .noProcess { throw error }
         }
     }

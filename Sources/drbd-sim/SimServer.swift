@@ -44,7 +44,7 @@ final class SimServer {
         // The kernel's maximum (net.core.somaxconn caps it): many nodes' drbdsetup/drbdadm calls come at once.
         listener = try Socket.listen(.unix(socketPath), backlog: 4096)
         try loop.addIO(listener, events: .readable, name: "listener") { [unowned self] _ in try self.acceptAll() }
-        try loop.handleSignals([SIGTERM, SIGINT]) { [unowned self] _ in self.loop.requestExit() }
+        try loop.handleSignals([.terminate, .interrupt]) { [unowned self] _ in self.loop.requestExit() }
     }
 
     func run() throws {
