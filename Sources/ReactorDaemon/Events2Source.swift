@@ -10,8 +10,8 @@ import ReactorSystem
 /// one is started after a backoff: 2 s doubling up to 60 s, back to 2 s after it ran for a minute.
 public final class Events2Source {
     public static let argv = ["drbdsetup", "events2", "--full", "--poll"]
-    static let initialBackoff: Duration = .seconds(2)
-    static let maximumBackoff: Duration = .seconds(60)
+    /// The respawn delays; a drbdsetup that ran for `healthyAfter` starts them from the first again.
+    static let respawnBackoff = Backoff(first: .seconds(2), limit: .seconds(60))
     static let healthyAfter: Duration = .seconds(60)
 
     private let loop: EventLoop
@@ -20,7 +20,7 @@ public final class Events2Source {
     private var child: (id: EventLoop.SourceID, process: ChildProcess)?
     private var pollTimer: EventLoop.SourceID?
     private var respawnTimer: EventLoop.SourceID?
-    private var backoff = Events2Source.initialBackoff
+    private var backoff = Events2Source.respawnBackoff
     private var startedAt: Instant?
     private var stopped = false
     /// How many times drbdsetup was started after the first time.
@@ -86,7 +86,7 @@ public final class Events2Source {
             logger.info("Started '\(Self.argv.joined(separator: " "))' (pid \(child!.process.pid)).")
             armPoll()
         } catch {
-            logger.error("Failed to start '\(Self.argv.joined(separator: " "))': \(error) (is drbdsetup in PATH?); retrying in \(backoff).")
+            logger.error("Failed to start '\(Self.argv.joined(separator: " "))': \(error) (is drbdsetup in PATH?); retrying in \(backoff.current).")
             scheduleRespawn()
         }
     }
@@ -116,19 +116,18 @@ public final class Events2Source {
         child = nil
         if let t = pollTimer { loop.cancelTimer(t) }
         pollTimer = nil
-        if let startedAt, loop.now - startedAt >= Self.healthyAfter { backoff = Self.initialBackoff }
+        backoff.reset(ifQuietSince: startedAt, now: loop.now, period: Self.healthyAfter)
         if stopped {
             logger.info("drbdsetup ended (\(exit)).")
         } else {
-            logger.warning("drbdsetup ended unexpectedly (\(exit)); forgetting the DRBD state it reported, restarting in \(backoff).")
+            logger.warning("drbdsetup ended unexpectedly (\(exit)); forgetting the DRBD state it reported, restarting in \(backoff.current).")
         }
         onGone()
         if !stopped { scheduleRespawn() }
     }
 
     private func scheduleRespawn() {
-        let delay = backoff
-        backoff = min(backoff * 2, Self.maximumBackoff)
+        let delay = backoff.next()
         respawnTimer = loop.addTimer(at: loop.now + delay, name: "drbdsetup respawn") { [unowned self] in self.spawn() }
     }
 }

@@ -93,9 +93,9 @@ public struct PromoterMachine: ChangePlugin {
         /// A quorum loss froze the services (no thaw or stop since): only then is a demotion "forced".
         var frozen = false
         /// The bus' repair of a unit that went down (PromoterMachine+Systemd.swift): its pending timer,
-        /// the backoff step and when the last unit went down.
+        /// its backoff and when the last unit went down.
         var repairTimer: PluginToken?
-        var repairAttempts = 0
+        var repairBackoff = PromoterMachine.repairBackoff
         var lastUnitFailure: Instant?
 
         var config: PromoterResourceConfig { script.config }
