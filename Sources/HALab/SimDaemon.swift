@@ -4,8 +4,8 @@ import ReactorPromoter
 
 /// One run of the daemon on a simulated node, doing what `Daemon`, `PromoterLauncher`, `PluginHost`
 /// and `Events2Source` do, but on the virtual clock: the REAL `Events2Parser`, `World` and
-/// `PromoterMachine` with an effect runner whose children are the node's programs (with latency) and
-/// whose timers are events of the simulation.
+/// `PromoterMachine` on the daemon's `EffectRunner` (same order and stop rules), whose effects' children
+/// are the node's programs (with latency) and whose timers are events of the simulation.
 ///
 /// - start: the promoter's drop-ins are generated (`PromoterUnits.files`) and written, then
 ///   `drbdadm --version` and one `systemctl daemon-reload` run as children, then the instance starts
@@ -29,10 +29,14 @@ final class SimDaemon {
     private var events2: SubscriptionID?
     private var events2Since: Duration = .zero
     private var backoff: Duration = .seconds(2)
+    /// The promoters' runner; this object's own, so its closures' `unowned self` cannot outlive it.
+    private lazy var runner = EffectRunner<PluginInput, PluginEffect>(clock: { [unowned self] in self.sim.instant })
 
     /// One promoter instance and what the host tracks for it.
     final class Instance {
         var machine: PromoterMachine
+        /// Set by `prepare` right after the runner assigned it, before any input: never read unset.
+        var id: EffectRunner<PluginInput, PluginEffect>.InstanceID!
         var children: [PluginToken: Child] = [:]
         var timers: [PluginToken: Int] = [:]
         var nextTimer = 0
@@ -73,6 +77,9 @@ final class SimDaemon {
                 guard launch == self.launch, !self.stopping else { return }
                 let context = PromoterContext(nodeName: self.node.name, environment: [])
                 let instance = Instance(machine: PromoterMachine(config: config, context: context))
+                instance.id = self.runner.add(
+                    handle: { instance.machine.handle($0, now: $1) },
+                    perform: { [unowned self] effect in self.run(effect, instance) })
                 self.instances.append(instance)
                 self.sim.trace(self.node.name, "daemon: promoter started (\(config.id ?? "-"))")
                 self.feed(instance, .start)
@@ -196,9 +203,8 @@ final class SimDaemon {
     // MARK: - Effects
 
     private func feed(_ instance: Instance, _ input: PluginInput) {
-        guard alive, !instance.stopped else { return }
-        let effects = instance.machine.handle(input, now: sim.instant)
-        for e in effects { run(e, instance) }
+        guard alive else { return }
+        runner.send(input, to: instance.id)
     }
 
     private func run(_ effect: PluginEffect, _ instance: Instance) {
@@ -239,6 +245,8 @@ final class SimDaemon {
             instance.timers[token] = nil
         case .removeFile(let path):
             node.files[path] = nil
+        case .count:
+            break  // the lab keeps no daemon health counters
         case .stopped:
             instance.stopped = true
             instances.removeAll { $0 === instance }

@@ -7,7 +7,10 @@ import ReactorSystem
 /// timers (a signal ends them at once), SIGTERM/SIGINT through the loop's signalfd, notify messages
 /// through `Notifier` (libsystemd; the agent gets the environment without `NOTIFY_SOCKET`, see below).
 ///
-/// Ownership: the driver owns the machine and the one pending sleep timer; the loop owns the child.
+/// Ownership: the driver owns the machine and the one pending sleep timer; the loop owns the child. The
+/// machine runs on the one `EffectRunner`: an input that arrives while effects are performed (a spawn
+/// that failed at once) waits for them, so the machine never sees inputs out of order, and nothing
+/// reaches it after `.exit`.
 public final class OCFWrapperDriver {
     private let loop: EventLoop
     private let notifier: Notifier
@@ -16,6 +19,11 @@ public final class OCFWrapperDriver {
     private var machine: OCFWrapperMachine
     private var sleepTimer: EventLoop.SourceID?
     private var exitCode: Int32?
+    /// The machine's runner; this object's own, so its closures' `unowned self` cannot outlive it.
+    private lazy var runner = EffectRunner<OCFWrapperInput, OCFWrapperEffect>(clock: { [unowned loop] in loop.now }, logger: logger)
+    private lazy var instance = runner.add(
+        handle: { [unowned self] input, _ in self.machine.handle(input) },
+        perform: { [unowned self] effect in self.perform(effect) })
 
     /// The agent gets the wrapper's environment minus `NOTIFY_SOCKET`, `WATCHDOG_*` and `LISTEN_*`.
     public init(machine: OCFWrapperMachine, loop: EventLoop, notifier: Notifier, logger: Logger) {
@@ -36,18 +44,7 @@ public final class OCFWrapperDriver {
         return exitCode ?? 1
     }
 
-    /// Inputs not yet handled: an input that arrives while effects are performed (a spawn that failed at
-    /// once) waits for them, so the machine never sees inputs out of order.
-    private var inbox: [OCFWrapperInput] = []
-
-    private func feed(_ input: OCFWrapperInput) {
-        inbox.append(input)
-        guard inbox.count == 1 else { return }  // the outer call is draining
-        while let next = inbox.first {
-            for effect in machine.handle(next) { perform(effect) }
-            inbox.removeFirst()
-        }
-    }
+    private func feed(_ input: OCFWrapperInput) { runner.send(input, to: instance) }
 
     private func perform(_ effect: OCFWrapperEffect) {
         switch effect {

@@ -40,3 +40,7 @@ public enum OCFWrapperEffect: Hashable, Sendable {
     /// Exits the process with this status.
     case exit(Int32)
 }
+
+extension OCFWrapperEffect: MachineEffect {
+    public var endsMachine: Bool { if case .exit = self { true } else { false } }
+}

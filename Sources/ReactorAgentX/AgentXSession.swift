@@ -44,6 +44,10 @@ public enum AgentXEffect: Hashable, Sendable {
     case stopped
 }
 
+extension AgentXEffect: MachineEffect {
+    public var endsMachine: Bool { self == .stopped }
+}
+
 /// Design note: the AgentX subagent side of RFC 2741 as a state machine.
 ///
 /// connect -> Open (with `agent-timeout`) -> Register `enterprises.linbit` -> answer Get, GetNext and

@@ -11,8 +11,9 @@ import ReactorSystem
 /// socket becoming writable, its outcome `SO_ERROR`), unsent bytes wait for EPOLLOUT, reads take what
 /// is there. A host name is resolved before each attempt without blocking (`HostResolution`: a child
 /// `getent`, `localhost` directly); when it has several addresses they are tried in turn before the
-/// attempt counts as failed. Inputs that effects cause synchronously (a connect refused at once) are queued and fed after
-/// the current effects, so the machine sees them in order.
+/// attempt counts as failed. The session runs on the one `EffectRunner`: an input an effect causes
+/// synchronously (a connect refused at once) is handled after the current effects, so the machine sees
+/// inputs in order, and nothing reaches it after its `.stopped`.
 final class AgentXClient: LoopPlugin {
     let config: AgentXConfig
     private let loop: EventLoop
@@ -30,8 +31,11 @@ final class AgentXClient: LoopPlugin {
     /// The addresses of the current attempt still to try.
     private var candidates: [Socket.Address] = []
     private var resolution: HostResolution?
-    private var queue: [AgentXInput] = []
-    private var feeding = false
+    /// The session's runner; this object's own, so its closures' `unowned self` cannot outlive it.
+    private lazy var runner = EffectRunner<AgentXInput, AgentXEffect>(clock: { [unowned loop] in loop.now }, logger: logger)
+    private lazy var session = runner.add(
+        handle: { [unowned self] input, now in self.machine.handle(input, now: now, source: self.source) },
+        perform: { [unowned self] effect in self.run(effect) })
 
     init(config: AgentXConfig, loop: EventLoop, logger: Logger, world: @escaping () -> World) {
         self.config = config
@@ -67,16 +71,7 @@ final class AgentXClient: LoopPlugin {
 
     // MARK: effects
 
-    private func feed(_ input: AgentXInput) {
-        queue.append(input)
-        guard !feeding else { return }
-        feeding = true
-        defer { feeding = false }
-        while !queue.isEmpty {
-            let next = queue.removeFirst()
-            for effect in machine.handle(next, now: loop.now, source: source) { run(effect) }
-        }
-    }
+    private func feed(_ input: AgentXInput) { runner.send(input, to: session) }
 
     private func run(_ effect: AgentXEffect) {
         switch effect {
@@ -146,7 +141,7 @@ final class AgentXClient: LoopPlugin {
         }
         let address = candidates.removeFirst()
         do {
-            let fd = try Socket.connect(address)
+            let fd = try loop.connect(address)
             self.fd = fd
             connecting = true
             ioSource = try loop.addIO(fd, events: .writable, name: "agentx \(address)") { [unowned self] events in
@@ -162,14 +157,14 @@ final class AgentXClient: LoopPlugin {
     private func ready(_ events: IOEvents, _ address: Socket.Address) {
         guard let fd else { return }
         if connecting {
-            if let error = Socket.pendingError(fd) {
+            if let error = loop.connectionError(fd) {
                 closeConnection()
                 tryNextCandidate(lastError: "\(address): \(error)")
                 return
             }
             connecting = false
             candidates.removeAll()
-            Socket.disableNagle(fd)
+            loop.setNoDelay(fd)
             updateInterest()
             feed(.connected)
             return
@@ -186,7 +181,7 @@ final class AgentXClient: LoopPlugin {
         var end: AgentXInput?
         readLoop: while bytes.count < 1 << 20 {
             do {
-                switch try fd.read(appendingTo: &bytes, maximum: 65536) {
+                switch try loop.read(fd, appendingTo: &bytes, maximum: 65536) {
                 case .bytes: continue
                 case .wouldBlock: break readLoop
                 case .endOfFile:
@@ -207,7 +202,7 @@ final class AgentXClient: LoopPlugin {
         guard let fd, !connecting else { return }
         do {
             while !output.isEmpty {
-                let n = try fd.write(output)
+                let n = try loop.write(fd, output)
                 guard n > 0 else { break }
                 output.removeFirst(n)
             }
@@ -231,7 +226,7 @@ final class AgentXClient: LoopPlugin {
     private func closeConnection() {
         if let s = ioSource { loop.removeIO(s) }
         ioSource = nil
-        fd?.close()
+        if let fd { loop.close(fd) }
         fd = nil
         connecting = false
         interest = []

@@ -31,6 +31,8 @@ public final class ControlServer {
     /// A request line longer than this closes the connection.
     static let lineLimit = 65536
     static let maxClients = 64
+    /// Beyond `maxClients` a new client is closed at once (no eviction: watchers are idle by nature).
+    private static let acceptor = Acceptor(what: "control socket client", policy: AcceptPolicy(limit: maxClients, evictsIdle: false))
 
     let path: String
     private let loop: EventLoop
@@ -56,13 +58,13 @@ public final class ControlServer {
     /// Binds the socket (its directory is created, a stale socket replaced) and makes it root-only.
     public func start() throws {
         try FileSystem.createDirectories(FileSystem.parentDirectory(of: path))
-        let fd = try Socket.listen(.unix(path))
+        let fd = try loop.listen(.unix(path))
         do {
             try FileSystem.setMode(path, 0o600)
             let source = try loop.addIO(fd, events: .readable, name: "control socket") { [unowned self] _ in self.acceptAll(fd) }
             listener = (fd, source)
         } catch {
-            fd.close()
+            loop.close(fd)
             throw error
         }
         logger.info("Control socket on '\(path)'.")
@@ -72,7 +74,7 @@ public final class ControlServer {
     public func stop() {
         if let l = listener {
             loop.removeIO(l.source)
-            l.fd.close()
+            loop.close(l.fd)
             try? FileSystem.remove(path)
         }
         listener = nil
@@ -112,26 +114,18 @@ public final class ControlServer {
     }
 
     private func acceptAll(_ listener: FileDescriptor) {
-        while true {
-            let fd: FileDescriptor?
-            do { fd = try Socket.accept(listener) } catch {
-                logger.warning("Failed to accept a control socket client: \(error)")
-                return
+        Self.acceptor.acceptAll(listener, on: loop, into: .init(open: { [unowned self] in self.clients.count }) { [unowned self] in self.admit($0) }, logger: logger)
+    }
+
+    private func admit(_ fd: FileDescriptor) {
+        let c = Client(fd: fd)
+        clients[ObjectIdentifier(c)] = c
+        do {
+            c.source = try loop.addIO(fd, events: .readable, name: "control client") { [unowned self, unowned c] events in
+                self.ready(c, events)
             }
-            guard let fd else { return }
-            guard clients.count < Self.maxClients else {
-                fd.close()
-                continue
-            }
-            let c = Client(fd: fd)
-            clients[ObjectIdentifier(c)] = c
-            do {
-                c.source = try loop.addIO(fd, events: .readable, name: "control client") { [unowned self, unowned c] events in
-                    self.ready(c, events)
-                }
-            } catch {
-                close(c)
-            }
+        } catch {
+            close(c)
         }
     }
 
@@ -144,7 +138,7 @@ public final class ControlServer {
     private func read(_ c: Client) {
         var bytes: [UInt8] = []
         let result: FileDescriptor.ReadResult
-        do { result = try c.fd.read(appendingTo: &bytes, maximum: 16384) } catch {
+        do { result = try loop.read(c.fd, appendingTo: &bytes, maximum: 16384) } catch {
             close(c)
             return
         }
@@ -179,7 +173,7 @@ public final class ControlServer {
         guard clients[ObjectIdentifier(c)] != nil else { return }
         do {
             while c.written < c.output.count {
-                let n = try c.fd.write(c.output, from: c.written)
+                let n = try loop.write(c.fd, c.output, from: c.written)
                 guard n > 0 else { break }
                 c.written += n
             }
@@ -201,6 +195,6 @@ public final class ControlServer {
     private func close(_ c: Client) {
         guard clients.removeValue(forKey: ObjectIdentifier(c)) != nil else { return }
         if let s = c.source { loop.removeIO(s) }
-        c.fd.close()
+        loop.close(c.fd)
     }
 }

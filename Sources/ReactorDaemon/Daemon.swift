@@ -14,17 +14,16 @@ import ReactorUMH
 /// READY=1 once the initial state is in (or after a bound, saying why), RELOADING=1/READY=1 around a
 /// reload, STOPPING=1, STATUS= lines, and WATCHDOG=1 from the loop itself.
 public final class Daemon {
-    /// How long to wait for drbdsetup's initial state before telling systemd we are ready anyway.
-    public static let startupBound: Duration = .seconds(10)
-    /// How long plugins get to stop (children are killed after that).
-    public static let stopBound: Duration = .seconds(15)
-
     private let loop: EventLoop
-    private let notifier: Notifier
+    private let notifier: any ServiceNotifier
+    /// The startup and stop bounds, status refresh and respawn backoff (production values by default).
+    public let timings: DaemonTimings
     private let logger: Logger
     public private(set) var config: DaemonConfig
     public private(set) var world = World()
-    public let stats = ReactorStats()
+    /// The daemon's health counters: the one tally, counted here, by the plugins' `.count` effects and
+    /// by the loop's turn reports; the prometheus plugin reads a copy (`statsSnapshot`).
+    public private(set) var stats = ReactorStats()
     private let host: PluginHost<PluginConfig>
     private let events2: Events2Source
     private let promoters: PromoterLauncher
@@ -38,7 +37,9 @@ public final class Daemon {
     private var lastStatus = ""
     private let garbageLog = RateLimitedLog(limit: 20, window: .seconds(60))
     /// `drbd-reactorctl maintenance`'s state file, read at start and on every reload.
-    private let maintenanceFile = RuntimeDirectory.maintenanceFile(RuntimeDirectory.current())
+    private let maintenanceFile: String
+    /// Where the maintenance file and the control socket live (`RuntimeDirectory`).
+    private let runDirectory: String
     private var maintenance = PromoterMaintenance()
     /// The control socket (drbd-reactorctl status, watch, maintenance), see ControlServer.
     private var control: ControlServer?
@@ -48,21 +49,25 @@ public final class Daemon {
     /// `promoterContext` is what promoters get instead of reading it themselves (node name, environment,
     /// systemd directory), normally `PromoterContext.current()`. `passedSockets` are the listening sockets
     /// systemd passed (`ListenFDs.take()`): a `[[prometheus]]` on one of their addresses serves on it.
-    public init(config: DaemonConfig, loop: EventLoop, notifier: Notifier, logger: Logger, promoterContext: PromoterContext,
-                passedSockets: [PassedSocket] = []) {
+    /// `runDirectory` is normally `RuntimeDirectory.current()`; `timings` the production values.
+    public init(config: DaemonConfig, loop: EventLoop, notifier: any ServiceNotifier, logger: Logger, promoterContext: PromoterContext,
+                passedSockets: [PassedSocket] = [], runDirectory: String = RuntimeDirectory.current(), timings: DaemonTimings = DaemonTimings()) {
         self.config = config
         self.loop = loop
         self.notifier = notifier
-        listeners = ListenerPool(passed: passedSockets, notifier: notifier, logger: logger)
+        self.timings = timings
+        self.runDirectory = runDirectory
+        maintenanceFile = RuntimeDirectory.maintenanceFile(runDirectory)
+        listeners = ListenerPool(passed: passedSockets, loop: loop, notifier: notifier, logger: logger)
         self.logger = logger
         let host = PluginHost<PluginConfig>(loop: loop, logger: logger)
         self.host = host
         systemd = SystemdWatch(loop: loop, logger: logger) { [unowned host] event in host.deliver(systemd: event) }
-        events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config))
+        events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config), timings: timings.events2)
         promoters = PromoterLauncher(loop: loop, logger: logger, host: host, context: promoterContext)
         promoters.replay = { [unowned self] in self.world.replay() }
-        stats.promoterBusCounters = { [unowned host] in host.promoterBusCounters() }
-        loop.onTurn = { [stats] in stats.recordTurn($0) }
+        host.onCount = { [unowned self] in self.stats.count($0) }
+        loop.onTurn = { [unowned self] in self.stats.recordTurn($0) }
     }
 
     static func pollInterval(_ c: DaemonConfig) -> Duration? {
@@ -77,8 +82,7 @@ public final class Daemon {
         }
         if let interval = notifier.watchdogInterval {
             logger.info("systemd watchdog enabled: pinging every \(interval / 2).")
-            notify("WATCHDOG=1")
-            loop.addRepeatingTimer(every: interval / 2, name: "watchdog") { [unowned self] in self.notify("WATCHDOG=1") }
+            loop.enableWatchdog(interval: interval) { [unowned self] in self.notify("WATCHDOG=1") }
         }
         for w in config.warnings { logger.warning("\(w)") }
         notify("STATUS=Starting plugins")
@@ -86,28 +90,35 @@ public final class Daemon {
         startControlSocket()
         apply(plugins: config.plugins)
         armSnippetMonitor()
-        loop.addRepeatingTimer(every: Self.statusRefresh, name: "status refresh") { [unowned self] in self.refreshStatus() }
+        loop.addRepeatingTimer(every: timings.statusRefresh, name: "status refresh") { [unowned self] in self.refreshStatus() }
         events2.onLine = { [unowned self] line in self.ingest(line) }
         events2.onGone = { [unowned self] in self.flush() }
         events2.start()
         notify("STATUS=Waiting for the initial DRBD state from drbdsetup")
-        loop.addTimer(at: loop.now + Self.startupBound, name: "startup bound") { [unowned self] in
+        loop.addTimer(at: loop.now + timings.startupBound, name: "startup bound") { [unowned self] in
             guard !self.ready else { return }
             self.ready = true
             self.notify("READY=1\nSTATUS=Running, but no initial DRBD state from drbdsetup yet (is drbdsetup working?)")
-            self.logger.warning("No initial DRBD state from drbdsetup after \(Self.startupBound); reporting ready anyway.")
+            self.logger.warning("No initial DRBD state from drbdsetup after \(self.timings.startupBound); reporting ready anyway.")
         }
+    }
+
+    /// The counters as the metrics show them, with what the running promoters heard from systemd.
+    private func statsSnapshot() -> ReactorStats {
+        var s = stats
+        s.promoterBusCounters = host.promoterBusCounters()
+        return s
     }
 
     // MARK: events2
 
     private func ingest(_ line: ArraySlice<UInt8>) {
-        stats.events2Lines += 1
+        stats.count(.events2Lines)
         let record: Events2Record
         do {
             record = try Events2Parser.parse(line)
         } catch {
-            stats.events2Unparsed += 1
+            stats.count(.events2Unparsed)
             garbageLog.log(logger, now: loop.now, "Ignoring events2 line: \(error): '\(Self.excerpt(line))'")
             return
         }
@@ -136,10 +147,6 @@ public final class Daemon {
         host.deliver(updates)
         notify("STATUS=drbdsetup is gone; restarting it")
     }
-
-    /// How often STATUS= is refreshed when it changed (resources come and go without any other event
-    /// that would tell systemd).
-    static let statusRefresh: Duration = .seconds(2)
 
     private func statusLine() -> String {
         let r = world.resources.count, p = host.runningConfigs.count + loopPlugins.count
@@ -173,9 +180,12 @@ public final class Daemon {
             case .debugger(let c):
                 host.start(p, machine: DebuggerPlugin(config: c), replay: world.replay())
             case .umh(let c):
-                host.start(p, machine: UMHPlugin(config: c, stats: stats), replay: world.replay())
+                host.start(p, machine: UMHPlugin(config: c), replay: world.replay())
             case .prometheus(let c):
-                let server = PrometheusServer(config: c, loop: loop, pool: listeners, logger: logger, stats: stats) { [unowned self] in
+                let server = PrometheusServer(
+                    config: c, loop: loop, pool: listeners, logger: logger, stats: { [unowned self] in self.statsSnapshot() },
+                    count: { [unowned self] in self.stats.count($0) }
+                ) { [unowned self] in
                     self.world
                 }
                 startLoopPlugin(p, server, what: "prometheus plugin on '\(c.address)'")
@@ -214,7 +224,7 @@ public final class Daemon {
 
     private func reload() {
         guard !stopping else { return }
-        notify("RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds())\nSTATUS=Reloading configuration")
+        notify("RELOADING=1\nMONOTONIC_USEC=\(loop.backend.now.nanoseconds / 1000)\nSTATUS=Reloading configuration")
         readMaintenance()
         do {
             let new = try ConfigLoader.load(path: config.path)
@@ -244,11 +254,11 @@ public final class Daemon {
 
     private func startControlSocket() {
         control = ControlServer.started(
-            path: RuntimeDirectory.controlSocket(RuntimeDirectory.current()), loop: loop, logger: logger,
+            path: RuntimeDirectory.controlSocket(runDirectory), loop: loop, logger: logger,
             snapshot: { [unowned self] in
                 ControlMessages.status(
                     nodeName: self.promoters.context.nodeName ?? "localhost", maintenance: self.maintenance, world: self.world,
-                    reports: self.host.promoterReports(now: self.loop.now), wallSeconds: Int64(Clock.wallNanoseconds() / 1_000_000_000))
+                    reports: self.host.promoterReports(now: self.loop.now), wallSeconds: Int64(self.loop.wallNanoseconds / 1_000_000_000))
             },
             rereadMaintenance: { [unowned self] in self.readMaintenance() })
         host.onResourceLog = { [unowned self] kind, level, message, resource in
@@ -279,8 +289,8 @@ public final class Daemon {
             loop.requestExit()
             return
         }
-        loop.addTimer(at: loop.now + Self.stopBound, name: "stop bound") { [unowned self] in
-            self.logger.warning("Plugins did not stop within \(Self.stopBound); killing their children.")
+        loop.addTimer(at: loop.now + timings.stopBound, name: "stop bound") { [unowned self] in
+            self.logger.warning("Plugins did not stop within \(self.timings.stopBound); killing their children.")
             self.host.killAllChildren()
             self.loop.requestExit()
         }
@@ -294,12 +304,12 @@ public final class Daemon {
         if let t = snippetMonitor { loop.cancelTimer(t) }
         snippetMonitor = nil
         guard config.snippetsMonitoringInterval > 0 else { return }
-        let lastReload = Int64(clamping: Clock.wallNanoseconds())
+        let lastReload = Int64(clamping: loop.wallNanoseconds)
         snippetMonitor = loop.addRepeatingTimer(every: .seconds(config.snippetsMonitoringInterval), name: "snippet monitor") {
             [unowned self] in
             self.checkSnippets()
             let paths = TargetDropInDrift.paths(self.config.plugins, systemdDirectory: self.promoters.context.systemdDirectory)
-            let now = Int64(clamping: Clock.wallNanoseconds())
+            let now = Int64(clamping: self.loop.wallNanoseconds)
             for w in TargetDropInDrift.warnings(paths: paths, lastReload: lastReload, now: now, modification: Self.modification) {
                 self.logger.warning("\(w)")
             }

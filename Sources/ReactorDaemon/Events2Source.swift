@@ -7,20 +7,19 @@ import ReactorSystem
 /// loop. Its stdout lines go to `onLine` as they arrive; every `statistics-poll-interval` it writes `n` to
 /// drbdsetup's stdin, which makes drbdsetup print fresh statistics. When drbdsetup exits (or closes its
 /// stdout, or cannot be started), `onGone` tells the daemon to forget the state it described, and a new
-/// one is started after a backoff: 2 s doubling up to 60 s, back to 2 s after it ran for a minute.
+/// one is started after a backoff (`DaemonTimings.Respawn`): 2 s doubling up to 60 s, back to 2 s after it ran
+/// for a minute.
 public final class Events2Source {
     public static let argv = ["drbdsetup", "events2", "--full", "--poll"]
-    /// The respawn delays; a drbdsetup that ran for `healthyAfter` starts them from the first again.
-    static let respawnBackoff = Backoff(first: .seconds(2), limit: .seconds(60))
-    static let healthyAfter: Duration = .seconds(60)
 
     private let loop: EventLoop
     private let logger: Logger
     private var pollInterval: Duration?
-    private var child: (id: EventLoop.SourceID, process: ChildProcess)?
+    private let timings: DaemonTimings.Respawn
+    private var child: (id: EventLoop.SourceID, process: SpawnedChild)?
     private var pollTimer: EventLoop.SourceID?
     private var respawnTimer: EventLoop.SourceID?
-    private var backoff = Events2Source.respawnBackoff
+    private var backoff: Backoff
     private var startedAt: Instant?
     private var stopped = false
     /// How many times drbdsetup was started after the first time.
@@ -30,8 +29,10 @@ public final class Events2Source {
     public var onLine: (ArraySlice<UInt8>) -> Void = { _ in }
     public var onGone: () -> Void = {}
 
-    public init(loop: EventLoop, logger: Logger, pollInterval: Duration?) {
+    public init(loop: EventLoop, logger: Logger, pollInterval: Duration?, timings: DaemonTimings.Respawn = DaemonTimings().events2) {
         self.loop = loop
+        self.timings = timings
+        backoff = Backoff(first: timings.initial, limit: timings.maximum)
         self.logger = logger
         self.pollInterval = pollInterval
     }
@@ -57,7 +58,10 @@ public final class Events2Source {
         if let t = respawnTimer { loop.cancelTimer(t) }
         if let t = pollTimer { loop.cancelTimer(t) }
         guard let child else { return }
-        child.process.stdin?.close()
+        if let stdin = child.process.stdin {
+            loop.close(stdin)
+            child.process.stdin = nil
+        }
         loop.signal(child.id, Signal.terminate)
     }
 
@@ -102,9 +106,9 @@ public final class Events2Source {
 
     /// Asks drbdsetup for fresh statistics. A full pipe means drbdsetup is not reading; skip this round.
     private func poll() {
-        guard let stdin = child?.process.stdin, stdin.isOpen else { return }
+        guard let stdin = child?.process.stdin else { return }
         do {
-            if try stdin.write(Array("n\n".utf8)) == 0 {
+            if try loop.write(stdin, Array("n\n".utf8)) == 0 {
                 logger.debug("drbdsetup is not reading its stdin; skipping this statistics poll.")
             }
         } catch {
@@ -116,7 +120,7 @@ public final class Events2Source {
         child = nil
         if let t = pollTimer { loop.cancelTimer(t) }
         pollTimer = nil
-        backoff.reset(ifQuietSince: startedAt, now: loop.now, period: Self.healthyAfter)
+        backoff.reset(ifQuietSince: startedAt, now: loop.now, period: timings.healthyAfter)
         if stopped {
             logger.info("drbdsetup ended (\(exit)).")
         } else {

@@ -1,4 +1,5 @@
 import Logging
+import ReactorLoop
 import ReactorSystem
 import ReactorCore
 
@@ -18,18 +19,20 @@ public final class ListenerPool {
         let address: Socket.Address
     }
 
-    private let notifier: Notifier
+    private let loop: EventLoop
+    private let notifier: any ServiceNotifier
     private let logger: Logger
     private var idle: [Idle] = []
 
     /// Takes ownership of the passed sockets; ones that are not listening stream sockets are closed.
-    public init(passed: [PassedSocket], notifier: Notifier, logger: Logger) {
+    public init(passed: [PassedSocket], loop: EventLoop, notifier: any ServiceNotifier, logger: Logger) {
+        self.loop = loop
         self.notifier = notifier
         self.logger = logger
         for socket in passed {
             guard let address = socket.address else {
                 logger.warning("systemd passed '\(socket.name)' (\(socket.fd)), which is not a listening stream socket; closing it.")
-                socket.fd.close()
+                loop.close(socket.fd)
                 continue
             }
             logger.info("systemd passed a listening socket on \(address) ('\(socket.name)').")
@@ -50,7 +53,7 @@ public final class ListenerPool {
         if let i = idle.firstIndex(where: { $0.address == address }) {
             return idle.remove(at: i).fd
         }
-        let fd = try Socket.listen(address)
+        let fd = try loop.listen(address)
         do { try notifier.store(fd, name: Self.storeName(address)) } catch {
             logger.warning("Failed to store the listening socket on \(address) with systemd: \(error), ignoring.")
         }
@@ -67,7 +70,7 @@ public final class ListenerPool {
         for socket in idle {
             logger.info("Closing the listening socket on \(socket.address): no [[prometheus]] uses it.")
             try? notifier.removeStored(name: Self.storeName(socket.address))
-            socket.fd.close()
+            loop.close(socket.fd)
         }
         idle.removeAll()
     }

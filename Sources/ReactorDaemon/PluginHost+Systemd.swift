@@ -1,18 +1,16 @@
 import ReactorCore
 import ReactorPromoter
 
-/// Hands what systemd reported over the bus to every running promoter instance: the machine's pure
-/// `observe` input (each one ignores units that are not its own), its effects carried out like any other.
-/// Like `setMaintenance`, not a `PluginInput` case: only promoters have a use for it.
+/// What only promoters have a use for: systemd's reports over the bus and the maintenance state reach
+/// every running instance as inputs through the host's runner (each promoter ignores units that are not
+/// its own; other plugins ignore both), and the promoters' state is read for the metrics and the
+/// control socket.
 extension PluginHost {
-    public func deliver(systemd event: SystemdUnitEvent) {
-        for instance in instances where !instance.stopping && !instance.stopped {
-            guard var promoter = instance.machine as? PromoterMachine else { continue }
-            let effects = promoter.observe(event, now: loop.now)
-            instance.machine = promoter
-            for effect in effects { run(effect, for: instance) }
-        }
-    }
+    /// Hands a unit change or job result from the bus to every running instance.
+    public func deliver(systemd event: SystemdUnitEvent) { broadcast(.systemd(event)) }
+
+    /// Hands a new maintenance state (drbd-reactorctl maintenance) to every running instance.
+    public func setMaintenance(_ maintenance: PromoterMaintenance) { broadcast(.maintenance(maintenance)) }
 
     /// The bus counters of every running promoter's resources (for the metrics), by resource.
     public func promoterBusCounters() -> [String: PromoterBusCounters] {
@@ -22,5 +20,10 @@ extension PluginHost {
             all.merge(promoter.busCounters) { a, _ in a }
         }
         return all
+    }
+
+    /// The reports of every running promoter instance (for the control socket).
+    public func promoterReports(now: Instant) -> [PromoterResourceReport] {
+        instances.filter { !$0.stopping }.compactMap { $0.machine as? PromoterMachine }.flatMap { $0.report(now: now) }
     }
 }

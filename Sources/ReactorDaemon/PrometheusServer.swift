@@ -12,9 +12,9 @@ import ReactorSystem
 /// machine. A client that connects and sends nothing, trickles, or stops reading costs one fd and a
 /// few bytes until its deadline; everyone else's scrape proceeds in the same loop iteration.
 public final class PrometheusServer: LoopPlugin {
-    /// More clients than this are accepted and closed at once (the kernel backlog would hold them
-    /// otherwise, and stalled clients would keep good ones out).
+    /// At most this many clients; at the cap the longest idle one makes room (`AcceptPolicy`).
     public static let maxConnections = 256
+    private static let acceptor = Acceptor(what: "/metrics client", policy: AcceptPolicy(limit: maxConnections, evictsIdle: true))
 
     private final class Client {
         let fd: FileDescriptor
@@ -50,7 +50,8 @@ public final class PrometheusServer: LoopPlugin {
     private var resolution: HostResolution?
 
     /// Listening sockets come from `pool` and go back to it on stop (see `ListenerPool`).
-    public init(config: PrometheusConfig, loop: EventLoop, pool: ListenerPool, logger: Logger, stats: ReactorStats,
+    public init(config: PrometheusConfig, loop: EventLoop, pool: ListenerPool, logger: Logger,
+                stats: @escaping () -> ReactorStats, count: @escaping (ReactorCounter) -> Void,
                 world: @escaping () -> World) {
         self.config = config
         self.loop = loop
@@ -58,14 +59,19 @@ public final class PrometheusServer: LoopPlugin {
         var l = logger
         l[metadataKey: "plugin"] = "prometheus"
         self.logger = l
-        endpoint = MetricsEndpoint(enums: config.enums, stats: stats) {
+        endpoint = MetricsEndpoint(enums: config.enums, stats: stats, count: count) {
             let w = world()
             return (w.generation, w.resources)
         }
     }
 
     /// The port actually bound (tests bind port 0).
-    public var boundPort: UInt16? { listeners.first.flatMap { Socket.localPort($0.fd) } }
+    public var boundPort: UInt16? {
+        switch listeners.first.flatMap({ loop.localAddress($0.fd) }) {
+        case .ipv4(_, let port)?, .ipv6(_, let port)?: port
+        default: nil
+        }
+    }
 
     /// The number of open client connections.
     public var connectionCount: Int { clients.count }
@@ -123,8 +129,8 @@ public final class PrometheusServer: LoopPlugin {
 
     /// Whether an IPv6 socket can be bound at all (fails with EAFNOSUPPORT when IPv6 is disabled).
     private func ipv6Available() -> Bool {
-        guard let fd = try? Socket.listen(.ipv6("::", 0)) else { return false }
-        fd.close()
+        guard let fd = try? loop.listen(.ipv6("::", 0)) else { return false }
+        loop.close(fd)
         return true
     }
 
@@ -153,42 +159,37 @@ public final class PrometheusServer: LoopPlugin {
     // MARK: connections
 
     private func acceptAll(_ listener: FileDescriptor) {
-        while true {
-            let fd: FileDescriptor?
-            do { fd = try Socket.accept(listener) } catch {
-                logger.warning("Failed to accept a /metrics client: \(error)")
-                return
+        Self.acceptor.acceptAll(
+            listener, on: loop,
+            into: .init(open: { [unowned self] in self.clients.count }, evictIdlest: { [unowned self] in self.evictIdlest() }) {
+                [unowned self] fd in self.admit(fd)
+            },
+            logger: logger)
+    }
+
+    /// Takes an admitted client: its own HTTP machine, a watched socket and a deadline.
+    private func admit(_ fd: FileDescriptor) {
+        loop.setNoDelay(fd)
+        let client = Client(fd: fd, machine: HTTPConnection(now: loop.now), now: loop.now)
+        clients[ObjectIdentifier(client)] = client
+        do {
+            client.source = try loop.addIO(fd, events: .readable, name: "prometheus client") { [unowned self, unowned client] events in
+                self.ready(client, events)
             }
-            guard let fd else { return }
-            if clients.count >= Self.maxConnections && !evictIdlest() {
-                logger.debug("Too many busy /metrics clients (\(clients.count)); closing a new one.")
-                fd.close()
-                continue
-            }
-            Socket.disableNagle(fd)
-            let client = Client(fd: fd, machine: HTTPConnection(now: loop.now), now: loop.now)
-            clients[ObjectIdentifier(client)] = client
-            do {
-                client.source = try loop.addIO(fd, events: .readable, name: "prometheus client") { [unowned self, unowned client] events in
-                    self.ready(client, events)
-                }
-            } catch {
-                logger.warning("Failed to watch a /metrics client: \(error)")
-                close(client)
-                continue
-            }
-            armDeadline(client)
+        } catch {
+            logger.warning("Failed to watch a /metrics client: \(error)")
+            close(client)
+            return
         }
+        armDeadline(client)
     }
 
     /// Makes room for a new client by closing the one that has been silent longest and has no response
-    /// pending: clients that connect and send nothing must not lock real scrapers out until their
-    /// deadline. Returns false when every client is in the middle of a response.
+    /// pending. Returns false when every client is in the middle of a response.
     private func evictIdlest() -> Bool {
         guard let victim = clients.values.filter({ !$0.hasPendingOutput }).min(by: { $0.lastActivity < $1.lastActivity }) else {
             return false
         }
-        logger.debug("Connection limit (\(Self.maxConnections)) reached; closing the longest idle /metrics client.")
         close(victim)
         return true
     }
@@ -203,7 +204,7 @@ public final class PrometheusServer: LoopPlugin {
         var bytes: [UInt8] = []
         var eof = false
         do {
-            switch try client.fd.read(appendingTo: &bytes, maximum: 16384) {
+            switch try loop.read(client.fd, appendingTo: &bytes, maximum: 16384) {
             case .bytes: client.lastActivity = loop.now
             case .wouldBlock: break
             case .endOfFile: eof = true
@@ -242,7 +243,7 @@ public final class PrometheusServer: LoopPlugin {
         let hadOutput = client.hasPendingOutput
         do {
             while refill(client) {
-                var n = try client.fd.write(gathering: client.output, from: client.written)
+                var n = try loop.write(client.fd, gathering: client.output, from: client.written)
                 guard n > 0 else { break }
                 client.lastActivity = loop.now
                 // Drop what went out; a buffer is released (or left to the cache) once fully sent.
@@ -323,6 +324,6 @@ public final class PrometheusServer: LoopPlugin {
         guard clients.removeValue(forKey: ObjectIdentifier(client)) != nil else { return }
         if let t = client.timer { loop.cancelTimer(t) }
         if let s = client.source { loop.removeIO(s) }
-        client.fd.close()
+        loop.close(client.fd)
     }
 }

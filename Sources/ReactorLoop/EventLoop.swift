@@ -4,9 +4,16 @@ import ReactorSystem
 
 /// Design note: the daemon's one event loop, a small sd-event.
 ///
-/// Everything the daemon does happens in handlers called from `runOnce`: fd readiness (epoll), timers
-/// (one timerfd armed for the earliest deadline), signals (a signalfd), child processes (pidfd plus
-/// their output pipes), and deferred work. Nothing here blocks except `epoll_wait`.
+/// Everything the daemon does happens in handlers called from `runOnce`: fd readiness, timers (kept in
+/// a heap here; the backend wakes the loop at the earliest deadline), signals, child processes (pidfd
+/// plus their output pipes), the systemd watchdog, and deferred work. Every call that reaches the kernel
+/// or a clock goes through the `LoopBackend` (`EpollBackend` in production, `VirtualBackend` in tests),
+/// so the same loop and everything above it runs on virtual time.
+///
+/// Order within one turn, as in sd-event: first the watchdog ping when due, then the ready sources by
+/// priority (`Priority.high`: signals and child exits, so a SIGTERM or an exit status is seen before
+/// the I/O that came with it; then `.normal` I/O), then due timers in deadline order, and deferred work
+/// at the start of the next turn.
 ///
 /// Ownership: a registered fd stays owned by its caller; the loop only remembers it to unregister it.
 /// Every registration gets a fresh token that is never reused, so a late event for a removed source is
@@ -18,9 +25,21 @@ public final class EventLoop: EventSources {
 
     public typealias IOHandler = (IOEvents) throws -> Void
 
+    /// The dispatch order of ready sources within one turn: lower first.
+    public struct Priority: Comparable, Sendable {
+        public let rawValue: Int
+        public init(_ rawValue: Int) { self.rawValue = rawValue }
+        /// Signals and child exits.
+        public static let high = Priority(-100)
+        /// Ordinary I/O.
+        public static let normal = Priority(0)
+        public static func < (a: Priority, b: Priority) -> Bool { a.rawValue < b.rawValue }
+    }
+
     private struct IOSource {
         let fd: FileDescriptor
         let name: String
+        let priority: Priority
         let handler: IOHandler
     }
 
@@ -30,21 +49,29 @@ public final class EventLoop: EventSources {
         static func < (a: TimerEntry, b: TimerEntry) -> Bool { (a.deadline, a.id) < (b.deadline, b.id) }
     }
 
+    /// The systemd watchdog as a source of the loop: pinged every half period while the loop turns.
+    private struct Watchdog {
+        let every: Duration
+        var next: Instant
+        let ping: () -> Void
+    }
+
     public let logger: Logger
-    private let epoll: Epoll
-    private let timerFD: TimerFD
+    /// Where every syscall and clock read of the loop (and of the layers above, through the forwarders) goes.
+    public let backend: any LoopBackend
     private var nextToken: UInt64 = 1
     private var io: [UInt64: IOSource] = [:]
+    /// Whether any source has a priority other than `.normal` (only then is a turn's ready list sorted).
+    private var hasPriorities = false
     private var timerHeap = Heap<TimerEntry>()
     private var timers: [UInt64: (name: String, handler: () throws -> Void)] = [:]
-    private var armedDeadline: Instant?
     private var deferred: [() throws -> Void] = []
-    private var signalFD: SignalFD?
+    private var signalSource: FileDescriptor?
     private var signalHandlers: [Signal: (Signal) throws -> Void] = [:]
-    private var children: [UInt64: ChildWatch] = [:]
-    private let timerToken: UInt64 = 0
+    var children: [UInt64: ChildWatch] = [:]
+    private var watchdog: Watchdog?
 
-    /// The time of the current iteration (CLOCK_MONOTONIC), updated after every wait.
+    /// The time of the current iteration (the backend's clock), updated after every wait.
     public private(set) var now: Instant
     /// Set by `requestExit`; `run()` returns at the end of the iteration.
     public private(set) var exitRequested = false
@@ -52,15 +79,19 @@ public final class EventLoop: EventSources {
     /// wait): how long the loop was unable to answer anything else. The daemon counts these (ReactorStats).
     public var onTurn: ((Duration) -> Void)?
 
-    public init(logger: Logger) throws(Errno) {
+    /// A loop on `backend`.
+    public init(backend: any LoopBackend, logger: Logger) {
         self.logger = logger
-        epoll = try Epoll()
-        timerFD = try TimerFD()
-        now = Clock.now()
-        try epoll.add(timerFD.fd, events: .readable, token: timerToken)
+        self.backend = backend
+        now = backend.now
     }
 
-    private func newToken() -> UInt64 {
+    /// A loop on the kernel (`EpollBackend`).
+    public convenience init(logger: Logger) throws(Errno) {
+        self.init(backend: try EpollBackend(), logger: logger)
+    }
+
+    func newToken() -> UInt64 {
         defer { nextToken += 1 }
         return nextToken
     }
@@ -70,22 +101,34 @@ public final class EventLoop: EventSources {
     /// Watches `fd` for `events`; the handler gets the ready events.
     @discardableResult
     public func addIO(_ fd: FileDescriptor, events: IOEvents, name: String, handler: @escaping IOHandler) throws(Errno) -> SourceID {
+        try addIO(fd, events: events, priority: .normal, name: name, handler: handler)
+    }
+
+    /// Watches `fd` for `events` at `priority` (see the design note for the order within a turn).
+    @discardableResult
+    public func addIO(
+        _ fd: FileDescriptor, events: IOEvents, priority: Priority, name: String, handler: @escaping IOHandler
+    ) throws(Errno) -> SourceID {
         let token = newToken()
-        try epoll.add(fd, events: events, token: token)
-        io[token] = IOSource(fd: fd, name: name, handler: handler)
+        try backend.watch(fd, events: events, token: token)
+        io[token] = IOSource(fd: fd, name: name, priority: priority, handler: handler)
+        if priority != .normal { hasPriorities = true }
         return SourceID(raw: token)
     }
 
     /// Changes the events watched for an io source.
     public func modifyIO(_ id: SourceID, events: IOEvents) throws(Errno) {
         guard let source = io[id.raw] else { return }
-        try epoll.modify(source.fd, events: events, token: id.raw)
+        try backend.rewatch(source.fd, events: events, token: id.raw)
     }
 
-    /// Unregisters an io source (before its owner closes the fd). Unknown ids are ignored.
+    /// Unregisters an io source (before its owner closes the fd). Unknown ids are ignored; a failure of
+    /// the kernel to forget the fd is logged (the token is gone either way, so no event reaches a handler).
     public func removeIO(_ id: SourceID) {
         guard let source = io.removeValue(forKey: id.raw) else { return }
-        epoll.remove(source.fd)
+        do { try backend.unwatch(source.fd) } catch {
+            logger.debug("Failed to stop watching '\(source.name)' (\(source.fd)): \(error)")
+        }
     }
 
     // MARK: timers
@@ -96,7 +139,6 @@ public final class EventLoop: EventSources {
         let token = newToken()
         timers[token] = (name, handler)
         timerHeap.insert(TimerEntry(deadline: deadline, id: token))
-        rearm()
         return SourceID(raw: token)
     }
 
@@ -115,7 +157,6 @@ public final class EventLoop: EventSources {
             try handler()
         })
         timerHeap.insert(TimerEntry(deadline: deadline, id: id.raw))
-        rearm()
     }
 
     /// Cancels a timer; unknown or already fired ids are ignored.
@@ -123,16 +164,10 @@ public final class EventLoop: EventSources {
         timers.removeValue(forKey: id.raw)
     }
 
-    private func rearm() {
+    /// The earliest deadline of a live timer (cancelled ones are dropped from the top of the heap).
+    private var earliestTimer: Instant? {
         while let top = timerHeap.min, timers[top.id] == nil { _ = timerHeap.popMin() }
-        let deadline = timerHeap.min?.deadline
-        guard deadline != armedDeadline else { return }
-        do {
-            try timerFD.arm(at: deadline)
-            armedDeadline = deadline
-        } catch {
-            logger.error("Failed to arm the loop's timerfd: \(error)")
-        }
+        return timerHeap.min?.deadline
     }
 
     private func fireDueTimers() {
@@ -144,20 +179,37 @@ public final class EventLoop: EventSources {
                 timers.removeValue(forKey: top.id)
             }
         }
-        armedDeadline = nil
-        rearm()
+    }
+
+    // MARK: watchdog
+
+    /// Pings the systemd watchdog (`ping`, normally sending `WATCHDOG=1`) now and then every half of
+    /// `interval` (systemd's `WatchdogSec=`) for as long as the loop turns: the ping comes from the loop
+    /// itself, so a loop stuck in a handler misses it and systemd notices. Calling it again replaces it.
+    public func enableWatchdog(interval: Duration, ping: @escaping () -> Void) {
+        let every = interval / 2
+        watchdog = Watchdog(every: every, next: now + every, ping: ping)
+        ping()
+    }
+
+    private func pingWatchdogIfDue() {
+        guard var w = watchdog, w.next <= now else { return }
+        w.next = now + w.every
+        watchdog = w
+        w.ping()
     }
 
     // MARK: signals
 
-    /// Delivers `signals` through a signalfd (blocking them first) to `handler`. Call once.
+    /// Delivers `signals` (blocked first, so only the loop sees them) to `handler`, before the I/O of
+    /// the same turn. Call once.
     public func handleSignals(_ signals: [Signal], handler: @escaping (Signal) throws -> Void) throws(Errno) {
-        precondition(signalFD == nil, "signals are set up once")
-        let sfd = try SignalFD(signals: signals)
-        signalFD = sfd
+        precondition(signalSource == nil, "signals are set up once")
+        let fd = try backend.signalSource(signals)
+        signalSource = fd
         for s in signals { signalHandlers[s] = handler }
-        try addIO(sfd.fd, events: .readable, name: "signalfd") { [unowned self] _ in
-            for sig in try sfd.readAll() {
+        try addIO(fd, events: .readable, priority: .high, name: "signals") { [unowned self] _ in
+            for sig in try self.backend.readSignals(fd) {
                 try self.signalHandlers[sig]?(sig)
             }
         }
@@ -168,171 +220,29 @@ public final class EventLoop: EventSources {
     /// Runs `work` at the start of the next iteration, before waiting.
     public func deferWork(_ work: @escaping () throws -> Void) { deferred.append(work) }
 
-    // MARK: children
-
-    /// One output pipe of a child; a class so its buffer is mutated in place, never copied.
-    private final class Pipe {
-        let stream: OutputStream
-        let fd: FileDescriptor
-        var source: SourceID?
-        var buffer = LineBuffer()
-        /// Over-long lines already reported, and when the last report was (one per minute at most).
-        var reportedDrops = 0
-        var lastDropReport: Instant?
-        init(stream: OutputStream, fd: FileDescriptor) {
-            self.stream = stream
-            self.fd = fd
-        }
-    }
-
-    /// At most this many bytes are read from one pipe per readiness event, so a child that writes
-    /// without pause cannot monopolise the loop (epoll is level-triggered: the rest comes next round).
-    static let maxReadPerEvent = 1 << 20
-
-    /// A running child watched by the loop.
-    private final class ChildWatch {
-        let process: ChildProcess
-        let name: String
-        var pidSource: SourceID?
-        var pipes: [Pipe] = []
-        let onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?
-        let onExit: (ChildExit) -> Void
-        var onStreamEnd: ((OutputStream) -> Void)?
-        init(process: ChildProcess, name: String, onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?, onExit: @escaping (ChildExit) -> Void) {
-            self.process = process
-            self.name = name
-            self.onLine = onLine
-            self.onExit = onExit
-        }
-    }
-
-    /// Spawns a child and watches it: its output lines go to `onLine` as they arrive, its exit status to
-    /// `onExit` exactly once, after the output it wrote before exiting. The child is reaped (no zombie).
-    /// stdin, when piped, is returned for the caller to write to (and close).
-    @discardableResult
-    public func spawn(
-        argv: [String], environment: [String], stdio: ChildProcess.Stdio = .init(), name: String,
-        onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?, onStreamEnd: ((OutputStream) -> Void)? = nil,
-        onExit: @escaping (ChildExit) -> Void
-    ) throws(Errno) -> (id: SourceID, process: ChildProcess) {
-        let process = try ChildProcess.spawn(argv: argv, environment: environment, stdio: stdio)
-        let token = newToken()
-        let watch = ChildWatch(process: process, name: name, onLine: onLine, onExit: onExit)
-        watch.onStreamEnd = onStreamEnd
-        children[token] = watch
-        for (stream, fd) in [(OutputStream.stdout, process.stdout), (.stderr, process.stderr)] {
-            guard let fd else { continue }
-            let pipe = Pipe(stream: stream, fd: fd)
-            pipe.source = try addIO(fd, events: .readable, name: "\(name) \(stream)") { [unowned self] _ in
-                self.drain(token, stream: stream, final: false)
-            }
-            watch.pipes.append(pipe)
-        }
-        watch.pidSource = try addIO(process.pidfd, events: .readable, name: "\(name) pidfd") { [unowned self] _ in
-            try self.childExited(token)
-        }
-        return (SourceID(raw: token), process)
-    }
-
-    /// Sends a signal to a watched child (ignored once it is gone).
-    public func signal(_ id: SourceID, _ signal: Signal) {
-        guard let watch = children[id.raw] else { return }
-        do { try watch.process.send(signal: signal) } catch {
-            logger.warning("Failed to send signal \(signal) to '\(watch.name)' (pid \(watch.process.pid)): \(error)")
-        }
-    }
-
-    /// The number of children still running.
-    public var runningChildren: Int { children.count }
-
-    /// Reads what a pipe has (bounded per call unless `final`), handing out complete lines after each
-    /// chunk so the buffer stays small however fast the child writes.
-    private func drain(_ token: UInt64, stream: OutputStream, final: Bool) {
-        guard let watch = children[token], let index = watch.pipes.firstIndex(where: { $0.stream == stream }) else { return }
-        let pipe = watch.pipes[index]
-        var eof = false
-        var total = 0
-        readLoop: while final || total < Self.maxReadPerEvent {
-            do {
-                switch try pipe.fd.read(appendingTo: &pipe.buffer.bytes) {
-                case .bytes(let n): total += n
-                case .wouldBlock: break readLoop
-                case .endOfFile: eof = true; break readLoop
-                }
-            } catch {
-                logger.warning("Failed to read \(stream) of '\(watch.name)': \(error)")
-                eof = true
-                break readLoop
-            }
-            if let onLine = watch.onLine {
-                pipe.buffer.consumeLines { onLine(stream, $0) }
-            } else {
-                pipe.buffer.bytes.removeAll(keepingCapacity: true)  // nobody listens: do not accumulate
-            }
-        }
-        if let onLine = watch.onLine, eof || final { pipe.buffer.consumeRemainder { onLine(stream, $0) } }
-        reportDroppedLines(pipe, of: watch.name)
-        guard eof || final else { return }
-        if let source = pipe.source { removeIO(source) }
-        pipe.fd.close()
-        watch.pipes.remove(at: index)
-        if eof && !final { watch.onStreamEnd?(stream) }
-    }
-
-    /// Interval between two warnings about over-long lines of one pipe.
-    static let droppedLineReportInterval = Duration.seconds(60)
-
-    /// Warns about over-long lines a pipe dropped, at most once per `droppedLineReportInterval`.
-    private func reportDroppedLines(_ pipe: Pipe, of name: String) {
-        let new = pipe.buffer.droppedLines - pipe.reportedDrops
-        guard new > 0 else { return }
-        if let last = pipe.lastDropReport, now < last + Self.droppedLineReportInterval { return }
-        logger.warning(
-            "Dropped \(new) line(s) of more than \(pipe.buffer.maxLineLength) bytes from the \(pipe.stream) of '\(name)'.")
-        pipe.reportedDrops = pipe.buffer.droppedLines
-        pipe.lastDropReport = now
-    }
-
-    private func childExited(_ token: UInt64) throws {
-        guard let watch = children[token] else { return }
-        guard let exit = try watch.process.reap() else { return }
-        // Output written before the exit is already in the pipes: hand it out, then stop listening
-        // (a grandchild holding the pipe open must not delay the exit report).
-        for stream in watch.pipes.map(\.stream) { drain(token, stream: stream, final: true) }
-        if let s = watch.pidSource { removeIO(s) }
-        watch.process.pidfd.close()
-        watch.process.stdin?.close()
-        children.removeValue(forKey: token)
-        watch.onExit(exit)
-    }
-
     // MARK: running
 
     /// Asks `run()` to return after the current iteration.
     public func requestExit() { exitRequested = true }
 
     /// One iteration: deferred work, then wait up to `timeout` (nil: until something happens), then
-    /// dispatch ready fds and due timers.
+    /// dispatch the watchdog, ready fds by priority and due timers.
     public func runOnce(timeout: Duration?) throws(Errno) {
-        let before = onTurn == nil ? nil : Clock.now()
+        let before = onTurn == nil ? nil : backend.now
         runDeferred()
-        let deferredTook = before.map { Clock.now() - $0 } ?? .zero
-        var ms: Int32 = -1
+        let deferredTook = before.map { backend.now - $0 } ?? .zero
+        var deadline = [earliestTimer, watchdog?.next].compactMap { $0 }.min()
         if !deferred.isEmpty {
-            ms = 0
+            deadline = backend.now
         } else if let timeout {
-            let n = timeout.nanosecondsClamped
-            ms = n <= 0 ? 0 : Int32(clamping: (n + 999_999) / 1_000_000)
+            let limit = backend.now + timeout
+            deadline = min(deadline ?? limit, limit)
         }
-        let ready = try epoll.wait(timeoutMilliseconds: ms)
-        now = Clock.now()
-        var timerDue = false
+        var ready = try backend.wait(until: deadline)
+        now = backend.now
+        pingWatchdogIfDue()
+        if hasPriorities && ready.count > 1 { sortByPriority(&ready) }
         for (token, events) in ready {
-            if token == timerToken {
-                timerFD.acknowledge()
-                timerDue = true
-                continue
-            }
             // A source removed by an earlier handler of this iteration is gone: drop its event.
             guard let source = io[token] else { continue }
             do { try source.handler(events) } catch {
@@ -340,8 +250,14 @@ public final class EventLoop: EventSources {
                 removeIO(SourceID(raw: token))
             }
         }
-        if timerDue || (timerHeap.min.map { $0.deadline <= now } ?? false) { fireDueTimers() }
-        if let onTurn { onTurn(deferredTook + (Clock.now() - now)) }
+        if let first = earliestTimer, first <= now { fireDueTimers() }
+        if let onTurn { onTurn(deferredTook + (backend.now - now)) }
+    }
+
+    /// Orders a turn's ready list by source priority, keeping the backend's order among equals.
+    private func sortByPriority(_ ready: inout [(token: UInt64, events: IOEvents)]) {
+        let ranked = ready.enumerated().map { (rank: io[$0.element.token]?.priority ?? .normal, index: $0.offset, item: $0.element) }
+        ready = ranked.sorted { ($0.rank, $0.index) < ($1.rank, $1.index) }.map(\.item)
     }
 
     /// Runs until `requestExit()`.
@@ -357,42 +273,5 @@ public final class EventLoop: EventSources {
                 do { try w() } catch { logger.error("Deferred work failed: \(error)") }
             }
         }
-    }
-}
-
-/// A binary min-heap (the loop's timers; the HA lab's virtual clock).
-public struct Heap<Element: Comparable> {
-    private var items: [Element] = []
-    public var min: Element? { items.first }
-    public var count: Int { items.count }
-
-    public init() {}
-
-    public mutating func insert(_ e: Element) {
-        items.append(e)
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard items[i] < items[parent] else { break }
-            items.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    public mutating func popMin() -> Element? {
-        guard !items.isEmpty else { return nil }
-        items.swapAt(0, items.count - 1)
-        let result = items.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var smallest = i
-            if l < items.count && items[l] < items[smallest] { smallest = l }
-            if r < items.count && items[r] < items[smallest] { smallest = r }
-            guard smallest != i else { break }
-            items.swapAt(i, smallest)
-            i = smallest
-        }
-        return result
     }
 }

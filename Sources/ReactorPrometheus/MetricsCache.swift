@@ -65,8 +65,9 @@ public struct MetricsCache {
     }
 }
 
-/// The real metrics source of one prometheus instance: reads the World and the daemon's counters
-/// through closures given by the host, counts the scrape, and answers from its cache.
+/// The real metrics source of one prometheus instance: reads the World and a copy of the daemon's
+/// counters through closures given by the host, reports the scrape to the host's tally (`count`), and
+/// answers from its cache.
 ///
 /// A class because the HTTP connections of the instance share it (and its cache); one thread, so no
 /// synchronisation.
@@ -74,26 +75,28 @@ public final class MetricsEndpoint: MetricsSource {
     public private(set) var cache: MetricsCache
     /// Set by the host once `drbdadm --version` has answered; `unknown` until then.
     public var versions: DRBDVersions = .unknown
-    private let stats: ReactorStats
+    private let stats: () -> ReactorStats
+    private let count: (ReactorCounter) -> Void
     private let world: () -> (generation: UInt64, resources: [String: Resource])
     private let process: () -> ProcessMetrics?
 
     public init(
-        enums: Bool, stats: ReactorStats,
+        enums: Bool, stats: @escaping () -> ReactorStats, count: @escaping (ReactorCounter) -> Void,
         world: @escaping () -> (generation: UInt64, resources: [String: Resource]),
         process: @escaping () -> ProcessMetrics? = ProcessStats.current
     ) {
         cache = MetricsCache(renderer: MetricsRenderer(enums: enums))
         self.stats = stats
+        self.count = count
         self.world = world
         self.process = process
     }
 
     public func metricsBody(gzip: Bool) -> ByteChunks {
-        stats.scrapes += 1
+        count(.scrapes)  // first: the answer counts itself, as scrapers expect
         let (generation, resources) = world()
         return cache.body(
-            generation: generation, resources: resources, versions: versions, stats: stats, process: process(),
+            generation: generation, resources: resources, versions: versions, stats: stats(), process: process(),
             gzip: gzip)
     }
 }

@@ -57,7 +57,7 @@ public struct MetricsRenderer: Sendable {
         var w = ExpositionWriter(capacity: 2048)
         var cursor = ExpositionLayout.Cursor()
         _ = layout.write(from: &cursor, to: &w, until: .max)
-        PromoterBusFamilies.write(stats.promoterBusCounters(), to: &w)
+        PromoterBusFamilies.write(stats.promoterBusCounters, to: &w)
         return w.bytes
     }
 }

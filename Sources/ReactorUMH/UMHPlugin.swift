@@ -26,8 +26,6 @@ public struct UMHPlugin: ChangePlugin {
     public static let defaultMaxRunning = 32
     public static let defaultMaxQueued = 4096
 
-    /// Counts commands run and failed; the daemon's object, shared by reference on the one thread.
-    private let stats: ReactorStats?
     private var nextToken: PluginToken = 1
     private var commands: [PluginToken: RunningCommand] = [:]
     private var timers: [PluginToken: TimerPurpose] = [:]
@@ -54,10 +52,9 @@ public struct UMHPlugin: ChangePlugin {
         case kill(PluginToken)
     }
 
-    public init(config: UMHConfig, stats: ReactorStats? = nil, killGrace: Duration = .seconds(5),
+    public init(config: UMHConfig, killGrace: Duration = .seconds(5),
                 maxRunning: Int = defaultMaxRunning, maxQueued: Int = defaultMaxQueued) {
         self.config = config
-        self.stats = stats
         self.killGrace = killGrace
         self.maxRunning = max(1, maxRunning)
         self.maxQueued = max(0, maxQueued)
@@ -98,9 +95,8 @@ public struct UMHPlugin: ChangePlugin {
                 return []
             }
             droppedSinceStart += 1
-            stats?.umhCommandsDropped += 1
-            guard droppedSinceStart == 1 else { return [] }
-            return [.log(.warning, "\(maxRunning) commands running and \(maxQueued) waiting: dropping matches "
+            guard droppedSinceStart == 1 else { return [.count(.umhCommandsDropped)] }
+            return [.count(.umhCommandsDropped), .log(.warning, "\(maxRunning) commands running and \(maxQueued) waiting: dropping matches "
                          + "(first: rule '\(rule.displayName)', \(Self.describe(update)))", resource: update.resourceName)]
         }
     }
@@ -140,8 +136,7 @@ public struct UMHPlugin: ChangePlugin {
             effects.append(.startTimer(timer, at: now + timeout))
         }
         commands[token] = command
-        stats?.umhCommandsRun += 1
-        return effects
+        return effects + [.count(.umhCommandsRun)]
     }
 
     // MARK: - Running
@@ -163,7 +158,7 @@ public struct UMHPlugin: ChangePlugin {
         }
         let name = command.rule.displayName
         if let failure {
-            stats?.umhCommandsFailed += 1
+            effects.append(.count(.umhCommandsFailed))
             effects.append(.log(.warning, "rule '\(name)': \(failure)", resource: command.resource))
         } else {
             effects.append(.log(.debug, "rule '\(name)': command finished successfully", resource: command.resource))

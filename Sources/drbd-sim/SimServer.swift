@@ -43,7 +43,7 @@ final class SimServer {
         self.socketPath = socketPath
         // The kernel's maximum (net.core.somaxconn caps it): many nodes' drbdsetup/drbdadm calls come at once.
         listener = try Socket.listen(.unix(socketPath), backlog: 4096)
-        try loop.addIO(listener, events: .readable, name: "listener") { [unowned self] _ in try self.acceptAll() }
+        try loop.addIO(listener, events: .readable, name: "listener") { [unowned self] _ in self.acceptAll() }
         try loop.handleSignals([.terminate, .interrupt]) { [unowned self] _ in self.loop.requestExit() }
     }
 
@@ -56,13 +56,23 @@ final class SimServer {
     /// Model time: seconds since the server started.
     var modelNow: Duration { loop.now - start }
 
-    func acceptAll() throws {
-        while let fd = try Socket.accept(listener) {
-            let client = Client(fd: fd)
-            clients[ObjectIdentifier(client)] = client
+    /// No cap: the clients are the lab's own drbdsetup/drbdadm stand-ins.
+    static let acceptor = Acceptor(what: "drbd-sim client", policy: .unlimited)
+
+    func acceptAll() {
+        Self.acceptor.acceptAll(listener, on: loop, into: .init(open: { [unowned self] in self.clients.count }) { [unowned self] in self.admit($0) }, logger: logger)
+    }
+
+    func admit(_ fd: FileDescriptor) {
+        let client = Client(fd: fd)
+        clients[ObjectIdentifier(client)] = client
+        do {
             client.source = try loop.addIO(fd, events: .readable, name: "client") { [unowned self] events in
                 self.service(client, events)
             }
+        } catch {
+            logger.warning("Failed to watch a drbd-sim client: \(error)")
+            drop(client)
         }
     }
 

@@ -71,7 +71,7 @@ import Testing
 
     /// A turn's work is reported (the wait is not) and counted in the bands the health metrics export.
     @Test func turnLatencyIsReportedAndCounted() throws {
-        let stats = ReactorStats()
+        var stats = ReactorStats()
         var turns: [Duration] = []
         loop.onTurn = { turns.append($0); stats.recordTurn($0) }
         loop.deferWork { usleep(2_000) }

@@ -102,8 +102,8 @@ import Testing
     }
 
     @Test func plainResponseAnnouncesTheStreamedLength() throws {
-        let stats = ReactorStats()
-        let endpoint = MetricsEndpoint(enums: true, stats: stats, world: { (1, PrometheusFixture.large(200)) }, process: { nil })
+        let endpoint = MetricsEndpoint(
+            enums: true, stats: { ReactorStats() }, count: { _ in }, world: { (1, PrometheusFixture.large(200)) }, process: { nil })
         var connection = HTTPConnection(now: .zero)
         let actions = connection.receive(Array("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".utf8), now: .zero, source: endpoint)
         guard case .write(let bytes)? = actions.first else {

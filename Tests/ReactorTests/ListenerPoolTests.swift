@@ -24,7 +24,7 @@ import Testing
     @Test func aPassedSocketIsServedInsteadOfBinding() throws {
         let socket = try passed(.ipv4("127.0.0.1", 0))
         let address = try #require(socket.address)
-        let pool = ListenerPool(passed: [socket], notifier: Notifier(), logger: logger)
+        let pool = ListenerPool(passed: [socket], loop: try EventLoop(logger: logger), notifier: Notifier(), logger: logger)
         #expect(pool.idleAddresses == [address])
         let fd = try pool.listener(for: address)
         #expect(fd === socket.fd)
@@ -33,7 +33,7 @@ import Testing
 
     @Test func anotherAddressIsBoundAnew() throws {
         let socket = try passed(.ipv4("127.0.0.1", 0))
-        let pool = ListenerPool(passed: [socket], notifier: Notifier(), logger: logger)
+        let pool = ListenerPool(passed: [socket], loop: try EventLoop(logger: logger), notifier: Notifier(), logger: logger)
         let fd = try pool.listener(for: .ipv4("127.0.0.1", 0))
         #expect(fd !== socket.fd)
         #expect(Socket.localPort(fd) != 0)
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func aReleasedSocketIsKeptUntilCloseIdle() throws {
-        let pool = ListenerPool(passed: [], notifier: Notifier(), logger: logger)
+        let pool = ListenerPool(passed: [], loop: try EventLoop(logger: logger), notifier: Notifier(), logger: logger)
         let fd = try pool.listener(for: .ipv4("127.0.0.1", 0))
         let address = try #require(Socket.localAddress(fd))
         pool.release(fd, address: address)
@@ -56,7 +56,7 @@ import Testing
 
     @Test func somethingThatIsNotAListeningSocketIsClosed() throws {
         let fd = try Socket.listen(.ipv4("127.0.0.1", 0))
-        _ = ListenerPool(passed: [PassedSocket(fd: fd, name: "odd", address: nil)], notifier: Notifier(), logger: logger)
+        _ = ListenerPool(passed: [PassedSocket(fd: fd, name: "odd", address: nil)], loop: try EventLoop(logger: logger), notifier: Notifier(), logger: logger)
         #expect(!fd.isOpen)
     }
 

@@ -198,8 +198,9 @@ final class StubMetricsSource: MetricsSource {
     }
 
     @Test func gzipNegotiatedBodyDecompresses() throws {
-        let stats = ReactorStats()
-        let endpoint = MetricsEndpoint(enums: true, stats: stats, world: { (1, PrometheusFixture.world) }, process: { nil })
+        var stats = ReactorStats()
+        let endpoint = MetricsEndpoint(
+            enums: true, stats: { stats }, count: { stats.count($0) }, world: { (1, PrometheusFixture.world) }, process: { nil })
         var c = HTTPConnection(now: t0)
         let actions = c.receive(Array("GET /metrics HTTP/1.1\r\nAccept-Encoding: deflate, gzip\r\n\r\n".utf8), now: t0, source: endpoint)
         guard case .write(let chunks) = actions.first else {

@@ -54,7 +54,7 @@ enum PrometheusFixture {
         startTimeSeconds: 1_700_000_000.25)
 
     static var stats: ReactorStats {
-        let s = ReactorStats()
+        var s = ReactorStats()
         s.events2Lines = 11
         s.events2Unparsed = 1
         s.drbdsetupRestarts = 2
@@ -348,7 +348,7 @@ enum PrometheusFixture {
 
     @Test func cacheRendersOnlyOnChange() {
         var cache = MetricsCache(renderer: MetricsRenderer(enums: false))
-        let stats = ReactorStats()
+        var stats = ReactorStats()
         var world = PrometheusFixture.world
         let first = cache.body(generation: 1, resources: world, versions: .unknown, stats: stats, process: nil, gzip: false).joined
         stats.scrapes = 5
@@ -367,7 +367,7 @@ enum PrometheusFixture {
 
     @Test func cachedGzipMatchesPlain() throws {
         var cache = MetricsCache(renderer: MetricsRenderer(enums: true))
-        let stats = PrometheusFixture.stats
+        var stats = PrometheusFixture.stats
         for scrape in 0..<3 {
             stats.scrapes = UInt64(scrape)
             let plain = cache.body(generation: 7, resources: PrometheusFixture.world, versions: PrometheusFixture.versions, stats: stats, process: PrometheusFixture.process, gzip: false).joined
@@ -379,10 +379,11 @@ enum PrometheusFixture {
     }
 
     @Test func endpointCountsScrapesAndReadsTheWorld() {
-        let stats = ReactorStats()
+        var stats = ReactorStats()
         var generation: UInt64 = 1
         var world = PrometheusFixture.world
-        let endpoint = MetricsEndpoint(enums: false, stats: stats, world: { (generation, world) }, process: { nil })
+        let endpoint = MetricsEndpoint(
+            enums: false, stats: { stats }, count: { stats.count($0) }, world: { (generation, world) }, process: { nil })
         endpoint.versions = PrometheusFixture.versions
         let body = String(decoding: endpoint.metricsBody(gzip: false).joined, as: UTF8.self)
         #expect(body.contains("drbdreactor_scrapes_total 1\n"))

@@ -178,12 +178,12 @@ import Testing
 /// The bus counters as metric families, checked by promtool where it is installed.
 @Suite struct PromoterBusMetricsTests {
     static func stats() -> ReactorStats {
-        let stats = ReactorStats()
+        var stats = ReactorStats()
         var r0 = PromoterBusCounters()
         r0.jobResults = ["done": 3, "failed": 1]
         r0.unitFailures = ["drbd-promote@r0.service": 1]
         r0.restarts = 1
-        stats.promoterBusCounters = { ["r0": r0, "r1": PromoterBusCounters()] }
+        stats.promoterBusCounters = ["r0": r0, "r1": PromoterBusCounters()]
         return stats
     }
 

@@ -14,12 +14,12 @@ import Testing
     static let t0 = Instant(nanoseconds: 1_000_000_000)
 
     /// A plugin with a quick rule and a hanging one with a 30 s timeout, both on every resource change.
-    static func plugin(stats: ReactorStats? = nil) -> UMHPlugin {
-        UMHPlugin(config: UMHConfig(resource: [
+    static func plugin() -> CountingUMH {
+        CountingUMH(UMHPlugin(config: UMHConfig(resource: [
             UMHRule(type: .resource, name: "quick", command: "true"),
             UMHRule(type: .resource, name: "hang", command: "sleep 1000", timeout: .seconds(30)),
             UMHRule(type: .resource, name: "never", command: "false", filters: ["resource-name": UMHPattern(.equals, .text("r9"))]),
-        ]), stats: stats)
+        ])))
     }
 
     static let update = UMHFixture.resourceUpdate()
@@ -29,8 +29,7 @@ import Testing
     }
 
     @Test func matchingRulesSpawnInConfigOrderWithTimeout() {
-        let stats = ReactorStats()
-        var p = Self.plugin(stats: stats)
+        var p = Self.plugin()
         let effects = p.handle(.update(Self.update), now: Self.t0)
         #expect(effects == [
             .log(.info, "rule 'quick' matched Change of resource r0, running 'true'", resource: "r0"),
@@ -40,23 +39,21 @@ import Testing
             .startTimer(3, at: Self.t0 + .seconds(30)),
         ])
         #expect(p.runningCommands == 2)
-        #expect(stats.umhCommandsRun == 2)
-        #expect(stats.umhCommandsFailed == 0)
+        #expect(p.stats.umhCommandsRun == 2)
+        #expect(p.stats.umhCommandsFailed == 0)
     }
 
     @Test func nonMatchingUpdatesHaveNoEffects() {
-        let stats = ReactorStats()
-        var p = Self.plugin(stats: stats)
+        var p = Self.plugin()
         #expect(p.handle(.update(UMHFixture.deviceUpdate()), now: Self.t0).isEmpty)
         #expect(p.handle(.update(UMHFixture.resourceUpdate(name: "r9")), now: Self.t0).count == 7)
         var none = UMHPlugin(config: UMHConfig())
         #expect(none.handle(.update(Self.update), now: Self.t0).isEmpty)
-        #expect(stats.umhCommandsRun == 3)
+        #expect(p.stats.umhCommandsRun == 3)
     }
 
     @Test func hangingCommandGetsSIGTERMThenSIGKILL() {
-        let stats = ReactorStats()
-        var p = Self.plugin(stats: stats)
+        var p = Self.plugin()
         _ = p.handle(.update(Self.update), now: Self.t0)
         let t30 = Self.t0 + .seconds(30)
         #expect(p.handle(.timer(3), now: t30) == [
@@ -72,7 +69,7 @@ import Testing
             .log(.warning, "rule 'hang': command failed (signal 9)", resource: "r0"),
         ])
         #expect(p.runningCommands == 1)
-        #expect(stats.umhCommandsFailed == 1)
+        #expect(p.stats.umhCommandsFailed == 1)
         // Stale timers (already fired) do nothing.
         #expect(p.handle(.timer(3), now: t30 + .seconds(6)).isEmpty)
     }
@@ -89,8 +86,7 @@ import Testing
     }
 
     @Test func commandsRunConcurrentlyAndEndIndependently() {
-        let stats = ReactorStats()
-        var p = Self.plugin(stats: stats)
+        var p = Self.plugin()
         _ = p.handle(.update(Self.update), now: Self.t0)
         // A second event while the first "hang" still runs: new tokens, nothing waits.
         let second = p.handle(.update(Self.update), now: Self.t0 + .seconds(1))
@@ -110,8 +106,8 @@ import Testing
             .log(.debug, "rule 'hang': command finished successfully", resource: "r0"),
         ])
         #expect(p.runningCommands == 1)
-        #expect(stats.umhCommandsRun == 4)
-        #expect(stats.umhCommandsFailed == 1)
+        #expect(p.stats.umhCommandsRun == 4)
+        #expect(p.stats.umhCommandsFailed == 1)
     }
 
     @Test func outputIsLoggedWithTheRuleName() {
@@ -133,14 +129,13 @@ import Testing
     }
 
     @Test func spawnFailureIsAWarningAndCancelsTheTimeout() {
-        let stats = ReactorStats()
-        var p = Self.plugin(stats: stats)
+        var p = Self.plugin()
         _ = p.handle(.update(Self.update), now: Self.t0)
         #expect(p.handle(.spawnFailed(2, "No such file or directory"), now: Self.t0) == [
             .cancelTimer(3),
             .log(.warning, "rule 'hang': could not start command: No such file or directory", resource: "r0"),
         ])
-        #expect(stats.umhCommandsFailed == 1)
+        #expect(p.stats.umhCommandsFailed == 1)
         #expect(p.handle(.timer(3), now: Self.t0 + .seconds(30)).isEmpty)
     }
 
@@ -202,16 +197,15 @@ import Testing
     /// With a cap of 2 running and 3 queued, a burst of 7 matches starts 2, queues 3 and drops 2 (one
     /// warning); each exit starts the oldest queued match, the first of them saying how many were dropped.
     @Test func burstIsCappedQueuedInOrderAndDropped() {
-        let stats = ReactorStats()
-        var p = UMHPlugin(config: UMHConfig(resource: [UMHRule(type: .resource, name: "q", command: "true")]),
-                          stats: stats, maxRunning: 2, maxQueued: 3)
+        var p = CountingUMH(UMHPlugin(config: UMHConfig(resource: [UMHRule(type: .resource, name: "q", command: "true")]),
+                                      maxRunning: 2, maxQueued: 3))
         var effects: [PluginEffect] = []
         for i in 0..<7 { effects += p.handle(.update(UMHFixture.resourceUpdate(name: "r\(i)")), now: Self.t0) }
         #expect(Self.spawned(effects) == [1, 2])
         #expect(p.runningCommands == 2)
         #expect(p.queuedCommands == 3)
-        #expect(stats.umhCommandsRun == 2)
-        #expect(stats.umhCommandsDropped == 2)
+        #expect(p.stats.umhCommandsRun == 2)
+        #expect(p.stats.umhCommandsDropped == 2)
         let warnings = effects.filter { if case .log(.warning, _, _) = $0 { true } else { false } }
         #expect(warnings == [.log(.warning, "2 commands running and 3 waiting: dropping matches (first: rule 'q', Change of resource r5)", resource: "r5")])
         let next = p.handle(.childExited(1, .exited(0)), now: Self.t0)
@@ -227,7 +221,7 @@ import Testing
         #expect(p.queuedCommands == 0)
         #expect(p.runningCommands == 2)
         #expect(Self.spawned(p.handle(.childExited(4, .exited(0)), now: Self.t0)).isEmpty)
-        #expect(stats.umhCommandsRun == 5)
+        #expect(p.stats.umhCommandsRun == 5)
         // Room again: a new match starts at once, without a drop summary.
         #expect(Self.spawned(p.handle(.update(Self.update), now: Self.t0)) == [6])
     }
@@ -256,5 +250,25 @@ import Testing
             token = Self.spawned(effects).first ?? token
         }
         #expect(order == (1..<3000).map { "r\($0)" })
+    }
+}
+
+/// Runs a UMH plugin and tallies its `.count` effects the way the daemon does (the plugin host hands
+/// them to the daemon's `ReactorStats`); `handle` returns the other effects, for exact comparisons.
+@dynamicMemberLookup
+struct CountingUMH {
+    var plugin: UMHPlugin
+    var stats = ReactorStats()
+
+    init(_ plugin: UMHPlugin) { self.plugin = plugin }
+
+    subscript<T>(dynamicMember path: KeyPath<UMHPlugin, T>) -> T { plugin[keyPath: path] }
+
+    mutating func handle(_ input: PluginInput, now: Instant) -> [PluginEffect] {
+        plugin.handle(input, now: now).filter { effect in
+            guard case .count(let counter) = effect else { return true }
+            stats.count(counter)
+            return false
+        }
     }
 }

@@ -71,13 +71,19 @@ public enum PluginEffect: Hashable, Sendable {
     /// Remove a file (the promoter's generated drop-ins); a missing file is not an error, other
     /// failures are logged by the host.
     case removeFile(String)
+    /// Count one of the daemon's health counters (`drbdreactor_*`); the daemon owns the tally.
+    case count(ReactorCounter)
     /// The plugin has finished stopping (all its children are gone); the host may drop it.
     case stopped
 }
 
-/// A change plugin (promoter, umh, debugger): receives diffs in order, answers with effects.
-public protocol ChangePlugin {
+extension PluginEffect: MachineEffect {
+    public var endsMachine: Bool { self == .stopped }
+}
+
+/// A change plugin (promoter, umh, debugger): a machine that receives diffs in order and answers with
+/// effects, driven by the plugin host's `EffectRunner`.
+public protocol ChangePlugin: Machine where Input == PluginInput, Effect == PluginEffect {
     /// The name used in logs and in `REACTOR_PLUGIN=` (e.g. "umh").
     var kind: String { get }
-    mutating func handle(_ input: PluginInput, now: Instant) -> [PluginEffect]
 }

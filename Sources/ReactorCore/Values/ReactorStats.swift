@@ -1,6 +1,8 @@
-/// The daemon's own health counters, exported by the prometheus plugin beyond the original's metrics.
-/// Owned by the daemon and passed by reference to whoever counts; one thread, so no synchronisation.
-public final class ReactorStats {
+/// The daemon's own health counters (`drbdreactor_*`), exported by the prometheus plugin beyond the
+/// original's metrics. A value: the daemon owns the one tally and changes it when a machine returns a
+/// `.count` effect, when the loop reports a turn, or when it reads a line itself; the prometheus plugin
+/// renders a copy taken at scrape time. Nothing writes into a shared object.
+public struct ReactorStats: Sendable {
     /// events2 lines read from drbdsetup (parsed or not).
     public var events2Lines: UInt64 = 0
     /// events2 lines that could not be parsed (garbage, unknown object).
@@ -14,9 +16,9 @@ public final class ReactorStats {
     public var umhCommandsDropped: UInt64 = 0
     /// /metrics requests answered.
     public var scrapes: UInt64 = 0
-    /// What the running promoters heard from systemd over the bus, by resource (read at render time; the
-    /// daemon points it at its plugin host).
-    public var promoterBusCounters: () -> [String: PromoterBusCounters] = { [:] }
+    /// What the running promoters heard from systemd over the bus, by resource (the daemon fills it in
+    /// the copy it hands the renderer: it is the promoters' state, not a tally of its own).
+    public var promoterBusCounters: [String: PromoterBusCounters] = [:]
     /// Loop iterations, and those whose work (not the wait) took longer than 1, 10 and 100 ms: a
     /// scraper derives the turn latency's p99 band over any window from the differences.
     public var loopTurns: UInt64 = 0
@@ -26,8 +28,21 @@ public final class ReactorStats {
 
     public init() {}
 
-    /// Counts one loop iteration that worked for `d` (EventLoop.onTurn).
-    public func recordTurn(_ d: Duration) {
+    /// Counts `n` of `counter`.
+    public mutating func count(_ counter: ReactorCounter, by n: UInt64 = 1) {
+        switch counter {
+        case .events2Lines: events2Lines += n
+        case .events2Unparsed: events2Unparsed += n
+        case .drbdsetupRestarts: drbdsetupRestarts += n
+        case .umhCommandsRun: umhCommandsRun += n
+        case .umhCommandsFailed: umhCommandsFailed += n
+        case .umhCommandsDropped: umhCommandsDropped += n
+        case .scrapes: scrapes += n
+        }
+    }
+
+    /// Counts one loop iteration that worked for `d` (the loop's turn report).
+    public mutating func recordTurn(_ d: Duration) {
         loopTurns += 1
         if d > .milliseconds(1) { loopTurnsOver1ms += 1 }
         if d > .milliseconds(10) { loopTurnsOver10ms += 1 }
