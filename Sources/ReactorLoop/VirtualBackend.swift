@@ -58,6 +58,9 @@ public final class VirtualBackend: LoopBackend {
     /// Installs `program` as the command `name` (matched against argv[0]'s last path component).
     public func install(_ name: String, _ program: @escaping Program) { programs[name] = program }
 
+    /// Removes the command `name`: spawning it fails with ENOENT again.
+    public func uninstall(_ name: String) { programs.removeValue(forKey: name) }
+
     /// Runs `work` at `instant` (inside a later `wait`, in time order; same instants in call order).
     public func schedule(at instant: Instant, _ work: @escaping () -> Void) {
         nextScheduled += 1

@@ -129,9 +129,8 @@ final class VirtualDaemon {
         #expect(response.contains("drbdreactor_events2_lines_total 4"))
     }
 
-    @Test func readyAfterTheStartupBoundWhenDrbdsetupIsMissing() throws {
-        let d = try VirtualDaemon(config: Self.quiet)
-        d.backend.install("drbdsetup") { _ in }  // runs, says nothing
+    @Test func readyAfterTheStartupBoundWhenDrbdsetupSaysNothing() throws {
+        let d = try VirtualDaemon(config: Self.quiet, events2: nil)  // runs, says nothing
         let t0 = d.start
         try d.daemon.start()
         try d.run(to: t0 + .seconds(11))
@@ -139,6 +138,19 @@ final class VirtualDaemon {
         #expect(ready.map(\.at) == [t0 + .seconds(10)])
         #expect(ready.first?.text.contains("no initial DRBD state from drbdsetup") == true)
         #expect(d.logged("reporting ready anyway"))
+    }
+
+    @Test func readyAfterTheStartupBoundWhenDrbdsetupIsMissingAndItIsRetried() throws {
+        let d = try VirtualDaemon(config: Self.quiet)
+        d.backend.uninstall("drbdsetup")  // not in PATH: every spawn fails with ENOENT
+        let t0 = d.start
+        try d.daemon.start()
+        try d.run(to: t0 + .seconds(11))
+        #expect(d.notifier.times("READY=1") == [t0 + .seconds(10)])
+        #expect(d.logged("Failed to start 'drbdsetup events2 --full --poll'"))
+        #expect(d.logged("is drbdsetup in PATH?"))
+        // Tried at 0, 2 and 6 s (then 14 s): the backoff applies to failed spawns too.
+        #expect(d.backend.spawnLog.filter { $0 == Events2Source.argv }.count == 3)
     }
 
     @Test func startupBoundIsInjected() throws {

@@ -87,12 +87,10 @@ command = "trap '' TERM; sleep 1000"
     r = reactor(config, env={"STANDIN_EVENTS2": str(scenario)})
     r.wait_log("rule 'hang' matched")
     wait_until(lambda: any("sleep 1000" in c[2] or "trap" in c[2] for c in r.children()), what="hanging child")
-    start = time.monotonic()
+    # That the first SIGTERM waits (for the plugin's grace, then the stop bound) and the second does
+    # not is timing, checked on virtual time (DaemonVirtualTests); here the real child is killed.
     r.signal(signal.SIGTERM)
     r.wait_notify("STOPPING=1")
-    time.sleep(0.3)
-    assert r.proc.poll() is None, "first SIGTERM should wait for the plugin's children"
     r.signal(signal.SIGTERM)
     r.proc.wait(5)
     assert r.proc.returncode == 0
-    assert time.monotonic() - start < 5
