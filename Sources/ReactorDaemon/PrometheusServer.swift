@@ -46,16 +46,17 @@ public final class PrometheusServer: LoopPlugin {
     private let pool: ListenerPool
     private var listeners: [(fd: FileDescriptor, address: Socket.Address, source: EventLoop.SourceID)] = []
     private var clients: [ObjectIdentifier: Client] = [:]
-    private var versionChild: EventLoop.SourceID?
+    private let versions: DRBDVersionSource
     private var resolution: HostResolution?
 
     /// Listening sockets come from `pool` and go back to it on stop (see `ListenerPool`).
-    public init(config: PrometheusConfig, loop: EventLoop, pool: ListenerPool, logger: Logger,
+    public init(config: PrometheusConfig, loop: EventLoop, pool: ListenerPool, versions: DRBDVersionSource, logger: Logger,
                 stats: @escaping () -> ReactorStats, count: @escaping (ReactorCounter) -> Void,
                 world: @escaping () -> World) {
         self.config = config
         self.loop = loop
         self.pool = pool
+        self.versions = versions
         var l = logger
         l[metadataKey: "plugin"] = "prometheus"
         self.logger = l
@@ -144,16 +145,12 @@ public final class PrometheusServer: LoopPlugin {
         }
         listeners.removeAll()
         for (_, c) in clients { close(c) }
-        if let v = versionChild { loop.signal(v, Signal.kill) }
     }
 
     // MARK: drbdadm --version
 
     private func queryVersions() {
-        versionChild = DRBDVersionQuery.start(loop: loop, logger: logger) { [weak self] versions in
-            self?.versionChild = nil
-            self?.endpoint.versions = versions
-        }
+        versions.request { [weak self] versions in self?.endpoint.versions = versions }
     }
 
     // MARK: connections

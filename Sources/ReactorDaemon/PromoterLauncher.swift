@@ -24,6 +24,7 @@ final class PromoterLauncher {
     private let loop: EventLoop
     private let logger: Logger
     private let host: PluginHost<PluginConfig>
+    private let versions: DRBDVersionSource
     let context: PromoterContext
     /// The current state as updates, for instances started now (set by the daemon, which owns the World).
     var replay: () -> [StateUpdate] = { [] }
@@ -35,8 +36,9 @@ final class PromoterLauncher {
     private var reloadAgain = false
     private var added = false
 
-    init(loop: EventLoop, logger: Logger, host: PluginHost<PluginConfig>, context: PromoterContext) {
+    init(loop: EventLoop, logger: Logger, host: PluginHost<PluginConfig>, versions: DRBDVersionSource, context: PromoterContext) {
         self.loop = loop
+        self.versions = versions
         self.logger = logger
         self.host = host
         self.context = context
@@ -88,8 +90,7 @@ final class PromoterLauncher {
     /// Checks the DRBD versions, then reloads systemd (or drops what is pending).
     private func reload() {
         reloading = true
-        let query = DRBDVersionQuery.start(loop: loop, logger: logger) { [weak self] versions in self?.versionsKnown(versions) }
-        if query == nil { versionsKnown(.unknown) }  // drbdadm could not be started (logged)
+        versions.request { [weak self] versions in self?.versionsKnown(versions) }
     }
 
     private func versionsKnown(_ versions: DRBDVersions) {
