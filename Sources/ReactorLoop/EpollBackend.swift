@@ -30,7 +30,7 @@ public final class EpollBackend: LoopBackend {
         try epoll.modify(fd, events: events, token: token)
     }
 
-    public func unwatch(_ fd: FileDescriptor) throws(Errno) { epoll.remove(fd) }
+    public func unwatch(_ fd: FileDescriptor) throws(Errno) { try epoll.remove(fd) }
 
     public func wait(until deadline: Instant?) throws(Errno) -> [(token: UInt64, events: IOEvents)] {
         var timeout: Int32 = -1

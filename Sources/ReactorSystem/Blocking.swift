@@ -93,9 +93,8 @@ public enum Blocking {
         var open = fds
         while open.contains(where: { $0 != nil }) {
             var polled = open.map { pollfd(fd: $0?.rawValue ?? -1, events: Int16(POLLIN), revents: 0) }
-            let n = polled.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress!, nfds_t($0.count), -1) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
+            let polledCount = try? retryingEINTR { polled.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress!, nfds_t($0.count), -1) } }
+            guard let n = polledCount, n > 0 else { break }
             for i in polled.indices where polled[i].revents != 0 {
                 guard let f = open[i] else { continue }
                 let result = (try? f.read(appendingTo: &buffers[i])) ?? .endOfFile

@@ -38,10 +38,11 @@ public final class Epoll {
         _ = try retryingEINTR { reactor_epoll_ctl(e, reactor_EPOLL_CTL_MOD, t, events.rawValue, token) }
     }
 
-    /// epoll_ctl(EPOLL_CTL_DEL). Errors (fd already closed) are irrelevant to the caller.
-    public func remove(_ target: FileDescriptor) {
+    /// epoll_ctl(EPOLL_CTL_DEL). An error means the fd was closed before it was removed (EBADF) or never
+    /// added (ENOENT): the caller's ownership went wrong, so it is reported, not swallowed here.
+    public func remove(_ target: FileDescriptor) throws(Errno) {
         let (e, t) = (fd.rawValue, target.rawValue)
-        _ = try? retryingEINTR { reactor_epoll_ctl(e, reactor_EPOLL_CTL_DEL, t, 0, 0) }
+        _ = try retryingEINTR { reactor_epoll_ctl(e, reactor_EPOLL_CTL_DEL, t, 0, 0) }
     }
 
     /// epoll_wait: ready (token, events) pairs; `timeoutMilliseconds` -1 waits forever.
@@ -49,11 +50,11 @@ public final class Epoll {
     public func wait(timeoutMilliseconds: Int32) throws(Errno) -> [(token: UInt64, events: IOEvents)] {
         let e = fd.rawValue
         let capacity = Int32(buffer.count)
-        let n = buffer.withUnsafeMutableBufferPointer { reactor_epoll_wait(e, $0.baseAddress!, capacity, timeoutMilliseconds) }
-        if n < 0 {
-            let err = Errno.current
-            if err == .interrupted { return [] }
-            throw err
+        let n: Int32
+        switch systemCall({ buffer.withUnsafeMutableBufferPointer { reactor_epoll_wait(e, $0.baseAddress!, capacity, timeoutMilliseconds) } }) {
+        case .success(let count): n = count
+        case .failure(let error) where error == .interrupted: return []
+        case .failure(let error): throw error
         }
         var ready: [(token: UInt64, events: IOEvents)] = []
         ready.reserveCapacity(Int(n))

@@ -28,6 +28,8 @@ import Testing
         let ready = try epoll.wait(timeoutMilliseconds: 1000)
         #expect(Set(ready.map(\.token)) == Set(tokens))
         #expect(ready.allSatisfy { $0.events == .readable })
-        for fd in fds { epoll.remove(fd.fd) }
+        for fd in fds { try epoll.remove(fd.fd) }
+        // Removing twice is an error of the caller (ENOENT), reported, not swallowed.
+        #expect(throws: Errno.noEntry) { try epoll.remove(fds[0].fd) }
     }
 }
