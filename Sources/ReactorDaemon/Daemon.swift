@@ -96,6 +96,7 @@ public final class Daemon {
         loop.addRepeatingTimer(every: timings.statusRefresh, name: "status refresh") { [unowned self] in self.refreshStatus() }
         events2.onLine = { [unowned self] line in self.ingest(line) }
         events2.onGone = { [unowned self] in self.flush() }
+        events2.onCount = { [unowned self] in self.stats.count($0) }
         events2.start()
         notify("STATUS=Waiting for the initial DRBD state from drbdsetup")
         loop.addTimer(at: loop.now + timings.startupBound, name: "startup bound") { [unowned self] in
@@ -145,7 +146,6 @@ public final class Daemon {
 
     /// drbdsetup went away: nothing it said is known to be true any more.
     private func flush() {
-        stats.drbdsetupRestarts = events2.restarts
         versions.forget()  // the module may be a new one when drbdsetup comes back
         let updates = world.removeAll()
         host.deliver(updates)

@@ -4,74 +4,80 @@ import ReactorLoop
 import ReactorSystem
 
 /// Design note: the events2 source keeps one `drbdsetup events2 --full --poll` running as a child of the
-/// loop. Its stdout lines go to `onLine` as they arrive; every `statistics-poll-interval` it writes `n` to
-/// drbdsetup's stdin, which makes drbdsetup print fresh statistics. When drbdsetup exits (or closes its
-/// stdout, or cannot be started), `onGone` tells the daemon to forget the state it described, and a new
-/// one is started after a backoff (`DaemonTimings.Respawn`): 2 s doubling up to 60 s, back to 2 s after it ran
-/// for a minute.
+/// loop. What to do when is `Events2Machine`'s (start, poll, respawn backoff from `DaemonTimings.Respawn`,
+/// stop); this object carries its effects out on the loop through the one `EffectRunner` and hands the
+/// child's stdout lines to `onLine` as they arrive, without passing them through the machine (the hot
+/// path). `onGone` tells the daemon to forget the state drbdsetup described; `onCount` counts restarts.
 public final class Events2Source {
     public static let argv = ["drbdsetup", "events2", "--full", "--poll"]
 
     private let loop: EventLoop
     private let logger: Logger
-    private var pollInterval: Duration?
-    private let timings: DaemonTimings.Respawn
+    private var machine: Events2Machine
     private var child: (id: EventLoop.SourceID, process: SpawnedChild)?
     private var pollTimer: EventLoop.SourceID?
     private var respawnTimer: EventLoop.SourceID?
-    private var backoff: Backoff
-    private var startedAt: Instant?
-    private var stopped = false
-    /// How many times drbdsetup was started after the first time.
-    public private(set) var restarts: UInt64 = 0
-    private var starts: UInt64 = 0
+    /// The machine's runner; this object's own, so its closures' `unowned self` cannot outlive it.
+    private lazy var runner = EffectRunner<Events2Machine.Input, Events2Machine.Effect>(clock: { [unowned loop] in loop.now }, logger: logger)
+    private lazy var instance = runner.add(
+        handle: { [unowned self] input, now in self.machine.handle(input, now: now) },
+        perform: { [unowned self] effect in self.perform(effect) })
 
     public var onLine: (ArraySlice<UInt8>) -> Void = { _ in }
     public var onGone: () -> Void = {}
+    public var onCount: (ReactorCounter) -> Void = { _ in }
 
     public init(loop: EventLoop, logger: Logger, pollInterval: Duration?, timings: DaemonTimings.Respawn = DaemonTimings().events2) {
         self.loop = loop
-        self.timings = timings
-        backoff = Backoff(first: timings.initial, limit: timings.maximum)
         self.logger = logger
-        self.pollInterval = pollInterval
+        machine = Events2Machine(timings: timings, pollInterval: pollInterval)
     }
 
     public var isRunning: Bool { child != nil }
 
     /// Starts drbdsetup now.
-    public func start() {
-        stopped = false
-        spawn()
-    }
+    public func start() { feed(.start) }
 
     /// Changes the statistics poll interval (reload); nil disables polling.
-    public func setPollInterval(_ interval: Duration?) {
-        guard interval != pollInterval else { return }
-        pollInterval = interval
-        if child != nil { armPoll() }
-    }
+    public func setPollInterval(_ interval: Duration?) { feed(.pollInterval(interval)) }
 
     /// Stops for good: closes drbdsetup's stdin (it exits on EOF) and sends SIGTERM.
-    public func stop() {
-        stopped = true
-        if let t = respawnTimer { loop.cancelTimer(t) }
-        if let t = pollTimer { loop.cancelTimer(t) }
-        guard let child else { return }
-        if let stdin = child.process.stdin {
-            loop.close(stdin)
-            child.process.stdin = nil
+    public func stop() { feed(.stop) }
+
+    private func feed(_ input: Events2Machine.Input) { runner.send(input, to: instance) }
+
+    private func perform(_ effect: Events2Machine.Effect) {
+        switch effect {
+        case .spawn: spawn()
+        case .poll: poll()
+        case .closeStdin:
+            if let stdin = child?.process.stdin {
+                loop.close(stdin)
+                child?.process.stdin = nil
+            }
+        case .signal(let signal):
+            if let child { loop.signal(child.id, signal) }
+        case .pollEvery(let interval):
+            if let t = pollTimer { loop.cancelTimer(t) }
+            pollTimer = interval.map { loop.addRepeatingTimer(every: $0, name: "statistics poll") { [unowned self] in self.feed(.pollDue) } }
+        case .respawnAt(let deadline):
+            if let t = respawnTimer { loop.cancelTimer(t) }
+            respawnTimer = loop.addTimer(at: deadline, name: "drbdsetup respawn") { [unowned self] in
+                self.respawnTimer = nil
+                self.feed(.respawnDue)
+            }
+        case .cancelRespawn:
+            if let t = respawnTimer { loop.cancelTimer(t) }
+            respawnTimer = nil
+        case .gone: onGone()
+        case .count(let counter): onCount(counter)
+        case .log(let level, let message): logger.log(level: level, "\(message)")
         }
-        loop.signal(child.id, Signal.terminate)
     }
 
     private func spawn() {
-        respawnTimer = nil
-        guard !stopped else { return }
-        starts += 1
-        if starts > 1 { restarts += 1 }
         do {
-            child = try loop.spawn(
+            let started = try loop.spawn(
                 argv: Self.argv, environment: ChildProcess.inheritedEnvironment(),
                 stdio: .init(pipeStdin: true, captureStdout: true, captureStderr: true), name: "drbdsetup",
                 onLine: { [unowned self] stream, line in
@@ -81,26 +87,15 @@ public final class Events2Source {
                         self.logger.warning("drbdsetup: \(String(decoding: line, as: UTF8.self))")
                     }
                 },
-                onStreamEnd: { [unowned self] stream in
-                    // drbdsetup without stdout is useless; make sure it goes away so it gets replaced.
-                    if stream == .stdout, let child = self.child { self.loop.signal(child.id, Signal.kill) }
-                },
-                onExit: { [unowned self] exit in self.exited(exit) })
-            startedAt = loop.now
-            logger.info("Started '\(Self.argv.joined(separator: " "))' (pid \(child!.process.pid)).")
-            armPoll()
+                onStreamEnd: { [unowned self] stream in if stream == .stdout { self.feed(.stdoutEnded) } },
+                onExit: { [unowned self] exit in
+                    self.child = nil
+                    self.feed(.exited(exit))
+                })
+            child = started
+            feed(.spawned(pid: started.process.pid))
         } catch {
-            logger.error("Failed to start '\(Self.argv.joined(separator: " "))': \(error) (is drbdsetup in PATH?); retrying in \(backoff.current).")
-            scheduleRespawn()
-        }
-    }
-
-    private func armPoll() {
-        if let t = pollTimer { loop.cancelTimer(t) }
-        pollTimer = nil
-        guard let interval = pollInterval, interval > .zero else { return }
-        pollTimer = loop.addRepeatingTimer(every: interval, name: "statistics poll") { [unowned self] in
-            self.poll()
+            feed(.spawnFailed("\(error)"))
         }
     }
 
@@ -114,24 +109,5 @@ public final class Events2Source {
         } catch {
             logger.warning("Failed to ask drbdsetup for statistics: \(error)")
         }
-    }
-
-    private func exited(_ exit: ChildExit) {
-        child = nil
-        if let t = pollTimer { loop.cancelTimer(t) }
-        pollTimer = nil
-        backoff.reset(ifQuietSince: startedAt, now: loop.now, period: timings.healthyAfter)
-        if stopped {
-            logger.info("drbdsetup ended (\(exit)).")
-        } else {
-            logger.warning("drbdsetup ended unexpectedly (\(exit)); forgetting the DRBD state it reported, restarting in \(backoff.current).")
-        }
-        onGone()
-        if !stopped { scheduleRespawn() }
-    }
-
-    private func scheduleRespawn() {
-        let delay = backoff.next()
-        respawnTimer = loop.addTimer(at: loop.now + delay, name: "drbdsetup respawn") { [unowned self] in self.spawn() }
     }
 }

@@ -6,20 +6,21 @@ import ReactorSystem
 
 /// Design note: one `[[prometheus]]` instance on the loop.
 ///
-/// It owns its listening sockets and client connections; each connection is an `HTTPConnection` machine
-/// fed with whatever the socket had, whose actions (write, close, abort) are carried out without ever
-/// blocking: unsent output waits for EPOLLOUT, and every connection has a deadline timer from its
-/// machine. A client that connects and sends nothing, trickles, or stops reading costs one fd and a
+/// It owns its listening sockets and the client sockets, by `ConnectionID`; what to answer, when to
+/// close and which client makes room at the cap is `MetricsServerMachine`'s, run on the one
+/// `EffectRunner`. This object reports what each socket did and carries the effects out without ever
+/// blocking: unsent output waits for EPOLLOUT, and every connection has the deadline timer the machine
+/// asks for. A client that connects and sends nothing, trickles, or stops reading costs one fd and a
 /// few bytes until its deadline; everyone else's scrape proceeds in the same loop iteration.
 public final class PrometheusServer: LoopPlugin {
     /// At most this many clients; at the cap the longest idle one makes room (`AcceptPolicy`).
     public static let maxConnections = 256
     private static let acceptor = Acceptor(what: "/metrics client", policy: AcceptPolicy(limit: maxConnections, evictsIdle: true))
 
+    /// One client socket and its unsent output.
     private final class Client {
         let fd: FileDescriptor
         var source: EventLoop.SourceID?
-        var machine: HTTPConnection
         /// Output ready to send, as shared buffers; `written` bytes of the first one are already sent.
         var output: [[UInt8]] = []
         var written = 0
@@ -27,17 +28,13 @@ public final class PrometheusServer: LoopPlugin {
         /// when the socket has taken everything before it (see `ByteChunks`).
         var later: [ByteChunks.Piece] = []
         var hasPendingOutput: Bool { !output.isEmpty || !later.isEmpty }
-        var closeWhenDrained = false
+        var closeWhenSent = false
         var timer: EventLoop.SourceID?
         var watchingWritable = false
-        /// When the client last sent or received a byte (or connected): the eviction order when full.
-        var lastActivity: Instant
-        init(fd: FileDescriptor, machine: HTTPConnection, now: Instant) {
-            self.fd = fd
-            self.machine = machine
-            lastActivity = now
-        }
+        init(fd: FileDescriptor) { self.fd = fd }
     }
+
+    private typealias Machine = MetricsServerMachine<MetricsEndpoint>
 
     public let config: PrometheusConfig
     private let loop: EventLoop
@@ -45,7 +42,14 @@ public final class PrometheusServer: LoopPlugin {
     private let endpoint: MetricsEndpoint
     private let pool: ListenerPool
     private var listeners: [(fd: FileDescriptor, address: Socket.Address, source: EventLoop.SourceID)] = []
-    private var clients: [ObjectIdentifier: Client] = [:]
+    private var clients: [ConnectionID: Client] = [:]
+    private var lastConnection: UInt64 = 0
+    private var machine: Machine
+    /// The machine's runner; this object's own, so its closures' `unowned self` cannot outlive it.
+    private lazy var runner = EffectRunner<Machine.Input, Machine.Effect>(clock: { [unowned loop] in loop.now }, logger: logger)
+    private lazy var instance = runner.add(
+        handle: { [unowned self] input, now in self.machine.handle(input, now: now) },
+        perform: { [unowned self] effect in self.perform(effect) })
     private let versions: DRBDVersionSource
     private var resolution: HostResolution?
 
@@ -64,6 +68,7 @@ public final class PrometheusServer: LoopPlugin {
             let w = world()
             return (w.generation, w.resources)
         }
+        machine = Machine(source: endpoint)
     }
 
     /// The port actually bound (tests bind port 0).
@@ -144,7 +149,7 @@ public final class PrometheusServer: LoopPlugin {
             pool.release(l.fd, address: l.address)
         }
         listeners.removeAll()
-        for (_, c) in clients { close(c) }
+        feed(.stop)
     }
 
     // MARK: drbdadm --version
@@ -155,6 +160,8 @@ public final class PrometheusServer: LoopPlugin {
 
     // MARK: connections
 
+    private func feed(_ input: Machine.Input) { runner.send(input, to: instance) }
+
     private func acceptAll(_ listener: FileDescriptor) {
         Self.acceptor.acceptAll(
             listener, on: loop,
@@ -164,85 +171,92 @@ public final class PrometheusServer: LoopPlugin {
             logger: logger)
     }
 
-    /// Takes an admitted client: its own HTTP machine, a watched socket and a deadline.
+    /// Takes an admitted client: a watched socket, then the machine hears of it.
     private func admit(_ fd: FileDescriptor) {
         loop.setNoDelay(fd)
-        let client = Client(fd: fd, machine: HTTPConnection(now: loop.now), now: loop.now)
-        clients[ObjectIdentifier(client)] = client
+        lastConnection += 1
+        let id = ConnectionID(raw: lastConnection)
+        let client = Client(fd: fd)
         do {
-            client.source = try loop.addIO(fd, events: .readable, name: "prometheus client") { [unowned self, unowned client] events in
-                self.ready(client, events)
+            client.source = try loop.addIO(fd, events: .readable, name: "prometheus client") { [unowned self] events in
+                self.ready(id, events)
             }
         } catch {
             logger.warning("Failed to watch a /metrics client: \(error)")
-            close(client)
+            loop.close(fd)
             return
         }
-        armDeadline(client)
+        clients[id] = client
+        feed(.accepted(id))
     }
 
-    /// Makes room for a new client by closing the one that has been silent longest and has no response
-    /// pending. Returns false when every client is in the middle of a response.
+    /// At the cap: the machine closes its longest idle client; false when every client is busy.
     private func evictIdlest() -> Bool {
-        guard let victim = clients.values.filter({ !$0.hasPendingOutput }).min(by: { $0.lastActivity < $1.lastActivity }) else {
-            return false
-        }
-        close(victim)
+        guard let victim = machine.idlest else { return false }
+        feed(.evict(victim))
         return true
     }
 
-    private func ready(_ client: Client, _ events: IOEvents) {
-        if events.contains(.writable) || events.contains(.error) { flush(client) }
-        guard clients[ObjectIdentifier(client)] != nil else { return }
-        if events.contains(.readable) || events.contains(.hangup) { read(client) }
+    private func ready(_ id: ConnectionID, _ events: IOEvents) {
+        if events.contains(.writable) || events.contains(.error) { flush(id) }
+        guard clients[id] != nil else { return }
+        if events.contains(.readable) || events.contains(.hangup) { read(id) }
     }
 
-    private func read(_ client: Client) {
+    private func read(_ id: ConnectionID) {
+        guard let client = clients[id] else { return }
         var bytes: [UInt8] = []
         var eof = false
         do {
             switch try loop.read(client.fd, appendingTo: &bytes, maximum: 16384) {
-            case .bytes: client.lastActivity = loop.now
-            case .wouldBlock: break
+            case .bytes, .wouldBlock: break
             case .endOfFile: eof = true
             }
         } catch {
-            close(client)  // reset by peer and the like: nothing to answer
+            closed(id)  // reset by peer and the like: nothing to answer
             return
         }
-        var actions = client.machine.receive(bytes, now: loop.now, source: endpoint)
-        if eof { actions += client.machine.endOfInput(now: loop.now, source: endpoint) }
-        perform(actions, client)
-        if eof, clients[ObjectIdentifier(client)] != nil, let source = client.source {
+        if !bytes.isEmpty { feed(.received(id, bytes)) }
+        guard eof, clients[id] != nil else { return }
+        feed(.endOfInput(id))
+        if let client = clients[id], let source = client.source {
             // Stop polling for input that will never come; only output remains.
             try? loop.modifyIO(source, events: client.watchingWritable ? .writable : [])
         }
     }
 
-    private func perform(_ actions: [HTTPConnectionAction], _ client: Client) {
-        for action in actions {
-            switch action {
-            case .write(let bytes):
-                client.later += bytes.pieces
-            case .close:
-                client.closeWhenDrained = true
-            case .abort:
-                close(client)
-                return
+    private func perform(_ effect: Machine.Effect) {
+        switch effect {
+        case .send(let id, let chunks):
+            clients[id]?.later += chunks.pieces
+            flush(id)
+        case .closeWhenSent(let id):
+            clients[id]?.closeWhenSent = true
+            flush(id)
+        case .close(let id):
+            close(id)
+        case .deadline(let id, let deadline):
+            guard let client = clients[id] else { return }
+            if let t = client.timer { loop.cancelTimer(t) }
+            client.timer = deadline.map {
+                loop.addTimer(at: $0, name: "prometheus client deadline") { [unowned self] in
+                    self.clients[id]?.timer = nil
+                    self.feed(.deadline(id))
+                }
             }
+        case .stopped:
+            break
         }
-        flush(client)
     }
 
-    /// Writes what the socket takes; waits for EPOLLOUT for the rest; tells the machine when drained.
-    private func flush(_ client: Client) {
-        guard clients[ObjectIdentifier(client)] != nil else { return }
+    /// Writes what the socket takes; waits for EPOLLOUT for the rest; tells the machine when all is sent.
+    private func flush(_ id: ConnectionID) {
+        guard let client = clients[id] else { return }
         let hadOutput = client.hasPendingOutput
         do {
             while refill(client) {
                 var n = try loop.write(client.fd, gathering: client.output, from: client.written)
                 guard n > 0 else { break }
-                client.lastActivity = loop.now
                 // Drop what went out; a buffer is released (or left to the cache) once fully sent.
                 while n > 0, !client.output.isEmpty, n >= client.output[0].count - client.written {
                     n -= client.output[0].count - client.written
@@ -252,28 +266,20 @@ public final class PrometheusServer: LoopPlugin {
                 client.written += n
             }
         } catch {
-            close(client)
+            closed(id)
             return
         }
         if client.hasPendingOutput {
             watchWritable(client, true)
-            armDeadline(client)
             return
         }
         client.written = 0
         watchWritable(client, false)
-        if client.closeWhenDrained {
-            close(client)
-            return
+        if client.closeWhenSent {
+            closed(id)
+        } else if hadOutput {
+            feed(.drained(id))
         }
-        if hadOutput {
-            let more = client.machine.writeDrained(now: loop.now, source: endpoint)
-            if !more.isEmpty {
-                perform(more, client)
-                return
-            }
-        }
-        armDeadline(client)
     }
 
     /// Makes sure there is a buffer to send while output remains: moves the next pieces into `output`,
@@ -304,21 +310,14 @@ public final class PrometheusServer: LoopPlugin {
         try? loop.modifyIO(source, events: on ? [.readable, .writable] : .readable)
     }
 
-    private func armDeadline(_ client: Client) {
-        if let t = client.timer { loop.cancelTimer(t) }
-        client.timer = nil
-        guard let deadline = client.machine.deadline else { return }
-        client.timer = loop.addTimer(at: deadline, name: "prometheus client deadline") { [unowned self, weak client] in
-            guard let client, self.clients[ObjectIdentifier(client)] != nil else { return }
-            client.timer = nil
-            let actions = client.machine.timeout(now: self.loop.now)
-            if actions.isEmpty && client.machine.isClosed { self.close(client); return }
-            self.perform(actions, client)
-        }
+    /// The socket is gone on this side (an error, or closed after sending): the machine forgets it.
+    private func closed(_ id: ConnectionID) {
+        close(id)
+        feed(.closed(id))
     }
 
-    private func close(_ client: Client) {
-        guard clients.removeValue(forKey: ObjectIdentifier(client)) != nil else { return }
+    private func close(_ id: ConnectionID) {
+        guard let client = clients.removeValue(forKey: id) else { return }
         if let t = client.timer { loop.cancelTimer(t) }
         if let s = client.source { loop.removeIO(s) }
         loop.close(client.fd)
