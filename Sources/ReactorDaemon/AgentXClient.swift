@@ -217,7 +217,12 @@ final class AgentXClient: LoopPlugin {
         let want: IOEvents = output.isEmpty ? .readable : [.readable, .writable]
         guard want != interest else { return }
         interest = want
-        try? loop.modifyIO(ioSource, events: want)
+        do { try loop.modifyIO(ioSource, events: want) } catch {
+            // Left watched for the wrong events, the session would stall: drop it; the machine logs
+            // the failure and reconnects after its backoff.
+            output.removeAll()
+            feed(.closed("cannot watch the socket: \(error)"))
+        }
     }
 
     private func closeConnection() {

@@ -26,6 +26,9 @@ public final class VirtualBackend: LoopBackend {
     public var wallNanoseconds: UInt64 { wallAtZero &+ now.nanoseconds }
     /// Bytes a pipe or socket direction holds before writes take 0 bytes.
     public var channelCapacity = 65536
+    /// When set, every `rewatch` fails with it: error injection for what the layers above do when the
+    /// kernel refuses to change what an fd is watched for.
+    public var rewatchFailure: Errno?
 
     /// Every argv spawned, in order (failed spawns included).
     public private(set) var spawnLog: [[String]] = []
@@ -110,6 +113,7 @@ public final class VirtualBackend: LoopBackend {
     }
 
     public func rewatch(_ fd: FileDescriptor, events: IOEvents, token: UInt64) throws(Errno) {
+        if let rewatchFailure { throw rewatchFailure }
         guard files[fd.rawValue] != nil, watches[fd.rawValue] != nil else { throw Errno.noEntry }
         watches[fd.rawValue] = (token, events)
     }

@@ -158,23 +158,20 @@ final class SimServer {
     func flush(_ client: Client) {
         while !client.output.isEmpty {
             do {
+                // 0: the socket is full (write returns 0 rather than throwing EAGAIN); EPOLLOUT says when not.
                 let written = try client.fd.write(client.output)
+                guard written > 0 else { break }
                 client.output.removeFirst(written)
             } catch {
-                if error == .wouldBlock { break }
                 drop(client)
                 return
             }
         }
         guard let source = client.source else { return }
-        if client.output.isEmpty {
-            if client.closeWhenFlushed {
-                drop(client)
-            } else {
-                try? loop.modifyIO(source, events: .readable)
-            }
-        } else {
-            try? loop.modifyIO(source, events: [.readable, .writable])
+        if client.output.isEmpty && client.closeWhenFlushed { return drop(client) }
+        do { try loop.modifyIO(source, events: client.output.isEmpty ? .readable : [.readable, .writable]) } catch {
+            // Watched for the wrong events, the client would never get its answer: drop it instead.
+            drop(client)
         }
     }
 
