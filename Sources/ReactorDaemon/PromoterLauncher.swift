@@ -6,20 +6,12 @@ import ReactorSystem
 
 /// Design note: promoter instances need their systemd drop-ins in place and loaded before they act, so
 /// the daemon does not start them at once. For each new instance the launcher generates the drop-ins
-/// (pure, `PromoterUnits`) and writes them (atomically, under the systemd directory); once all new
-/// instances of a (re)start pass are prepared, it runs **one** `systemctl daemon-reload` as a child of
-/// the loop and starts the instances on the plugin host when it has exited. Nothing
-/// waits for it meanwhile: updates keep flowing to the other plugins, and a promoter started later
-/// first sees the then current state (the host's replay). A failed reload is logged and the instances
-/// start anyway (the original exited; without the drop-ins the targets only promote).
-///
-/// Before each reload, `drbdadm --version` (a child too) must report what the promoter needs
-/// (`PromoterVersionGate`); otherwise the pending instances are dropped with an error, and the other
-/// plugins run on.
-///
-/// Instances added while a reload runs get a second reload after it (their files may have been written
-/// after systemd read the directory); a pending instance that a reload of the configuration removed
-/// again is simply dropped.
+/// (pure, `PromoterUnits`) and writes them (atomically, under the systemd directory); what happens then
+/// (`drbdadm --version` and its gate, **one** `systemctl daemon-reload` per pass, starting the instances
+/// on the plugin host, a second reload for instances added meanwhile) is `PromoterLaunchMachine`'s, run
+/// on the one `EffectRunner`; this object runs its children on the loop. Nothing waits meanwhile:
+/// updates keep flowing to the other plugins, and a promoter started later first sees the then current
+/// state (the host's replay).
 final class PromoterLauncher {
     private let loop: EventLoop
     private let logger: Logger
@@ -30,11 +22,13 @@ final class PromoterLauncher {
     var replay: () -> [StateUpdate] = { [] }
     /// The maintenance state new instances start in (set by the daemon).
     var maintenance = PromoterMaintenance()
-    /// Prepared instances waiting for the reload, in configuration order.
-    private(set) var pending: [(key: PluginConfig, config: PromoterConfig)] = []
-    private var reloading = false
-    private var reloadAgain = false
-    private var added = false
+    private var machine = PromoterLaunchMachine<PluginConfig>()
+    /// The machine's runner; this object's own, so its closures' `unowned self` cannot outlive it.
+    private lazy var runner = EffectRunner<PromoterLaunchMachine<PluginConfig>.Input, PromoterLaunchMachine<PluginConfig>.Effect>(
+        clock: { [unowned loop] in loop.now }, logger: logger)
+    private lazy var instance = runner.add(
+        handle: { [unowned self] input, now in self.machine.handle(input, now: now) },
+        perform: { [unowned self] effect in self.perform(effect) })
 
     init(loop: EventLoop, logger: Logger, host: PluginHost<PluginConfig>, versions: DRBDVersionSource, context: PromoterContext) {
         self.loop = loop
@@ -45,7 +39,7 @@ final class PromoterLauncher {
     }
 
     /// The configurations prepared but not started yet (count as running for the reload diff).
-    var pendingKeys: [PluginConfig] { pending.map(\.key) }
+    var pendingKeys: [PluginConfig] { machine.pending.map(\.key) }
 
     /// Generates and writes the drop-ins of every systemd-runner resource of `config`. Any error means
     /// the instance is not started (like the original: "Could not start plugin, ignoring it").
@@ -64,8 +58,7 @@ final class PromoterLauncher {
                 }
             }
             logger.info("promoter: wrote \(count) systemd drop-in(s) under '\(context.systemdDirectory)'.")
-            pending.append((key, config))
-            added = true
+            feed(.prepared(key, config))
         } catch {
             logger.error("Could not start promoter plugin, ignoring it: \(error)")
         }
@@ -73,36 +66,28 @@ final class PromoterLauncher {
 
     /// Forgets pending instances whose configuration satisfies `predicate` (removed again, or stopping).
     func drop(where predicate: (PluginConfig) -> Bool) {
-        pending.removeAll { predicate($0.key) }
+        let keys = pendingKeys.filter(predicate)
+        if !keys.isEmpty { feed(.drop(keys)) }
     }
 
     /// After a pass of `prepare` calls: reloads systemd if anything new was prepared.
-    func commit() {
-        guard added else { return }
-        added = false
-        if reloading {
-            reloadAgain = true
-        } else {
-            reload()
-        }
-    }
+    func commit() { feed(.commit) }
 
-    /// Checks the DRBD versions, then reloads systemd (or drops what is pending).
-    private func reload() {
-        reloading = true
-        versions.request { [weak self] versions in self?.versionsKnown(versions) }
-    }
+    private func feed(_ input: PromoterLaunchMachine<PluginConfig>.Input) { runner.send(input, to: instance) }
 
-    private func versionsKnown(_ versions: DRBDVersions) {
-        if let problem = PromoterVersionGate.problem(with: versions) {
-            // Everything pending is dropped, also what was added while the query ran: no reload is owed.
-            logger.error("Not starting \(pending.count) promoter plugin(s): \(problem).")
-            pending = []
-            reloading = false
-            reloadAgain = false
-            return
+    private func perform(_ effect: PromoterLaunchMachine<PluginConfig>.Effect) {
+        switch effect {
+        case .queryVersions:
+            versions.request { [weak self] versions in self?.feed(.versions(versions)) }
+        case .daemonReload:
+            daemonReload()
+        case .start(let ready):
+            for p in ready {
+                host.start(p.key, machine: PromoterMachine(config: p.config, context: context, maintenance: maintenance), replay: replay())
+            }
+        case .log(let level, let message):
+            logger.log(level: level, "\(message)")
         }
-        daemonReload()
     }
 
     private func daemonReload() {
@@ -111,26 +96,10 @@ final class PromoterLauncher {
                 argv: ["systemctl", "daemon-reload"], environment: context.environment,
                 stdio: .init(pipeStdin: false, captureStdout: false, captureStderr: true), name: "systemctl daemon-reload",
                 onLine: { [logger] _, line in logger.info("systemctl daemon-reload: \(String(decoding: line, as: UTF8.self))") }
-            ) { [weak self] exit in self?.reloaded(exit.success ? nil : "\(exit)") }
+            ) { [weak self] exit in self?.feed(.reloaded(exit.success ? nil : "\(exit)")) }
         } catch {
-            reloaded("could not be started: \(error)")
+            feed(.reloaded("could not be started: \(error)"))
         }
-    }
-
-    /// The reload ended (`failure` says how, when it failed): reload again or start what is pending.
-    private func reloaded(_ failure: String?) {
-        reloading = false
-        if let failure {
-            logger.error("'systemctl daemon-reload' failed (\(failure)); starting the promoters anyway, their drop-ins may not be loaded.")
-        }
-        if reloadAgain {
-            reloadAgain = false
-            reload()
-            return
-        }
-        let ready = pending
-        pending = []
-        for p in ready { host.start(p.key, machine: PromoterMachine(config: p.config, context: context, maintenance: maintenance), replay: replay()) }
     }
 }
 
