@@ -1,4 +1,6 @@
+#ifndef _GNU_SOURCE /* also set by cSettings */
 #define _GNU_SOURCE
+#endif
 #include "CEpoll.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -14,9 +16,16 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
-_Static_assert(sizeof(struct epoll_event) == sizeof(struct reactor_epoll_event), "epoll_event layout");
+#include <stddef.h>
+
+/* reactor_epoll_wait hands the kernel an array of the mirror: it must be struct epoll_event exactly. */
+_Static_assert(sizeof(struct epoll_event) == sizeof(struct reactor_epoll_event), "epoll_event size");
+_Static_assert(offsetof(struct epoll_event, events) == offsetof(struct reactor_epoll_event, events), "epoll_event.events offset");
+_Static_assert(offsetof(struct epoll_event, data) == offsetof(struct reactor_epoll_event, data), "epoll_event.data offset");
 #if defined(__x86_64__)
 _Static_assert(sizeof(struct epoll_event) == 12, "epoll_event is 12 packed bytes on x86_64");
+#elif defined(__aarch64__)
+_Static_assert(sizeof(struct epoll_event) == 16, "epoll_event is 16 naturally aligned bytes on aarch64");
 #endif
 
 #ifndef P_PIDFD
@@ -104,7 +113,6 @@ int reactor_spawn(pid_t *pid, const char *path, char *const argv[], char *const 
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     int rc;
-    int devnull = -1;
     if ((rc = posix_spawn_file_actions_init(&fa)) != 0) return rc;
     if ((rc = posix_spawnattr_init(&attr)) != 0) { posix_spawn_file_actions_destroy(&fa); return rc; }
     int fds[3] = {in_fd, out_fd, err_fd};
@@ -127,7 +135,6 @@ int reactor_spawn(pid_t *pid, const char *path, char *const argv[], char *const 
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     rc = search_path ? posix_spawnp(pid, path, &fa, &attr, argv, envp) : posix_spawn(pid, path, &fa, &attr, argv, envp);
 out:
-    (void)devnull;
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     return rc;

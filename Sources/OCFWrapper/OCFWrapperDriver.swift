@@ -69,32 +69,19 @@ public final class OCFWrapperDriver {
     /// collected for the failure message.
     private func run(_ verb: OCFAgentVerb) {
         let capture = verb == .monitor
-        let output = CapturedOutput()
+        // Kept for the failure message, bounded: a chatty agent cannot grow the wrapper.
+        var output: [OutputStream: ChildOutput] = [.stdout: ChildOutput(limit: 64 * 1024), .stderr: ChildOutput(limit: 64 * 1024)]
         do {
             try loop.spawn(
                 argv: [machine.invocation.agent, verb.rawValue], environment: environment,
                 stdio: .init(captureStdout: capture, captureStderr: capture, inheritOthers: true), name: "agent \(verb)",
-                onLine: capture ? { stream, line in output.append(stream, line) } : nil
+                onLine: capture ? { stream, line in output[stream]?.append(line) } : nil
             ) { [unowned self] exit in
-                self.feed(.agentEnded(verb, .finished(exit, stdout: output.text(.stdout), stderr: output.text(.stderr))))
+                let (stdout, stderr) = (output[.stdout]?.text ?? "", output[.stderr]?.text ?? "")
+                self.feed(.agentEnded(verb, .finished(exit, stdout: stdout, stderr: stderr)))
             }
         } catch {
             feed(.agentEnded(verb, .notStarted(error)))
         }
     }
-}
-
-/// A monitor run's output, kept for the failure message (bounded: a chatty agent cannot grow it).
-final class CapturedOutput {
-    static let limit = 64 * 1024
-    private var lines: [OutputStream: [String]] = [:]
-    private var size = 0
-
-    func append(_ stream: OutputStream, _ line: ArraySlice<UInt8>) {
-        guard size < Self.limit else { return }
-        size += line.count + 1
-        lines[stream, default: []].append(String(decoding: line, as: UTF8.self))
-    }
-
-    func text(_ stream: OutputStream) -> String { (lines[stream] ?? []).joined(separator: "\n") }
 }

@@ -61,8 +61,8 @@ extension AgentXEffect: MachineEffect {
 /// The machine never touches a socket or the clock: the driver (`AgentXClient`) connects, reads, writes
 /// and sets its timer.
 public struct AgentXSession {
-    public static let initialBackoff: Duration = .seconds(1)
-    public static let maxBackoff: Duration = .seconds(30)
+    /// The reconnect delays, from the first again once a session is registered.
+    public static let reconnectBackoff = Backoff(first: .seconds(1), limit: .seconds(30))
     /// How long connect + Open + Register may take before the attempt counts as failed.
     public static let handshakeTimeout: Duration = .seconds(10)
     /// The most varbinds one GetBulk answer carries.
@@ -84,7 +84,7 @@ public struct AgentXSession {
     private(set) var phase = Phase.idle
     private var sessionID: UInt32 = 0
     private var nextPacketID: UInt32 = 1
-    private var backoff = Self.initialBackoff
+    private var backoff = Self.reconnectBackoff
     private var failing = false
     private var buffer: [UInt8] = []
 
@@ -140,11 +140,10 @@ public struct AgentXSession {
     private mutating func fail(_ now: Instant, _ reason: String, close: AgentXCloseReason? = nil) -> [AgentXEffect] {
         var effects: [AgentXEffect] = []
         if let close, sessionID != 0 { effects.append(.send(closePDU(close))) }
-        let wait = backoff
+        let wait = backoff.next()
         let message = "AgentX master at \(config.address): \(reason); retrying in \(wait)."
         effects += [.disconnect, .log(failing ? .debug : .warning, message), .startTimer(now + wait)]
         failing = true
-        backoff = min(backoff * 2, Self.maxBackoff)
         phase = .backingOff
         sessionID = 0
         buffer.removeAll()
@@ -213,7 +212,7 @@ public struct AgentXSession {
                 return fail(now, "the master refused to register \(DRBDMIB.root) (\(Self.errorName(error)))", close: .other)
             }
             phase = .ready
-            backoff = Self.initialBackoff
+            backoff.reset()
             failing = false
             return [.cancelTimer, .log(.info, "Registered \(DRBDMIB.root) with the AgentX master at \(config.address) (session \(sessionID)).")]
         default:

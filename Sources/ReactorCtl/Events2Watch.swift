@@ -25,7 +25,7 @@ public final class Events2Watch: RoleWatch {
     public init(resource: String, nodeName: String, environment: [String]) {
         self.resource = resource
         self.nodeName = nodeName
-        signals = try? SignalFD(signals: [Signal.interrupt, Signal.terminate])
+        signals = try? SignalFD(signals: [.interrupt, .terminate])
         child = try? ChildProcess.spawn(
             argv: ["drbdsetup", "events2", resource], environment: environment, stdio: .init(captureStdout: true, captureStderr: false))
         open = child?.stdout != nil

@@ -27,7 +27,7 @@ final class AgentXClient: LoopPlugin {
     private var interest: IOEvents = []
     private var output: [UInt8] = []
     private var timer: EventLoop.SourceID?
-    private var versionChild: EventLoop.SourceID?
+    private let versions: DRBDVersionSource
     /// The addresses of the current attempt still to try.
     private var candidates: [Socket.Address] = []
     private var resolution: HostResolution?
@@ -37,7 +37,8 @@ final class AgentXClient: LoopPlugin {
         handle: { [unowned self] input, now in self.machine.handle(input, now: now, source: self.source) },
         perform: { [unowned self] effect in self.run(effect) })
 
-    init(config: AgentXConfig, loop: EventLoop, logger: Logger, world: @escaping () -> World) {
+    init(config: AgentXConfig, loop: EventLoop, versions: DRBDVersionSource, logger: Logger, world: @escaping () -> World) {
+        self.versions = versions
         self.config = config
         self.loop = loop
         var l = logger
@@ -55,10 +56,7 @@ final class AgentXClient: LoopPlugin {
 
     func start() {
         logger.info("Starting AgentX subagent for \(DRBDMIB.root) (master: \(config.address)).")
-        versionChild = DRBDVersionQuery.start(loop: loop, logger: logger) { [weak self] versions in
-            self?.versionChild = nil
-            self?.source.versions = versions
-        }
+        versions.request { [weak self] versions in self?.source.versions = versions }
         feed(.start)
     }
 
@@ -66,7 +64,6 @@ final class AgentXClient: LoopPlugin {
         resolution?.cancel()
         resolution = nil
         feed(.stop)
-        if let v = versionChild { loop.signal(v, Signal.kill) }
     }
 
     // MARK: effects
@@ -220,7 +217,12 @@ final class AgentXClient: LoopPlugin {
         let want: IOEvents = output.isEmpty ? .readable : [.readable, .writable]
         guard want != interest else { return }
         interest = want
-        try? loop.modifyIO(ioSource, events: want)
+        do { try loop.modifyIO(ioSource, events: want) } catch {
+            // Left watched for the wrong events, the session would stall: drop it; the machine logs
+            // the failure and reconnects after its backoff.
+            output.removeAll()
+            feed(.closed("cannot watch the socket: \(error)"))
+        }
     }
 
     private func closeConnection() {

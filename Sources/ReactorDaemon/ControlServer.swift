@@ -188,7 +188,11 @@ public final class ControlServer {
         let pending = !c.output.isEmpty
         if pending != c.watchingWritable, let source = c.source {
             c.watchingWritable = pending
-            try? loop.modifyIO(source, events: pending ? [.readable, .writable] : .readable)
+            do { try loop.modifyIO(source, events: pending ? [.readable, .writable] : .readable) } catch {
+                // Left watched for the wrong events, its reply would never go out: drop it instead.
+                logger.warning("Failed to watch a control connection: \(error); dropping it.")
+                close(c)
+            }
         }
     }
 

@@ -27,6 +27,8 @@ public final class Daemon {
     private let host: PluginHost<PluginConfig>
     private let events2: Events2Source
     private let promoters: PromoterLauncher
+    /// `drbdadm --version`, asked once for every plugin that shows or checks the DRBD versions.
+    private let versions: DRBDVersionSource
     /// The running prometheus and agentx instances, by their config.
     private var loopPlugins: [PluginConfig: any LoopPlugin] = [:]
     /// Listening sockets not held by a running prometheus instance (passed by systemd, or kept over a reload).
@@ -64,7 +66,8 @@ public final class Daemon {
         self.host = host
         systemd = SystemdWatch(loop: loop, logger: logger) { [unowned host] event in host.deliver(systemd: event) }
         events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config), timings: timings.events2)
-        promoters = PromoterLauncher(loop: loop, logger: logger, host: host, context: promoterContext)
+        versions = DRBDVersionSource(loop: loop, logger: logger)
+        promoters = PromoterLauncher(loop: loop, logger: logger, host: host, versions: versions, context: promoterContext)
         promoters.replay = { [unowned self] in self.world.replay() }
         host.onCount = { [unowned self] in self.stats.count($0) }
         loop.onTurn = { [unowned self] in self.stats.recordTurn($0) }
@@ -143,6 +146,7 @@ public final class Daemon {
 
     /// drbdsetup went away: nothing it said is known to be true any more.
     private func flush() {
+        versions.forget()  // the module may be a new one when drbdsetup comes back
         let updates = world.removeAll()
         host.deliver(updates)
         notify("STATUS=drbdsetup is gone; restarting it")
@@ -183,14 +187,14 @@ public final class Daemon {
                 host.start(p, machine: UMHPlugin(config: c), replay: world.replay())
             case .prometheus(let c):
                 let server = PrometheusServer(
-                    config: c, loop: loop, pool: listeners, logger: logger, stats: { [unowned self] in self.statsSnapshot() },
+                    config: c, loop: loop, pool: listeners, versions: versions, logger: logger, stats: { [unowned self] in self.statsSnapshot() },
                     count: { [unowned self] in self.stats.count($0) }
                 ) { [unowned self] in
                     self.world
                 }
                 startLoopPlugin(p, server, what: "prometheus plugin on '\(c.address)'")
             case .agentx(let c):
-                let client = AgentXClient(config: c, loop: loop, logger: logger) { [unowned self] in self.world }
+                let client = AgentXClient(config: c, loop: loop, versions: versions, logger: logger) { [unowned self] in self.world }
                 startLoopPlugin(p, client, what: "agentx plugin for '\(c.address)'")
             case .promoter(let c):
                 promoters.prepare(p, c)
@@ -214,10 +218,10 @@ public final class Daemon {
 
     // MARK: signals
 
-    private func signal(_ sig: Int32) {
+    private func signal(_ sig: Signal) {
         switch sig {
-        case Signal.hangup: reload()
-        case Signal.user1: logger.info("Effective configuration:\n\(config.tomlDump())")
+        case .hangup: reload()
+        case .user1: logger.info("Effective configuration:\n\(config.tomlDump())")
         default: stop()
         }
     }
@@ -226,6 +230,7 @@ public final class Daemon {
         guard !stopping else { return }
         notify("RELOADING=1\nMONOTONIC_USEC=\(loop.backend.now.nanoseconds / 1000)\nSTATUS=Reloading configuration")
         readMaintenance()
+        versions.forget()  // a reload is how to make the daemon look again (drbd-utils updated)
         do {
             let new = try ConfigLoader.load(path: config.path)
             for w in new.warnings { logger.warning("\(w)") }
@@ -280,6 +285,7 @@ public final class Daemon {
         events2.stop()
         control?.stop()
         systemd.stop()
+        versions.stop()
         for (_, p) in loopPlugins { p.stop() }
         loopPlugins.removeAll()
         promoters.drop { _ in true }

@@ -32,7 +32,7 @@ struct Events2Machine: Machine {
         /// Write `n` to the child's stdin.
         case poll
         case closeStdin
-        case signal(Int32)
+        case signal(Signal)
         /// Poll every interval from now on (replacing an earlier period); `nil` stops polling.
         case pollEvery(Duration?)
         case respawnAt(Instant)
@@ -54,12 +54,12 @@ struct Events2Machine: Machine {
     private var stopped = false
     private var starts: UInt64 = 0
     private var startedAt: Instant?
-    private(set) var backoff: Duration
+    private(set) var backoff: Backoff
 
     init(timings: DaemonTimings.Respawn, pollInterval: Duration?) {
         self.timings = timings
         self.pollInterval = pollInterval
-        backoff = timings.initial
+        backoff = Backoff(first: timings.initial, limit: timings.maximum)
     }
 
     mutating func handle(_ input: Input, now: Instant) -> [Effect] {
@@ -69,7 +69,7 @@ struct Events2Machine: Machine {
             return spawn()
         case .stop:
             stopped = true
-            return [.cancelRespawn, .pollEvery(nil)] + (running ? [.closeStdin, .signal(Signal.terminate)] : [])
+            return [.cancelRespawn, .pollEvery(nil)] + (running ? [.closeStdin, .signal(.terminate)] : [])
         case .pollInterval(let interval):
             guard interval != pollInterval else { return [] }
             pollInterval = interval
@@ -79,11 +79,11 @@ struct Events2Machine: Machine {
             startedAt = now
             return [.log(.info, "Started '\(Self.command)' (pid \(pid))."), .pollEvery(activePoll)]
         case .spawnFailed(let reason):
-            let delay = nextDelay()
+            let delay = backoff.next()
             return [.log(.error, "Failed to start '\(Self.command)': \(reason) (is drbdsetup in PATH?); retrying in \(delay)."),
                     .respawnAt(now + delay)]
         case .stdoutEnded:
-            return running ? [.signal(Signal.kill)] : []
+            return running ? [.signal(.kill)] : []
         case .exited(let exit):
             return ended(exit, now: now)
         case .pollDue:
@@ -105,23 +105,16 @@ struct Events2Machine: Machine {
         return starts > 1 ? [.count(.drbdsetupRestarts), .spawn] : [.spawn]
     }
 
-    /// The delay before the next attempt; doubles the one after it.
-    private mutating func nextDelay() -> Duration {
-        let delay = backoff
-        backoff = min(backoff * 2, timings.maximum)
-        return delay
-    }
-
     private mutating func ended(_ exit: ChildExit, now: Instant) -> [Effect] {
         running = false
-        if let startedAt, now - startedAt >= timings.healthyAfter { backoff = timings.initial }
+        backoff.reset(ifQuietSince: startedAt, now: now, period: timings.healthyAfter)
         startedAt = nil
         var effects: [Effect] = [.pollEvery(nil)]
         if stopped {
             effects.append(.log(.info, "drbdsetup ended (\(exit))."))
             return effects + [.gone]
         }
-        let delay = nextDelay()
+        let delay = backoff.next()
         effects.append(.log(.warning, "drbdsetup ended unexpectedly (\(exit)); forgetting the DRBD state it reported, restarting in \(delay)."))
         return effects + [.gone, .respawnAt(now + delay)]
     }

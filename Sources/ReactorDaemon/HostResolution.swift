@@ -33,6 +33,8 @@ final class HostResolution {
     /// How long the resolver child may take.
     /// Below the AgentX handshake timeout (10 s), so a stalled resolver is reported as such.
     static let defaultTimeout = Duration.seconds(5)
+    /// getent's output kept at most (a name with a few hundred addresses fits).
+    static let outputLimit = 64 * 1024
 
     private let loop: EventLoop
     private var child: EventLoop.SourceID?
@@ -51,16 +53,16 @@ final class HostResolution {
             loop.deferWork { [weak self] in self?.finish(.success([.ipv4("127.0.0.1", port), .ipv6("::1", port)])) }
             return
         }
-        var output = ""
+        var output = ChildOutput(limit: Self.outputLimit)
         do {
             child = try loop.spawn(
                 argv: [getent, "ahosts", name], environment: ChildProcess.inheritedEnvironment(),
                 stdio: .init(pipeStdin: false, captureStdout: true, captureStderr: false), name: "getent ahosts \(name)",
-                onLine: { _, line in output += String(decoding: line, as: UTF8.self) + "\n" }
+                onLine: { _, line in output.append(line) }
             ) { [weak self] exit in
                 guard let self else { return }
                 self.child = nil
-                let found = Self.addresses(fromAhosts: output, port: port)
+                let found = Self.addresses(fromAhosts: output.text, port: port)
                 if !found.isEmpty {
                     self.finish(.success(found))
                 } else {

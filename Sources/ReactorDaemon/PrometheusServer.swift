@@ -50,16 +50,17 @@ public final class PrometheusServer: LoopPlugin {
     private lazy var instance = runner.add(
         handle: { [unowned self] input, now in self.machine.handle(input, now: now) },
         perform: { [unowned self] effect in self.perform(effect) })
-    private var versionChild: EventLoop.SourceID?
+    private let versions: DRBDVersionSource
     private var resolution: HostResolution?
 
     /// Listening sockets come from `pool` and go back to it on stop (see `ListenerPool`).
-    public init(config: PrometheusConfig, loop: EventLoop, pool: ListenerPool, logger: Logger,
+    public init(config: PrometheusConfig, loop: EventLoop, pool: ListenerPool, versions: DRBDVersionSource, logger: Logger,
                 stats: @escaping () -> ReactorStats, count: @escaping (ReactorCounter) -> Void,
                 world: @escaping () -> World) {
         self.config = config
         self.loop = loop
         self.pool = pool
+        self.versions = versions
         var l = logger
         l[metadataKey: "plugin"] = "prometheus"
         self.logger = l
@@ -149,16 +150,12 @@ public final class PrometheusServer: LoopPlugin {
         }
         listeners.removeAll()
         feed(.stop)
-        if let v = versionChild { loop.signal(v, Signal.kill) }
     }
 
     // MARK: drbdadm --version
 
     private func queryVersions() {
-        versionChild = DRBDVersionQuery.start(loop: loop, logger: logger) { [weak self] versions in
-            self?.versionChild = nil
-            self?.endpoint.versions = versions
-        }
+        versions.request { [weak self] versions in self?.endpoint.versions = versions }
     }
 
     // MARK: connections
@@ -222,9 +219,9 @@ public final class PrometheusServer: LoopPlugin {
         if !bytes.isEmpty { feed(.received(id, bytes)) }
         guard eof, clients[id] != nil else { return }
         feed(.endOfInput(id))
-        if let client = clients[id], let source = client.source {
+        if let client = clients[id] {
             // Stop polling for input that will never come; only output remains.
-            try? loop.modifyIO(source, events: client.watchingWritable ? .writable : [])
+            watch(id, client.watchingWritable ? .writable : [])
         }
     }
 
@@ -273,11 +270,11 @@ public final class PrometheusServer: LoopPlugin {
             return
         }
         if client.hasPendingOutput {
-            watchWritable(client, true)
+            watchWritable(id, true)
             return
         }
         client.written = 0
-        watchWritable(client, false)
+        guard watchWritable(id, false) else { return }
         if client.closeWhenSent {
             closed(id)
         } else if hadOutput {
@@ -307,10 +304,26 @@ public final class PrometheusServer: LoopPlugin {
         return !client.output.isEmpty
     }
 
-    private func watchWritable(_ client: Client, _ on: Bool) {
-        guard client.watchingWritable != on, let source = client.source else { return }
+    /// Watches a client for EPOLLOUT while output waits; false when that failed and it was dropped.
+    @discardableResult
+    private func watchWritable(_ id: ConnectionID, _ on: Bool) -> Bool {
+        guard let client = clients[id], client.watchingWritable != on else { return true }
         client.watchingWritable = on
-        try? loop.modifyIO(source, events: on ? [.readable, .writable] : .readable)
+        return watch(id, on ? [.readable, .writable] : .readable)
+    }
+
+    /// Changes the events a client's socket is watched for. If epoll refuses (nothing but a bug of ours
+    /// makes it refuse a socket it watches already), the connection is logged and dropped rather than
+    /// left watched for the wrong events (a response that never goes out, or a busy loop); false then.
+    @discardableResult
+    private func watch(_ id: ConnectionID, _ events: IOEvents) -> Bool {
+        guard let source = clients[id]?.source else { return true }
+        do { try loop.modifyIO(source, events: events) } catch {
+            logger.warning("Failed to watch a /metrics connection: \(error); dropping it.")
+            closed(id)
+            return false
+        }
+        return true
     }
 
     /// The socket is gone on this side (an error, or closed after sending): the machine forgets it.

@@ -16,6 +16,7 @@ final class PromoterLauncher {
     private let loop: EventLoop
     private let logger: Logger
     private let host: PluginHost<PluginConfig>
+    private let versions: DRBDVersionSource
     let context: PromoterContext
     /// The current state as updates, for instances started now (set by the daemon, which owns the World).
     var replay: () -> [StateUpdate] = { [] }
@@ -29,8 +30,9 @@ final class PromoterLauncher {
         handle: { [unowned self] input, now in self.machine.handle(input, now: now) },
         perform: { [unowned self] effect in self.perform(effect) })
 
-    init(loop: EventLoop, logger: Logger, host: PluginHost<PluginConfig>, context: PromoterContext) {
+    init(loop: EventLoop, logger: Logger, host: PluginHost<PluginConfig>, versions: DRBDVersionSource, context: PromoterContext) {
         self.loop = loop
+        self.versions = versions
         self.logger = logger
         self.host = host
         self.context = context
@@ -76,8 +78,7 @@ final class PromoterLauncher {
     private func perform(_ effect: PromoterLaunchMachine<PluginConfig>.Effect) {
         switch effect {
         case .queryVersions:
-            let query = DRBDVersionQuery.start(loop: loop, logger: logger) { [weak self] versions in self?.feed(.versions(versions)) }
-            if query == nil { feed(.versions(.unknown)) }  // drbdadm could not be started (logged)
+            versions.request { [weak self] versions in self?.feed(.versions(versions)) }
         case .daemonReload:
             daemonReload()
         case .start(let ready):

@@ -20,8 +20,7 @@ final class SystemdWatch {
     /// The variable that points the watch at another bus (`unix:path=...`, a bus client): tests with a
     /// bus daemon of their own.
     static let busVariable = "DRBD_REACTOR_SYSTEMD_BUS"
-    static let firstRetry: Duration = .seconds(1)
-    static let maxRetry: Duration = .seconds(60)
+    static let retryBackoff = Backoff(first: .seconds(1), limit: .seconds(60))
 
     static let destination = "org.freedesktop.systemd1"
     static let managerPath = "/org/freedesktop/systemd1"
@@ -35,7 +34,7 @@ final class SystemdWatch {
     private var decoder = SystemdUnitDecoder()
     private var wanted = false
     private var retry: EventLoop.SourceID?
-    private var retryDelay = SystemdWatch.firstRetry
+    private var backoff = SystemdWatch.retryBackoff
     /// Whether "not used" was logged since the last working connection (it is said once).
     private var toldUnused = false
 
@@ -126,7 +125,7 @@ final class SystemdWatch {
     private func subscribed(_ result: Result<SystemdBus.Message, SystemdBus.CallError>, _ endpoint: SystemdBus.Endpoint) {
         switch result {
         case .success:
-            retryDelay = Self.firstRetry
+            backoff.reset()
             toldUnused = false
             logger.info("Watching the promoters' systemd units over \(endpoint): failed services are started again at once.")
         case .failure(let error):
@@ -144,7 +143,7 @@ final class SystemdWatch {
         bus = nil
         decoder = SystemdUnitDecoder()
         guard wanted else { return }
-        logger.warning("Not watching the promoters' systemd units any more (\(why)); their 20 s check goes on, connecting again in \(retryDelay).")
+        logger.warning("Not watching the promoters' systemd units any more (\(why)); their 20 s check goes on, connecting again in \(backoff.current).")
         toldUnused = true
         scheduleRetry()
     }
@@ -158,7 +157,6 @@ final class SystemdWatch {
 
     private func scheduleRetry() {
         guard retry == nil else { return }
-        retry = loop.addTimer(at: loop.now + retryDelay, name: "systemd bus retry") { [weak self] in self?.connect() }
-        retryDelay = min(retryDelay * 2, Self.maxRetry)
+        retry = loop.addTimer(at: loop.now + backoff.next(), name: "systemd bus retry") { [weak self] in self?.connect() }
     }
 }

@@ -135,13 +135,31 @@ public final class LogQueue {
         }
     }
 
+    /// Drops the queued entries (a partly written one stays, so the stream gets no torn line), counted.
+    private func dropQueued() {
+        let keep = written > 0 ? 1 : 0
+        let dropped = entries.count - head - keep
+        guard dropped > 0 else { return }
+        queuedBytes -= entries[(head + keep)...].reduce(0) { $0 + $1.count }
+        entries.removeSubrange((head + keep)...)
+        droppedCount += dropped
+        unreportedDrops += dropped
+    }
+
     private func waitForWritable() {
         guard waiting == nil, let loop else { return }
         let fd: FileDescriptor
         switch target {
         case .stream(let f), .journal(let f, _, _): fd = f
         }
-        waiting = try? loop.addIO(fd, events: .writable, name: "log writer") { [unowned self] _ in self.flush() }
+        do {
+            waiting = try loop.addIO(fd, events: .writable, name: "log writer") { [unowned self] _ in self.flush() }
+        } catch {
+            // Nothing would say when the destination takes bytes again, so what is queued is dropped
+            // (counted: the notice of the next entry that goes through says how many). This queue is the
+            // log itself; there is nowhere else to say it.
+            dropQueued()
+        }
     }
 
     private func stopWaiting() {

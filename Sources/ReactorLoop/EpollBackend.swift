@@ -30,7 +30,7 @@ public final class EpollBackend: LoopBackend {
         try epoll.modify(fd, events: events, token: token)
     }
 
-    public func unwatch(_ fd: FileDescriptor) throws(Errno) { epoll.remove(fd) }
+    public func unwatch(_ fd: FileDescriptor) throws(Errno) { try epoll.remove(fd) }
 
     public func wait(until deadline: Instant?) throws(Errno) -> [(token: UInt64, events: IOEvents)] {
         var timeout: Int32 = -1
@@ -51,13 +51,13 @@ public final class EpollBackend: LoopBackend {
         return ready
     }
 
-    public func signalSource(_ signals: [Int32]) throws(Errno) -> FileDescriptor {
+    public func signalSource(_ signals: [Signal]) throws(Errno) -> FileDescriptor {
         let sfd = try SignalFD(signals: signals)
         signalFDs[sfd.fd.rawValue] = sfd
         return sfd.fd
     }
 
-    public func readSignals(_ fd: FileDescriptor) throws(Errno) -> [Int32] {
+    public func readSignals(_ fd: FileDescriptor) throws(Errno) -> [Signal] {
         try signalFDs[fd.rawValue]?.readAll() ?? []
     }
 
@@ -68,7 +68,7 @@ public final class EpollBackend: LoopBackend {
 
     public func reap(_ child: SpawnedChild) throws(Errno) -> ChildExit? { try child.process?.reap() }
 
-    public func send(_ signal: Int32, to child: SpawnedChild) throws(Errno) { try child.process?.send(signal: signal) }
+    public func send(_ signal: Signal, to child: SpawnedChild) throws(Errno) { try child.process?.send(signal: signal) }
 
     public func read(_ fd: FileDescriptor, appendingTo buffer: inout [UInt8], maximum: Int) throws(Errno) -> FileDescriptor.ReadResult {
         try fd.read(appendingTo: &buffer, maximum: maximum)

@@ -74,7 +74,7 @@ extension EventLoop {
     }
 
     /// Sends a signal to a watched child (ignored once it is gone).
-    public func signal(_ id: SourceID, _ signal: Int32) {
+    public func signal(_ id: SourceID, _ signal: Signal) {
         guard let watch = children[id.raw] else { return }
         do { try backend.send(signal, to: watch.process) } catch {
             logger.warning("Failed to send signal \(signal) to '\(watch.name)' (pid \(watch.process.pid)): \(error)")

@@ -67,7 +67,7 @@ public final class EventLoop: EventSources {
     private var timers: [UInt64: (name: String, handler: () throws -> Void)] = [:]
     private var deferred: [() throws -> Void] = []
     private var signalSource: FileDescriptor?
-    private var signalHandlers: [Int32: (Int32) throws -> Void] = [:]
+    private var signalHandlers: [Signal: (Signal) throws -> Void] = [:]
     var children: [UInt64: ChildWatch] = [:]
     private var watchdog: Watchdog?
 
@@ -203,7 +203,7 @@ public final class EventLoop: EventSources {
 
     /// Delivers `signals` (blocked first, so only the loop sees them) to `handler`, before the I/O of
     /// the same turn. Call once.
-    public func handleSignals(_ signals: [Int32], handler: @escaping (Int32) throws -> Void) throws(Errno) {
+    public func handleSignals(_ signals: [Signal], handler: @escaping (Signal) throws -> Void) throws(Errno) {
         precondition(signalSource == nil, "signals are set up once")
         let fd = try backend.signalSource(signals)
         signalSource = fd

@@ -54,9 +54,9 @@ public protocol LoopBackend: AnyObject {
     // MARK: signals
 
     /// Blocks `signals` and returns an fd that becomes readable when one arrives (signalfd).
-    func signalSource(_ signals: [Int32]) throws(Errno) -> FileDescriptor
+    func signalSource(_ signals: [Signal]) throws(Errno) -> FileDescriptor
     /// The pending signals of a `signalSource` fd, in arrival order (empty when none).
-    func readSignals(_ fd: FileDescriptor) throws(Errno) -> [Int32]
+    func readSignals(_ fd: FileDescriptor) throws(Errno) -> [Signal]
 
     // MARK: children
 
@@ -66,7 +66,7 @@ public protocol LoopBackend: AnyObject {
     /// The exit status once the child has ended (and reaps it), else nil.
     func reap(_ child: SpawnedChild) throws(Errno) -> ChildExit?
     /// Sends `signal` to a child; one that is already gone is not an error.
-    func send(_ signal: Int32, to child: SpawnedChild) throws(Errno)
+    func send(_ signal: Signal, to child: SpawnedChild) throws(Errno)
 
     // MARK: fd I/O
 

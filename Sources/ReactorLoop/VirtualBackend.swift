@@ -26,11 +26,14 @@ public final class VirtualBackend: LoopBackend {
     public var wallNanoseconds: UInt64 { wallAtZero &+ now.nanoseconds }
     /// Bytes a pipe or socket direction holds before writes take 0 bytes.
     public var channelCapacity = 65536
+    /// When set, every `rewatch` fails with it: error injection for what the layers above do when the
+    /// kernel refuses to change what an fd is watched for.
+    public var rewatchFailure: Errno?
 
     /// Every argv spawned, in order (failed spawns included).
     public private(set) var spawnLog: [[String]] = []
     /// Signals raised while no signal source covered them (a real process would have died).
-    public private(set) var unhandledSignals: [Int32] = []
+    public private(set) var unhandledSignals: [Signal] = []
 
     private var nextNumber: Int32 = 1 << 30
     private var nextPid: Int32 = 1000
@@ -75,7 +78,7 @@ public final class VirtualBackend: LoopBackend {
     public func advance(by duration: Duration) { now = now + duration }
 
     /// Delivers `signal` to the signal sources that cover it.
-    public func raise(_ signal: Int32) {
+    public func raise(_ signal: Signal) {
         var delivered = false
         for (_, f) in files.sorted(by: { $0.key < $1.key }) {
             if case .signals(let set, let pending) = f.kind, set.contains(signal) {
@@ -110,6 +113,7 @@ public final class VirtualBackend: LoopBackend {
     }
 
     public func rewatch(_ fd: FileDescriptor, events: IOEvents, token: UInt64) throws(Errno) {
+        if let rewatchFailure { throw rewatchFailure }
         guard files[fd.rawValue] != nil, watches[fd.rawValue] != nil else { throw Errno.noEntry }
         watches[fd.rawValue] = (token, events)
     }
@@ -150,11 +154,11 @@ public final class VirtualBackend: LoopBackend {
 
     // MARK: signals
 
-    public func signalSource(_ signals: [Int32]) throws(Errno) -> FileDescriptor {
+    public func signalSource(_ signals: [Signal]) throws(Errno) -> FileDescriptor {
         open(.signals(Set(signals), Queue()))
     }
 
-    public func readSignals(_ fd: FileDescriptor) throws(Errno) -> [Int32] {
+    public func readSignals(_ fd: FileDescriptor) throws(Errno) -> [Signal] {
         guard case .signals(_, let pending)? = files[fd.rawValue]?.kind else { throw Errno.badDescriptor }
         defer { pending.items.removeAll() }
         return pending.items
@@ -194,7 +198,7 @@ public final class VirtualBackend: LoopBackend {
         return c.exit
     }
 
-    public func send(_ signal: Int32, to child: SpawnedChild) throws(Errno) {
+    public func send(_ signal: Signal, to child: SpawnedChild) throws(Errno) {
         guard case .pidfd(let c)? = files[child.pidfd.rawValue]?.kind else { throw Errno.badDescriptor }
         c.receive(signal)
     }
@@ -372,7 +376,7 @@ final class VirtualFile {
         case pipeWrite(Channel, reader: VirtualChild?)
         case socket(inbound: Channel, outbound: Channel)
         case listener(Socket.Address, Queue<Int32>)
-        case signals(Set<Int32>, Queue<Int32>)
+        case signals(Set<Signal>, Queue<Signal>)
         case pidfd(VirtualChild)
         /// A connect that found no listener: its error is reported as SO_ERROR and on every use.
         case refused(Errno)
@@ -422,13 +426,13 @@ public final class VirtualChild {
     /// Set once the child has exited or died.
     public private(set) var exit: ChildExit?
     /// Every signal sent to the child, in order.
-    public private(set) var signals: [Int32] = []
+    public private(set) var signals: [Signal] = []
     /// Called with what the parent wrote to stdin (nil: the bytes stay in the pipe, which fills up).
     public var onInput: (([UInt8]) -> Void)?
     /// Called once when the parent closed stdin.
     public var onEndOfInput: (() -> Void)?
     /// Called for a signal other than SIGKILL instead of dying of it (nil: every signal kills).
-    public var onSignal: ((Int32) -> Void)?
+    public var onSignal: ((Signal) -> Void)?
     /// Whether the output pipes stay open after the exit (a grandchild that inherited them).
     public var outputOutlivesExit = false
 
@@ -476,7 +480,7 @@ public final class VirtualChild {
         stderr?.writerOpen = false
     }
 
-    fileprivate func receive(_ signal: Int32) {
+    fileprivate func receive(_ signal: Signal) {
         guard exit == nil else { return }
         signals.append(signal)
         if signal != Signal.kill, let onSignal { onSignal(signal) } else { end(.signaled(signal)) }

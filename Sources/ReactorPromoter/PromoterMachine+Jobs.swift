@@ -67,7 +67,7 @@ extension PromoterMachine {
             case .run(let argv, let reader):
                 let token = freshToken()
                 children[token] = .job(name)
-                r.waiting = .child(token, reader, argv: argv, stdout: [])
+                r.waiting = .child(token, reader, argv: argv, stdout: ChildOutput(limit: Self.outputLimit))
                 effects.append(spawn(token, argv))
                 return effects
             }

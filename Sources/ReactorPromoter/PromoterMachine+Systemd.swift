@@ -19,8 +19,7 @@ import ReactorCore
 extension PromoterMachine {
     /// The backoff of repairs: the first one after a second (systemd has settled the failed job by
     /// then), each further one twice as late, never later than 30 s (the 20 s ticker's order of magnitude).
-    static let repairFirstDelay: Duration = .seconds(1)
-    static let repairMaxDelay: Duration = .seconds(30)
+    static let repairBackoff = Backoff(first: .seconds(1), limit: .seconds(30))
     /// A failure this long after the previous one starts the backoff from its first delay again.
     static let repairStablePeriod: Duration = .seconds(60)
     /// ActiveState values of a unit that runs (or is on its way up or down).
@@ -71,9 +70,8 @@ extension PromoterMachine {
     /// Arms the resource's repair timer (unless one is armed) with the next backoff delay.
     mutating func scheduleRepair(_ name: String, now: Instant) -> [PluginEffect] {
         guard var r = resources[name], r.repairTimer == nil else { return [] }
-        if let last = r.lastUnitFailure, now - last >= Self.repairStablePeriod { r.repairAttempts = 0 }
-        let delay = min(Self.repairFirstDelay * (1 << min(r.repairAttempts, 5)), Self.repairMaxDelay)
-        r.repairAttempts += 1
+        r.repairBackoff.reset(ifQuietSince: r.lastUnitFailure, now: now, period: Self.repairStablePeriod)
+        let delay = r.repairBackoff.next()
         r.lastUnitFailure = now
         let token = freshToken()
         timers[token] = .repair(name)

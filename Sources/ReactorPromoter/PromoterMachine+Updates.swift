@@ -20,7 +20,7 @@ extension PromoterMachine {
         if r.detecting == nil {
             let token = freshToken()
             r.detecting = token
-            r.detectionOutput = []
+            r.detectionOutput = ChildOutput(limit: Self.outputLimit)
             children[token] = .detection(update.resourceName)
             effects.append(spawn(token, ["drbdsetup", "show", "--show-defaults", "--json", update.resourceName]))
         }
@@ -39,14 +39,14 @@ extension PromoterMachine {
         do {
             guard success else { throw PromoterDRBD.PolicyError(description: "'drbdsetup show' failed: \(failure)") }
             let (policy, warnings) = try PromoterDRBD.splitBrainPolicy(
-                showJSON: r.detectionOutput.joined(separator: "\n"), config: r.config, unifiedCgroups: context.unifiedCgroups)
+                showJSON: r.detectionOutput.text, config: r.config, unifiedCgroups: context.unifiedCgroups)
             r.policy = policy
             effects.append(.log(.info, "Detected split-brain avoidance policy: '\(policy.rawValue)'", resource: name))
             effects += warnings.map { .log(.warning, $0, resource: name) }
         } catch {
             effects.append(.log(.error, "IGNORING resource '\(name)': \(error)", resource: name))
         }
-        r.detectionOutput = []
+        r.detectionOutput = ChildOutput(limit: Self.outputLimit)
         resources[name] = r
         guard r.policy != nil, !stopping else { return effects }
         for u in waiting { effects += process(u, now: now) }

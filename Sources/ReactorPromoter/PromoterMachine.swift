@@ -49,8 +49,9 @@ public struct PromoterMachine: ChangePlugin {
     public static let tickInterval: Duration = .seconds(20)
     /// At most this many updates wait for a resource's policy detection; older ones are dropped.
     static let bufferLimit = 1000
-    /// At most this many stdout lines of one command are kept for its reader.
-    static let outputLimit = 10000
+    /// At most this many bytes of one command's stdout are kept for its reader (`drbdsetup show --json`
+    /// and `drbdsetup status --json` of one resource, `systemctl show`: kilobytes).
+    static let outputLimit = ChildOutput.defaultLimit
 
     var resources: [String: ResourceState] = [:]
     var children: [PluginToken: ChildRole] = [:]
@@ -78,7 +79,7 @@ public struct PromoterMachine: ChangePlugin {
         var policy: SplitBrainPolicy?
         /// The running `drbdsetup show` of the policy detection, and its output so far.
         var detecting: PluginToken?
-        var detectionOutput: [String] = []
+        var detectionOutput = ChildOutput(limit: PromoterMachine.outputLimit)
         /// Updates that arrived while the policy was being detected, in order.
         var buffered: [StateUpdate] = []
         /// `may_promote` as last reported.
@@ -93,9 +94,9 @@ public struct PromoterMachine: ChangePlugin {
         /// A quorum loss froze the services (no thaw or stop since): only then is a demotion "forced".
         var frozen = false
         /// The bus' repair of a unit that went down (PromoterMachine+Systemd.swift): its pending timer,
-        /// the backoff step and when the last unit went down.
+        /// its backoff and when the last unit went down.
         var repairTimer: PluginToken?
-        var repairAttempts = 0
+        var repairBackoff = PromoterMachine.repairBackoff
         var lastUnitFailure: Instant?
 
         var config: PromoterResourceConfig { script.config }
@@ -104,7 +105,7 @@ public struct PromoterMachine: ChangePlugin {
 
     /// What a running job waits for.
     enum Waiting {
-        case child(PluginToken, PromoterReader, argv: [String], stdout: [String])
+        case child(PluginToken, PromoterReader, argv: [String], stdout: ChildOutput)
         case sleep(PluginToken)
     }
 
@@ -201,12 +202,12 @@ public struct PromoterMachine: ChangePlugin {
                 effects.append(.cancelTimer(token))
                 r.waiting = nil
             case .child(let token, _, let argv, _)?:
-                r.waiting = .child(token, .ignored, argv: argv, stdout: [])
-                effects.append(.signal(token, 15))
+                r.waiting = .child(token, .ignored, argv: argv, stdout: ChildOutput(limit: Self.outputLimit))
+                effects.append(.signal(token, .terminate))
             case nil:
                 break
             }
-            if let token = r.detecting { effects.append(.signal(token, 15)) }
+            if let token = r.detecting { effects.append(.signal(token, .terminate)) }
             if r.config.stopServicesOnExit && !maintenance.current.covers(name) { r.queue.append(r.script.exitStop) }
             resources[name] = r
             effects += advance(name, now: now)
@@ -242,11 +243,10 @@ public struct PromoterMachine: ChangePlugin {
         switch role {
         case .detection(let name):
             guard stream == .stdout else { return [.log(.info, "drbdsetup show: \(line)", resource: name)] }
-            if resources[name]?.detectionOutput.count ?? 0 < Self.outputLimit { resources[name]?.detectionOutput.append(line) }
+            resources[name]?.detectionOutput.append(line)
         case .job(let name):
             guard case .child(let t, let reader, let argv, var stdout)? = resources[name]?.waiting, t == token else { return [] }
             guard stream == .stdout else { return [.log(.info, "\(argv.joined(separator: " ")): \(line)", resource: name)] }
-            guard stdout.count < Self.outputLimit else { return [] }
             resources[name]?.waiting = nil  // so that the append below does not copy the lines
             stdout.append(line)
             resources[name]?.waiting = .child(t, reader, argv: argv, stdout: stdout)
@@ -262,7 +262,7 @@ public struct PromoterMachine: ChangePlugin {
         case .job(let name):
             guard case .child(let t, let reader, let argv, let stdout)? = resources[name]?.waiting, t == token else { return [] }
             resources[name]?.waiting = nil
-            let result = CommandResult(argv: argv, success: success, failure: failure, stdout: stdout)
+            let result = CommandResult(argv: argv, success: success, failure: failure, stdout: stdout.lines)
             return finished(name, reader, result, now: now) + advance(name, now: now)
         }
     }

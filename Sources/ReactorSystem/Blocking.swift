@@ -93,9 +93,8 @@ public enum Blocking {
         var open = fds
         while open.contains(where: { $0 != nil }) {
             var polled = open.map { pollfd(fd: $0?.rawValue ?? -1, events: Int16(POLLIN), revents: 0) }
-            let n = polled.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress!, nfds_t($0.count), -1) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
+            let polledCount = try? retryingEINTR { polled.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress!, nfds_t($0.count), -1) } }
+            guard let n = polledCount, n > 0 else { break }
             for i in polled.indices where polled[i].revents != 0 {
                 guard let f = open[i] else { continue }
                 let result = (try? f.read(appendingTo: &buffers[i])) ?? .endOfFile
@@ -109,7 +108,7 @@ public enum Blocking {
     static func wait(_ pid: pid_t) throws(Errno) -> ChildExit {
         var status: Int32 = 0
         _ = try retryingEINTR { waitpid(pid, &status, 0) }
-        return reactor_wifexited(status) != 0 ? .exited(reactor_wexitstatus(status)) : .signaled(reactor_wtermsig(status))
+        return reactor_wifexited(status) != 0 ? .exited(reactor_wexitstatus(status)) : .signaled(Signal(rawValue: reactor_wtermsig(status)))
     }
 
     /// poll(2) for `fd` to become readable; false when `milliseconds` passed first (or on EINTR).

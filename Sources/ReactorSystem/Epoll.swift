@@ -38,10 +38,11 @@ public final class Epoll {
         _ = try retryingEINTR { reactor_epoll_ctl(e, reactor_EPOLL_CTL_MOD, t, events.rawValue, token) }
     }
 
-    /// epoll_ctl(EPOLL_CTL_DEL). Errors (fd already closed) are irrelevant to the caller.
-    public func remove(_ target: FileDescriptor) {
+    /// epoll_ctl(EPOLL_CTL_DEL). An error means the fd was closed before it was removed (EBADF) or never
+    /// added (ENOENT): the caller's ownership went wrong, so it is reported, not swallowed here.
+    public func remove(_ target: FileDescriptor) throws(Errno) {
         let (e, t) = (fd.rawValue, target.rawValue)
-        _ = try? retryingEINTR { reactor_epoll_ctl(e, reactor_EPOLL_CTL_DEL, t, 0, 0) }
+        _ = try retryingEINTR { reactor_epoll_ctl(e, reactor_EPOLL_CTL_DEL, t, 0, 0) }
     }
 
     /// epoll_wait: ready (token, events) pairs; `timeoutMilliseconds` -1 waits forever.
@@ -49,11 +50,11 @@ public final class Epoll {
     public func wait(timeoutMilliseconds: Int32) throws(Errno) -> [(token: UInt64, events: IOEvents)] {
         let e = fd.rawValue
         let capacity = Int32(buffer.count)
-        let n = buffer.withUnsafeMutableBufferPointer { reactor_epoll_wait(e, $0.baseAddress!, capacity, timeoutMilliseconds) }
-        if n < 0 {
-            let err = Errno.current
-            if err == .interrupted { return [] }
-            throw err
+        let n: Int32
+        switch systemCall({ buffer.withUnsafeMutableBufferPointer { reactor_epoll_wait(e, $0.baseAddress!, capacity, timeoutMilliseconds) } }) {
+        case .success(let count): n = count
+        case .failure(let error) where error == .interrupted: return []
+        case .failure(let error): throw error
         }
         var ready: [(token: UInt64, events: IOEvents)] = []
         ready.reserveCapacity(Int(n))
@@ -101,35 +102,26 @@ public final class SignalFD {
     public let fd: FileDescriptor
 
     /// sigprocmask(SIG_BLOCK) + signalfd(NONBLOCK|CLOEXEC).
-    public init(signals: [Int32]) throws(Errno) {
-        let raw = try retryingEINTR { signals.withUnsafeBufferPointer { reactor_signalfd_create($0.baseAddress!, Int32($0.count)) } }
+    public init(signals: [Signal]) throws(Errno) {
+        let numbers = signals.map(\.rawValue)
+        let raw = try retryingEINTR { numbers.withUnsafeBufferPointer { reactor_signalfd_create($0.baseAddress!, Int32($0.count)) } }
         fd = FileDescriptor(owning: raw)
     }
 
     /// The pending signals, in arrival order.
-    public func readAll() throws(Errno) -> [Int32] {
-        var out: [Int32] = []
+    public func readAll() throws(Errno) -> [Signal] {
+        var out: [Signal] = []
         let f = fd.rawValue
         while true {
             var pid: Int32 = 0
             let sig = try retryingEINTR { reactor_signalfd_read(f, &pid) }
             if sig == 0 { return out }
-            out.append(sig)
+            out.append(Signal(rawValue: sig))
         }
     }
 
     /// Ignores SIGPIPE for the whole process: a peer closing a socket or pipe must be a write error, not death.
-    public static func ignoreSIGPIPE() { signal(SIGPIPE, SIG_IGN) }
-}
-
-/// Signal numbers used by the daemon, so callers above the System layer need no Glibc.
-public enum Signal {
-    public static let hangup = SIGHUP
-    public static let interrupt = SIGINT
-    public static let terminate = SIGTERM
-    public static let user1 = SIGUSR1
-    public static let child = SIGCHLD
-    public static let kill = SIGKILL
+    public static func ignoreSIGPIPE() { _ = Glibc.signal(SIGPIPE, SIG_IGN) }
 }
 
 /// An eventfd, used by tests as a cheap pollable object.

@@ -24,16 +24,25 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     static var current: Errno { Errno(errno) }
 }
 
+/// Makes one system call that returns -1 and sets errno on failure: its result, or the errno it set, read
+/// right after the call (before anything else can change it). No retry: the base of `retryingEINTR`, and
+/// for the one caller to whom EINTR means something of its own (`Epoll.wait` returns to the loop).
+@inline(__always)
+func systemCall<T: BinaryInteger>(_ call: () -> T) -> Result<T, Errno> {
+    let r = call()
+    return r == -1 ? .failure(.current) : .success(r)
+}
+
 /// Runs a system call that returns -1 and sets errno on failure, retrying EINTR.
 /// The one errno path of the daemon: every wrapper goes through here (except `close`, never retried).
 @inline(__always)
 func retryingEINTR<T: BinaryInteger>(_ call: () -> T) throws(Errno) -> T {
     while true {
-        let r = call()
-        if r != -1 { return r }
-        let e = Errno.current
-        if e == .interrupted { continue }
-        throw e
+        switch systemCall(call) {
+        case .success(let r): return r
+        case .failure(let e) where e == .interrupted: continue
+        case .failure(let e): throw e
+        }
     }
 }
 

@@ -127,17 +127,19 @@ public final class FileDescriptor: CustomStringConvertible {
 
 /// Whole-file helpers for config and /proc reading (small files, blocking reads are fine there).
 public enum FileSystem {
-    /// The contents of `path`.
-    public static func readFile(_ path: String) throws(Errno) -> [UInt8] {
+    /// The contents of `path`, read until end of file (procfs files report size 0, so stat(2) is not
+    /// trusted), or its first `limit` bytes and a little more (one read's worth) when it is longer.
+    public static func readFile(_ path: String, limit: Int = .max) throws(Errno) -> [UInt8] {
         let fd = try FileDescriptor.openForReading(path)
         defer { fd.close() }
         var buffer: [UInt8] = []
-        while true {
-            switch try fd.read(appendingTo: &buffer) {
+        while buffer.count < limit {
+            switch try fd.read(appendingTo: &buffer, maximum: min(65536, max(limit - buffer.count, 1))) {
             case .endOfFile, .wouldBlock: return buffer
             case .bytes: continue
             }
         }
+        return buffer
     }
 
     /// What `stat` says about a path, as far as the config layer cares.

@@ -107,15 +107,3 @@ public enum Journal {
         return fields
     }
 }
-
-/// Writes bytes to a raw fd (stderr, log files) ignoring short-write races: logging must never fail loudly.
-public enum RawOutput {
-    public static func write(_ fd: Int32, _ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 { if errno == EINTR { continue } else { return } }
-            offset += n
-        }
-    }
-}

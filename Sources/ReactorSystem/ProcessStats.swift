@@ -36,21 +36,8 @@ public enum ProcessStats {
         return count > 0 ? count - 1 : 0
     }
 
-    /// The whole content of a procfs file of at most 64 KiB (open(2)/read(2) with EINTR retried).
-    /// procfs files report size 0, so this reads until EOF instead of trusting stat(2).
+    /// The content of a procfs file, at most 64 KiB of it.
     static func readSmallFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var content: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while content.count < 64 * 1024 {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { return nil }
-            if n == 0 { break }
-            content += buffer[..<n]
-        }
-        return String(decoding: content, as: UTF8.self)
+        (try? FileSystem.readFile(path, limit: 64 * 1024)).map { String(decoding: $0, as: UTF8.self) }
     }
 }

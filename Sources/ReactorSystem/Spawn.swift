@@ -38,7 +38,8 @@ public final class ChildProcess {
         }
     }
 
-    /// posix_spawnp(argv[0] searched in the `PATH` of `environment`... of the daemon) + pidfd_open.
+    /// posix_spawnp(3) + pidfd_open(2). argv[0] without a slash is searched in the daemon's own `PATH`
+    /// (posix_spawnp looks at the caller's environment, not at `environment`, which is the child's).
     /// Uncaptured streams are /dev/null (unless `inheritOthers`), so a child never writes into the daemon's own stdout.
     public static func spawn(argv: [String], environment: [String], stdio: Stdio) throws(Errno) -> ChildProcess {
         precondition(!argv.isEmpty, "spawn needs a program")
@@ -57,10 +58,12 @@ public final class ChildProcess {
         outPipe?.write.close()
         errPipe?.write.close()
         let pid = try launched.get()
-        // pidfd_open cannot race with reaping: nobody else waits for our children (SIGCHLD is blocked).
+        // pidfd_open cannot race with reaping: the pid stays ours (a zombie at worst) until it is reaped,
+        // and nothing else reaps our children (SIGCHLD keeps its default disposition, so the kernel does
+        // not reap them on its own, and no code calls wait() for any child but its own pid).
         let pidfdRaw: Int32
         do { pidfdRaw = try retryingEINTR { reactor_pidfd_open(pid) } } catch {
-            _ = kill(pid, SIGKILL)
+            _ = kill(pid, Signal.kill.rawValue)
             var status: Int32 = 0
             _ = waitpid(pid, &status, 0)
             throw error
@@ -90,15 +93,15 @@ public final class ChildProcess {
         let f = pidfd.rawValue
         let r = try retryingEINTR { reactor_pidfd_reap(f, &code, &status) }
         guard r == 1 else { return nil }
-        exit = code == 1 ? .exited(status) : .signaled(status)
+        exit = code == 1 ? .exited(status) : .signaled(Signal(rawValue: status))
         return exit
     }
 
     /// pidfd_send_signal: race-free even if the pid was reused. ESRCH (already gone) is not an error.
-    public func send(signal: Int32) throws(Errno) {
+    public func send(signal: Signal) throws(Errno) {
         guard exit == nil else { return }
         let f = pidfd.rawValue
-        do { _ = try retryingEINTR { reactor_pidfd_send_signal(f, signal) } } catch {
+        do { _ = try retryingEINTR { reactor_pidfd_send_signal(f, signal.rawValue) } } catch {
             if error != .noProcess { throw error }
         }
     }

@@ -181,7 +181,7 @@ public struct UMHPlugin: ChangePlugin {
             return [
                 .log(.warning, "rule '\(command.rule.displayName)': command did not exit after SIGTERM, sending SIGKILL",
                      resource: command.resource),
-                .signal(token, Self.sigkill),
+                .signal(token, .kill),
             ]
         }
     }
@@ -195,7 +195,7 @@ public struct UMHPlugin: ChangePlugin {
         let timer = arm(.kill(token))
         commands[token]?.timer = timer
         commands[token]?.terminating = true
-        return effects + [.signal(token, Self.sigterm), .startTimer(timer, at: now + killGrace)]
+        return effects + [.signal(token, .terminate), .startTimer(timer, at: now + killGrace)]
     }
 
     // MARK: - Stopping
@@ -218,9 +218,6 @@ public struct UMHPlugin: ChangePlugin {
     }
 
     // MARK: - Helpers
-
-    static let sigterm: Int32 = 15
-    static let sigkill: Int32 = 9
 
     private mutating func freshToken() -> PluginToken {
         defer { nextToken += 1 }

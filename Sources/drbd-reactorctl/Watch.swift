@@ -13,6 +13,6 @@ struct Watch: CtlCommand {
     var json = false
 
     func run(_ ctx: CtlContext) throws(CtlError) {
-        try ctx.watch(json: json, signals: try? SignalFD(signals: [Signal.interrupt, Signal.terminate]))
+        try ctx.watch(json: json, signals: try? SignalFD(signals: [.interrupt, .terminate]))
     }
 }

@@ -110,16 +110,5 @@ final class SimClient {
 
 /// Blocking writes to this process's stdout/stderr (a client's own output, never the server's).
 enum Output {
-    static func write(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN { continue }
-                return
-            }
-            bytes = bytes.dropFirst(n)
-        }
-    }
+    static func write(_ fd: Int32, _ text: String) { RawOutput.write(fd, Array(text.utf8)) }
 }

@@ -44,7 +44,7 @@ final class SimServer {
         // The kernel's maximum (net.core.somaxconn caps it): many nodes' drbdsetup/drbdadm calls come at once.
         listener = try Socket.listen(.unix(socketPath), backlog: 4096)
         try loop.addIO(listener, events: .readable, name: "listener") { [unowned self] _ in self.acceptAll() }
-        try loop.handleSignals([SIGTERM, SIGINT]) { [unowned self] _ in self.loop.requestExit() }
+        try loop.handleSignals([.terminate, .interrupt]) { [unowned self] _ in self.loop.requestExit() }
     }
 
     func run() throws {
@@ -158,23 +158,20 @@ final class SimServer {
     func flush(_ client: Client) {
         while !client.output.isEmpty {
             do {
+                // 0: the socket is full (write returns 0 rather than throwing EAGAIN); EPOLLOUT says when not.
                 let written = try client.fd.write(client.output)
+                guard written > 0 else { break }
                 client.output.removeFirst(written)
             } catch {
-                if error == .wouldBlock { break }
                 drop(client)
                 return
             }
         }
         guard let source = client.source else { return }
-        if client.output.isEmpty {
-            if client.closeWhenFlushed {
-                drop(client)
-            } else {
-                try? loop.modifyIO(source, events: .readable)
-            }
-        } else {
-            try? loop.modifyIO(source, events: [.readable, .writable])
+        if client.output.isEmpty && client.closeWhenFlushed { return drop(client) }
+        do { try loop.modifyIO(source, events: client.output.isEmpty ? .readable : [.readable, .writable]) } catch {
+            // Watched for the wrong events, the client would never get its answer: drop it instead.
+            drop(client)
         }
     }
 

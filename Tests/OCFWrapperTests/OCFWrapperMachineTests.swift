@@ -48,7 +48,7 @@ import ReactorSystem
     @Test func agentKilledOrMissingIsExitOne() throws {
         var m = try machine("start-and-monitor")
         _ = m.handle(.begin)
-        let effects = m.handle(.agentEnded(.start, .finished(.signaled(9))))
+        let effects = m.handle(.agentEnded(.start, .finished(.signaled(.kill))))
         #expect(effects.first == .log(.error, "IPaddr2:ip1_r0,s-a-m,start: FAILED, killed by signal 9"))
         #expect(effects.last == .exit(1))
         var n = try machine("start-and-monitor")
@@ -80,7 +80,7 @@ import ReactorSystem
         _ = failing.handle(.agentEnded(.start, .finished(.exited(0))))
         _ = failing.handle(.sleepEnded)
         _ = failing.handle(.terminationRequested)
-        #expect(failing.handle(.agentEnded(.monitor, .finished(.signaled(15)))) == stopEffects())
+        #expect(failing.handle(.agentEnded(.monitor, .finished(.signaled(.terminate)))) == stopEffects())
     }
 
     @Test func stopRunsTheAgentUnlessTheMainProcessExitedCleanly() throws {
@@ -91,7 +91,7 @@ import ReactorSystem
         #expect(clean.handle(.begin) == [.exit(0)])
         var killed = try machine("stop")
         _ = killed.handle(.begin)
-        #expect(killed.handle(.agentEnded(.stop, .finished(.signaled(9)))) == [.log(.error, "IPaddr2:ip1_r0,stop: FAILED, killed by signal 9"), .exit(1)])
+        #expect(killed.handle(.agentEnded(.stop, .finished(.signaled(.kill)))) == [.log(.error, "IPaddr2:ip1_r0,stop: FAILED, killed by signal 9"), .exit(1)])
     }
 
     @Test func ignoresInputsThatDoNotBelongToTheState() throws {

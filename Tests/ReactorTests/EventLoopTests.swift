@@ -124,13 +124,14 @@ import Testing
 
     @Test func childDoesNotInheritBlockedSignals() throws {
         // The daemon blocks SIGTERM for its signalfd; a child must still die from SIGTERM.
-        let sfd = try SignalFD(signals: [SIGUSR2])
+        let user2 = Signal(rawValue: SIGUSR2)
+        let sfd = try SignalFD(signals: [user2])
         _ = sfd
         var exit: ChildExit?
         let (id, _) = try loop.spawn(argv: ["/bin/sleep", "30"], environment: [], name: "sleep", onLine: nil, onExit: { exit = $0 })
-        loop.signal(id, SIGUSR2)
+        loop.signal(id, user2)
         try run { exit != nil }
-        #expect(exit == .signaled(SIGUSR2))
+        #expect(exit == .signaled(user2))
     }
 
     @Test func missingProgramIsAnError() {
@@ -152,11 +153,11 @@ import Testing
     }
 
     @Test func signalsArriveThroughTheLoop() throws {
-        var got: [Int32] = []
-        try loop.handleSignals([SIGUSR1]) { got.append($0) }
+        var got: [Signal] = []
+        try loop.handleSignals([.user1]) { got.append($0) }
         // Directed at this thread (which blocked it): other test threads must not see it.
         pthread_kill(pthread_self(), SIGUSR1)
-        try run { got == [SIGUSR1] }
+        try run { got == [.user1] }
     }
 }
 

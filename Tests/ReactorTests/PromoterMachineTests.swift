@@ -503,7 +503,7 @@ import Testing
         plain.detect()
         let token = plain.token(["systemctl", "reset-failed"])!
         let stop = plain.feed(.stop)
-        #expect(stop.contains(.signal(token, 15)) && !stop.contains(.stopped))
+        #expect(stop.contains(.signal(token, .terminate)) && !stop.contains(.stopped))
         #expect(plain.feed(.update(F.mayPromote(F.resource()))).isEmpty)
         #expect(plain.answer(["systemctl", "reset-failed"], exit: 143).last == .stopped)
 
@@ -524,7 +524,7 @@ import Testing
         d.answer(["systemctl", "reset-failed"])
         let hanging = d.token(["systemctl", "start"])!
         let stop = d.feed(.stop)
-        #expect(stop.contains(.signal(hanging, 15)) && PromoterDriver.commands(stop).isEmpty)
+        #expect(stop.contains(.signal(hanging, .terminate)) && PromoterDriver.commands(stop).isEmpty)
         let exit = d.answer(["systemctl", "start"], exit: 143)
         #expect(exit.first == .removeFile("/sd/drbd-services@r0.target.d/reactor-50-before.conf"))
         #expect(PromoterDriver.commands(exit) == [["systemctl", "daemon-reload"]])

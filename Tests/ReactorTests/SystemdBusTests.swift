@@ -43,7 +43,7 @@ import Testing
             name: "dbus-daemon", onLine: { stream, _ in if stream == .stdout { ready = true } }
         ) { _ in exited = true }
         defer {
-            loop.signal(id, 15)
+            loop.signal(id, .terminate)
             try? run { exited }
             unlink("\(directory)/bus")
             rmdir(directory)

@@ -58,14 +58,14 @@ import Testing
         let t30 = Self.t0 + .seconds(30)
         #expect(p.handle(.timer(3), now: t30) == [
             .log(.warning, "rule 'hang': command still running after 30 s, sending SIGTERM", resource: "r0"),
-            .signal(2, 15),
+            .signal(2, .terminate),
             .startTimer(4, at: t30 + .seconds(5)),
         ])
         #expect(p.handle(.timer(4), now: t30 + .seconds(5)) == [
             .log(.warning, "rule 'hang': command did not exit after SIGTERM, sending SIGKILL", resource: "r0"),
-            .signal(2, 9),
+            .signal(2, .kill),
         ])
-        #expect(p.handle(.childExited(2, .signaled(9)), now: t30 + .seconds(5)) == [
+        #expect(p.handle(.childExited(2, .signaled(.kill)), now: t30 + .seconds(5)) == [
             .log(.warning, "rule 'hang': command failed (signal 9)", resource: "r0"),
         ])
         #expect(p.runningCommands == 1)
@@ -78,7 +78,7 @@ import Testing
         var p = Self.plugin()
         _ = p.handle(.update(Self.update), now: Self.t0)
         _ = p.handle(.timer(3), now: Self.t0 + .seconds(30))
-        #expect(p.handle(.childExited(2, .signaled(15)), now: Self.t0 + .seconds(31)) == [
+        #expect(p.handle(.childExited(2, .signaled(.terminate)), now: Self.t0 + .seconds(31)) == [
             .cancelTimer(4),
             .log(.warning, "rule 'hang': command failed (signal 15)", resource: "r0"),
         ])
@@ -100,7 +100,7 @@ import Testing
             .log(.warning, "rule 'quick': command failed (exit status 2)", resource: "r0"),
         ])
         // The first hang times out on its own schedule; the second one's timer is still armed.
-        #expect(p.handle(.timer(3), now: Self.t0 + .seconds(30)).contains(.signal(2, 15)))
+        #expect(p.handle(.timer(3), now: Self.t0 + .seconds(30)).contains(.signal(2, .terminate)))
         #expect(p.handle(.childExited(5, .exited(0)), now: Self.t0 + .seconds(30)) == [
             .cancelTimer(6),
             .log(.debug, "rule 'hang': command finished successfully", resource: "r0"),
@@ -151,19 +151,19 @@ import Testing
         let t = Self.t0 + .seconds(10)
         #expect(p.handle(.stop, now: t) == [
             .log(.info, "stopping: sending SIGTERM to 2 running command(s)", resource: nil),
-            .signal(1, 15), .startTimer(4, at: t + .seconds(5)),
-            .cancelTimer(3), .signal(2, 15), .startTimer(5, at: t + .seconds(5)),
+            .signal(1, .terminate), .startTimer(4, at: t + .seconds(5)),
+            .cancelTimer(3), .signal(2, .terminate), .startTimer(5, at: t + .seconds(5)),
         ])
         // No new commands while stopping; a repeated stop changes nothing.
         #expect(p.handle(.update(Self.update), now: t).isEmpty)
         #expect(p.handle(.stop, now: t).isEmpty)
         // The first child leaves on SIGTERM, the second needs SIGKILL; `.stopped` only after the last.
-        #expect(p.handle(.childExited(1, .signaled(15)), now: t + .seconds(1)) == [
+        #expect(p.handle(.childExited(1, .signaled(.terminate)), now: t + .seconds(1)) == [
             .cancelTimer(4),
             .log(.warning, "rule 'quick': command failed (signal 15)", resource: "r0"),
         ])
-        #expect(p.handle(.timer(5), now: t + .seconds(5)).last == .signal(2, 9))
-        #expect(p.handle(.childExited(2, .signaled(9)), now: t + .seconds(5)) == [
+        #expect(p.handle(.timer(5), now: t + .seconds(5)).last == .signal(2, .kill))
+        #expect(p.handle(.childExited(2, .signaled(.kill)), now: t + .seconds(5)) == [
             .log(.warning, "rule 'hang': command failed (signal 9)", resource: "r0"),
             .stopped,
         ])
@@ -178,8 +178,8 @@ import Testing
         #expect(p.handle(.stop, now: Self.t0 + .seconds(32)) == [
             .log(.info, "stopping: sending SIGTERM to 1 running command(s)", resource: nil),
         ])
-        #expect(p.handle(.timer(4), now: Self.t0 + .seconds(35)).last == .signal(2, 9))
-        #expect(p.handle(.childExited(2, .signaled(9)), now: Self.t0 + .seconds(35)).last == .stopped)
+        #expect(p.handle(.timer(4), now: Self.t0 + .seconds(35)).last == .signal(2, .kill))
+        #expect(p.handle(.childExited(2, .signaled(.kill)), now: Self.t0 + .seconds(35)).last == .stopped)
     }
 
     @Test func killGraceIsConfigurable() {
@@ -233,8 +233,8 @@ import Testing
         #expect(p.queuedCommands == 3)
         let stop = p.handle(.stop, now: Self.t0)
         #expect(stop.first == .log(.info, "stopping: 3 queued command(s) not started", resource: nil))
-        #expect(stop.contains(.signal(1, 15)))
-        #expect(p.handle(.childExited(1, .signaled(15)), now: Self.t0).last == .stopped)
+        #expect(stop.contains(.signal(1, .terminate)))
+        #expect(p.handle(.childExited(1, .signaled(.terminate)), now: Self.t0).last == .stopped)
         #expect(p.queuedCommands == 0)
     }
 

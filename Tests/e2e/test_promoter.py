@@ -290,3 +290,29 @@ def test_old_drbd_versions_keep_promoters_from_starting_but_not_the_rest(reactor
     assert not any(c.startswith("start ") for c in calls(tmp_path))
     assert r.proc.poll() is None
     assert r.stop() == 0
+
+
+def test_drbdadm_version_is_asked_once_for_every_plugin_that_shows_or_checks_it(reactor, tmp_path):
+    # The promoter's version check, prometheus' drbd_version and agentx' ModuleVersion/UtilsVersion all
+    # need `drbdadm --version`: one child answers all three.
+    scenario = write_scenario(tmp_path, INITIAL, [])
+    port, ax_port = free_port(), free_port()  # nobody listens on ax_port: agentx keeps retrying
+    config = (STATS + DEBUG_LOG + promoter("adjust-resource-on-start = false")
+              + f'[[prometheus]]\naddress = "127.0.0.1:{port}"\n'
+              + f'[[agentx]]\naddress = "127.0.0.1:{ax_port}"\n')
+    r = reactor(config, env=env_for(tmp_path, scenario))
+    r.wait_notify("READY=1")
+    r.wait_log("Started promoter plugin.")
+    def versions():
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        return 'drbd_version{kmod="9.2.11",utils="9.29.0"} 1' in text
+    wait_until(versions, what=f"drbd_version from the stand-in drbdadm\n{r.log()}")
+    argv = tmp_path / "drbdadm.argv"
+    assert argv.read_text().splitlines().count("drbdadm --version") == 1, argv.read_text()
+    # A reload forgets the answer (drbd-utils may have been updated) but asks only for what it starts:
+    # with the same config, nothing.
+    mark = len(r.messages)
+    r.signal(__import__("signal").SIGHUP)
+    r.wait_notify("READY=1", after=mark + 1)
+    time.sleep(0.5)
+    assert argv.read_text().splitlines().count("drbdadm --version") == 1, argv.read_text()

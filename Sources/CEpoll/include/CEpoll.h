@@ -2,8 +2,9 @@
 #define REACTOR_CEPOLL_H
 /*
  * Forwarders for the Linux interfaces Swift's Glibc module does not import (or imports unusably):
- * epoll, timerfd, signalfd, eventfd, pidfd, pipe2, accept4, posix_spawn file actions with chdir,
- * and the wait-status macros. No logic lives here.
+ * epoll, timerfd, signalfd, eventfd, pidfd, pipe2, accept4, socket with SOCK_NONBLOCK|SOCK_CLOEXEC,
+ * posix_spawn with file actions and signal attributes, waitid(P_PIDFD), the wait-status macros and
+ * isatty. No logic lives here.
  *
  * _GNU_SOURCE is defined in cSettings / the .c file only: defining it in a header Swift imports
  * breaks fd_set in Glibc's module.
@@ -15,11 +16,21 @@
 
 #pragma clang assume_nonnull begin
 
-/* struct epoll_event is packed on x86_64 (12 bytes); we expose our own mirror with the same layout. */
+/* A mirror of struct epoll_event, whose header Swift does not import. The kernel's struct is packed on
+ * x86_64 only (12 bytes, data at offset 4: glibc's __EPOLL_PACKED); elsewhere, aarch64 included, it has
+ * natural alignment (16 bytes, data at offset 8). The mirror follows, and CEpoll.c checks size and
+ * offsets against <sys/epoll.h> at compile time. */
+#ifndef REACTOR_EPOLL_PACKED /* predefined only by the layout test, to show the checks refuse a wrong one */
+#if defined(__x86_64__)
+#define REACTOR_EPOLL_PACKED __attribute__((packed))
+#else
+#define REACTOR_EPOLL_PACKED
+#endif
+#endif
 struct reactor_epoll_event {
     uint32_t events;
     uint64_t data;
-} __attribute__((packed));
+} REACTOR_EPOLL_PACKED;
 
 extern const uint32_t reactor_EPOLLIN;
 extern const uint32_t reactor_EPOLLOUT;
@@ -51,7 +62,6 @@ uint64_t reactor_realtime_ns(void);
 int reactor_signalfd_create(const int *signals, int count);
 /* Read one signalfd_siginfo; returns the signal number, 0 if none pending (EAGAIN), -1 on error. */
 int reactor_signalfd_read(int fd, int32_t *pid_out);
-/* Unblock all signals in the current thread's mask (used in children via posix_spawnattr). */
 
 /* eventfd(0, NONBLOCK|CLOEXEC) */
 int reactor_eventfd_create(void);
@@ -69,9 +79,10 @@ int reactor_accept4(int fd);
 /* socket(domain, type|SOCK_NONBLOCK|SOCK_CLOEXEC, 0) */
 int reactor_socket(int domain, int type);
 
-/* Spawn argv with the given env (NULL-terminated arrays). stdin/stdout/stderr are dup'ed from the given
- * fds (-1 = /dev/null). All signals are unblocked and reset to default in the child; the child gets a
- * new process group when new_pgroup != 0. Returns 0 and sets *pid, or an errno value. */
+/* posix_spawn (search_path == 0) or posix_spawnp (argv[0] looked up in the daemon's own PATH, not in envp)
+ * of argv with the environment envp (NULL-terminated arrays). The child's stdin/stdout/stderr are dup'ed
+ * from in_fd/out_fd/err_fd (-1 = /dev/null). All signals are unblocked and reset to their default
+ * disposition in the child. Returns 0 and sets *pid, or an errno value. */
 int reactor_spawn(pid_t *pid, const char *path, char *const _Nullable argv[_Nonnull],
                   char *const _Nullable envp[_Nonnull], int in_fd, int out_fd, int err_fd, int search_path);
 
@@ -85,7 +96,7 @@ int reactor_wexitstatus(int status);
 int reactor_wifsignaled(int status);
 int reactor_wtermsig(int status);
 
-/* isatty wrapper kept here so callers see all terminal checks in one place */
+/* isatty(3) */
 int reactor_isatty(int fd);
 
 #pragma clang assume_nonnull end

@@ -9,7 +9,7 @@ public typealias PluginToken = UInt64
 /// How a child process ended.
 public enum ChildExit: Hashable, Sendable, CustomStringConvertible {
     case exited(Int32)
-    case signaled(Int32)
+    case signaled(Signal)
 
     public var success: Bool { self == .exited(0) }
 
@@ -64,8 +64,8 @@ public enum PluginInput: Hashable, Sendable {
 public enum PluginEffect: Hashable, Sendable {
     case log(Logger.Level, String, resource: String?)
     case spawn(PluginToken, SpawnRequest)
-    /// Send a signal (e.g. SIGTERM = 15, SIGKILL = 9) to a running child; ignored if it is gone.
-    case signal(PluginToken, Int32)
+    /// Send a signal (`.terminate`, then `.kill`) to a running child; ignored if it is gone.
+    case signal(PluginToken, Signal)
     case startTimer(PluginToken, at: Instant)
     case cancelTimer(PluginToken)
     /// Remove a file (the promoter's generated drop-ins); a missing file is not an error, other
