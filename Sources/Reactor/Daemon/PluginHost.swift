@@ -14,6 +14,8 @@ public final class PluginHost<Key: Hashable> {
         var machine: any ChangePlugin
         let logger: Logger
         var children: [PluginToken: EventLoop.SourceID] = [:]
+        /// Tokens whose command runs in a shared `systemctl` call (PluginHost+Batch.swift).
+        var batched: Set<PluginToken> = []
         var timers: [PluginToken: EventLoop.SourceID] = [:]
         var stopping = false
         var stopped = false
@@ -26,13 +28,16 @@ public final class PluginHost<Key: Hashable> {
     }
 
     let loop: EventLoop
-    private let logger: Logger
+    let logger: Logger
     private(set) var instances: [Instance] = []
     /// Called when the last stopping instance has stopped (daemon exit waits for it).
     public var onAllStopped: (() -> Void)?
     /// Called for every log effect about a resource (plugin kind, level, message, resource): the
     /// control socket's stream of promoter decisions.
     public var onResourceLog: ((String, Logger.Level, String, String) -> Void)?
+    /// `systemctl` calls requested in this turn, by prefix, run as one at its end (PluginHost+Batch.swift).
+    var pendingBatches: [[String]: PendingBatch] = [:]
+    var batchOrder: [[String]] = []
 
     public init(loop: EventLoop, logger: Logger) {
         self.loop = loop
@@ -82,7 +87,7 @@ public final class PluginHost<Key: Hashable> {
 
     // MARK: effects
 
-    private func feed(_ instance: Instance, _ input: PluginInput) {
+    func feed(_ instance: Instance, _ input: PluginInput) {
         guard !instance.stopped else { return }
         let effects = instance.machine.handle(input, now: loop.now)
         for effect in effects { run(effect, for: instance) }
@@ -98,7 +103,7 @@ public final class PluginHost<Key: Hashable> {
         case .spawn(let token, let request):
             spawn(token, request, for: instance)
         case .signal(let token, let signal):
-            if let id = instance.children[token] { loop.signal(id, signal) }
+            if let id = instance.children[token] { loop.signal(id, signal) } else { signalBatched(token, signal, for: instance) }
         case .startTimer(let token, let deadline):
             if let old = instance.timers[token] { loop.cancelTimer(old) }
             instance.timers[token] = loop.addTimer(at: deadline, name: "\(instance.machine.kind) timer") { [weak self, unowned instance] in
@@ -117,6 +122,12 @@ public final class PluginHost<Key: Hashable> {
     }
 
     private func spawn(_ token: PluginToken, _ request: SpawnRequest, for instance: Instance) {
+        if enqueueBatched(token, request, for: instance) { return }
+        spawnAlone(token, request, for: instance)
+    }
+
+    /// Runs one plugin child on the loop.
+    func spawnAlone(_ token: PluginToken, _ request: SpawnRequest, for instance: Instance) {
         do {
             let onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)? =
                 request.captureOutput
