@@ -80,13 +80,17 @@ import Testing
     /// The stand-in by path: children look `systemctl` up in the test process's own PATH.
     static let systemctl = bin + "/systemctl"
 
-    func run(_ plugins: [[[String]]], failVerb: String? = nil, states: [String: String] = [:]) throws -> (calls: [String], boxes: [Requester.Box]) {
+    /// Runs `plugins` (each: the commands it requests at start) until every command is answered; `during`
+    /// is called on each loop turn with the host (bus reports), `hangVerb` makes the stand-in hang.
+    func run(_ plugins: [[[String]]], failVerb: String? = nil, hangVerb: String? = nil, states: [String: String] = [:],
+             during: ((PluginHost<Int>, [Requester.Box]) -> Void)? = nil) throws -> (calls: [String], boxes: [Requester.Box]) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("batch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("systemctl.state"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         for (unit, state) in states { try "\(state)\n".write(to: dir.appendingPathComponent("systemctl.state/\(unit)"), atomically: true, encoding: .utf8) }
         var env = ["PATH=\(Self.bin):/usr/bin:/bin", "STANDIN_LOG_DIR=\(dir.path)"]
         if let failVerb { env.append("STANDIN_SYSTEMCTL_FAIL=\(failVerb)") }
+        if let hangVerb { env.append("STANDIN_SYSTEMCTL_HANG=\(hangVerb)") }
         let loop = try EventLoop(logger: Logger(label: "test"))
         let host = PluginHost<Int>(loop: loop, logger: Logger(label: "test"))
         let boxes = plugins.map { _ in Requester.Box() }
@@ -96,7 +100,13 @@ import Testing
         }
         let expected = plugins.map(\.count).reduce(0, +)
         let deadline = Clock.now() + .seconds(20)
-        while boxes.map(\.exits.count).reduce(0, +) < expected && Clock.now() < deadline { try loop.runOnce(timeout: .milliseconds(50)) }
+        while boxes.map(\.exits.count).reduce(0, +) < expected && Clock.now() < deadline {
+            try loop.runOnce(timeout: .milliseconds(50))
+            during?(host, boxes)
+        }
+        // Whatever still runs (a hanging stand-in) is killed and reaped before the test ends.
+        host.killAllChildren()
+        while host.runningBatches.contains(where: { $0.child != nil }) && Clock.now() < deadline { try loop.runOnce(timeout: .milliseconds(50)) }
         let calls = (try? String(contentsOf: dir.appendingPathComponent("systemctl.argv"), encoding: .utf8)) ?? ""
         return (calls.split(separator: "\n").map(String.init), boxes)
     }
@@ -125,6 +135,22 @@ import Testing
         let (calls, boxes) = try run([[["systemctl", "start", "a.target"]], [["systemctl", "start", "b.target"]]],
                                      failVerb: "start", states: ["a.target": "active"])
         #expect(calls == ["start a.target b.target", "is-active a.target b.target"])
+        #expect(boxes[0].exits == [1: .exited(0)] && boxes[1].exits == [1: .exited(1)])
+    }
+
+    /// A hanging unit in the batch holds back no one whose job systemd reported over the bus as ended.
+    @Test func busReportsAnswerRequestersOfAHangingBatch() throws {
+        var reported = false
+        let (calls, boxes) = try run([[["systemctl", "start", "a.target"]], [["systemctl", "start", "b.target"]]],
+                                     hangVerb: "start") { host, boxes in
+            guard !reported, !host.runningBatches.isEmpty else { return }
+            reported = true
+            host.deliver(systemd: .jobRemoved(unit: "a.target", result: "done"))
+            host.deliver(systemd: .jobRemoved(unit: "b.target", result: "canceled"))  // left to the call itself
+            #expect(boxes[0].exits == [1: .exited(0)] && boxes[1].exits.isEmpty)
+            host.deliver(systemd: .jobRemoved(unit: "b.target", result: "dependency"))
+        }
+        #expect(calls == ["start a.target b.target"])
         #expect(boxes[0].exits == [1: .exited(0)] && boxes[1].exits == [1: .exited(1)])
     }
 }

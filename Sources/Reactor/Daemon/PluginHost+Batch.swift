@@ -3,7 +3,10 @@
 /// A batchable spawn is held until the end of the loop turn (deferred work); then each prefix with
 /// more than one request runs as one child, and a prefix with one request runs exactly as requested.
 /// Requesters stay independent where it matters: one that is signalled (its plugin stops) gets its
-/// exit at once and leaves the batch, whose child runs on for the others.
+/// exit at once and leaves the batch, whose child runs on for the others; and a `start` or `stop`
+/// requester is answered as soon as systemd reports over the bus that its unit's job ended (`done`:
+/// success; `failed`, `dependency`, `timeout`, `skipped`: failure), so one hanging unit holds back
+/// the others' next steps only where the bus is not watched.
 extension PluginHost {
     /// One requester of a batch.
     struct BatchMember {
@@ -18,6 +21,8 @@ extension PluginHost {
         var members: [BatchMember] = []
         var stdout: [String] = []
         var stderr: [String] = []
+        /// The shared child while it runs (killed with every plugin child on a second SIGTERM).
+        var child: EventLoop.SourceID?
 
         init(prefix: [String]) { batch = SystemctlBatch(prefix: prefix) }
     }
@@ -58,21 +63,42 @@ extension PluginHost {
         }
     }
 
+    /// A bus report that `unit`'s job ended: answers the waiting start or stop requester of that unit.
+    /// `canceled` is left to the batch's own exit (a job our call replaced reports that too).
+    func batchJobEnded(unit: String, result: String) {
+        guard result != "canceled" else { return }
+        for pending in runningBatches where pending.batch.needsActiveCheck {
+            guard let i = pending.batch.units.firstIndex(of: unit) else { continue }
+            let m = pending.members[i]
+            guard m.instance.batched.remove(m.token) != nil else { continue }
+            if result != "done" {
+                feed(m.instance, .childOutput(m.token, .stderr, "Job for \(unit) ended: \(result)"))
+            }
+            feed(m.instance, .childExited(m.token, result == "done" ? .exited(0) : .exited(1)))
+        }
+    }
+
     /// Runs the shared child, collecting its output for `pending`.
     private func runShared(_ pending: PendingBatch, argv: [String], onExit: @escaping (ChildExit) -> Void) {
         pending.stdout = []
         pending.stderr = []
         let environment = pending.members[0].request.environment
         logger.debug("\(argv.joined(separator: " ")) (for \(pending.members.count) requests)")
+        runningBatches.append(pending)
         do {
-            _ = try loop.spawn(
+            pending.child = try loop.spawn(
                 argv: argv, environment: environment,
                 stdio: .init(pipeStdin: false, captureStdout: true, captureStderr: true), name: "systemctl batch",
                 onLine: { stream, line in
                     let text = String(decoding: line, as: UTF8.self)
                     if stream == .stdout { pending.stdout.append(text) } else { pending.stderr.append(text) }
-                }, onExit: onExit)
+                }, onExit: { [weak self] exit in
+                    pending.child = nil
+                    self?.runningBatches.removeAll { $0 === pending }
+                    onExit(exit)
+                }).id
         } catch {
+            runningBatches.removeAll { $0 === pending }
             for m in pending.members where m.instance.batched.remove(m.token) != nil {
                 feed(m.instance, .spawnFailed(m.token, "\(argv[0]): \(error)"))
             }
@@ -81,7 +107,9 @@ extension PluginHost {
 
     /// The batch ended: after a failed start or stop, ask which units got there; then answer each.
     private func batchEnded(_ pending: PendingBatch, _ exit: ChildExit) {
-        guard !exit.success, pending.batch.needsActiveCheck else { return answer(pending, exit, activeStates: nil) }
+        // Nobody left to answer (the bus told each), or killed: no `is-active` after it.
+        guard pending.members.contains(where: { $0.instance.batched.contains($0.token) }) else { return }
+        guard !exit.success, case .exited = exit, pending.batch.needsActiveCheck else { return answer(pending, exit, activeStates: nil) }
         let stdout = pending.stdout, stderr = pending.stderr
         runShared(pending, argv: [pending.batch.prefix[0], "is-active"] + pending.batch.units) { [weak self] _ in
             let states = pending.stdout

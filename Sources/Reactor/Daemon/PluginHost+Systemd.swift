@@ -3,6 +3,7 @@
 /// Like `setMaintenance`, not a `PluginInput` case: only promoters have a use for it.
 extension PluginHost {
     public func deliver(systemd event: SystemdUnitEvent) {
+        if case .jobRemoved(let unit, let result) = event { batchJobEnded(unit: unit, result: result) }
         for instance in instances where !instance.stopping && !instance.stopped {
             guard var promoter = instance.machine as? PromoterMachine else { continue }
             let effects = promoter.observe(event, now: loop.now)

@@ -38,6 +38,8 @@ public final class PluginHost<Key: Hashable> {
     /// `systemctl` calls requested in this turn, by prefix, run as one at its end (PluginHost+Batch.swift).
     var pendingBatches: [[String]: PendingBatch] = [:]
     var batchOrder: [[String]] = []
+    /// Shared `systemctl` calls running now.
+    var runningBatches: [PendingBatch] = []
 
     public init(loop: EventLoop, logger: Logger) {
         self.loop = loop
@@ -83,6 +85,7 @@ public final class PluginHost<Key: Hashable> {
         for instance in instances {
             for (_, id) in instance.children { loop.signal(id, Signal.kill) }
         }
+        for batch in runningBatches { if let id = batch.child { loop.signal(id, Signal.kill) } }
     }
 
     // MARK: effects
