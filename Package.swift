@@ -30,57 +30,92 @@ let package = Package(
         .target(name: "CEpoll", cSettings: [.define("_GNU_SOURCE")]),
         // zlib for gzip-compressed /metrics responses (Debian: zlib1g-dev).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // libsystemd: sd_notify, sd_listen_fds_with_names, sd_journal_sendv. Imported by Sources/Reactor/System only.
+        // libsystemd: sd_notify, sd_listen_fds_with_names, sd_journal_sendv, sd-bus. Imported by ReactorSystem only.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // The layers, each a target so that the compiler keeps dependencies pointing down
+        // (Tests/ReactorTests/LayeringTests.swift checks the imports as well):
+        //   ReactorCore: pure Swift values: events2 parser and World, config primitives, the plugin
+        //     protocol (inputs/effects), shared value types. No C, no syscalls.
         .target(
-            name: "Reactor",
+            name: "ReactorCore",
             dependencies: [
-                "CEpoll", "CZlib", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
-        ),
+            ]),
+        //   ReactorSystem: the only importer of the C modules (kernel objects, libsystemd, zlib).
+        .target(
+            name: "ReactorSystem",
+            dependencies: ["ReactorCore", "CEpoll", "CZlib", "CSystemd", .product(name: "Logging", package: "swift-log")]),
+        //   ReactorLoop: the event loop over ReactorSystem's kernel objects.
+        .target(name: "ReactorLoop", dependencies: ["ReactorCore", "ReactorSystem", .product(name: "Logging", package: "swift-log")]),
+        //   ReactorLog: log sinks (journal, file, stderr) and the loop-driven log queue.
+        .target(
+            name: "ReactorLog",
+            dependencies: ["ReactorCore", "ReactorSystem", "ReactorLoop", .product(name: "Logging", package: "swift-log")]),
+        //   One target per plugin: state machines over ReactorCore; a plugin never imports another one.
+        .target(name: "ReactorPromoter", dependencies: ["ReactorCore", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ReactorUMH", dependencies: ["ReactorCore", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ReactorDebugger", dependencies: ["ReactorCore", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ReactorAgentX", dependencies: ["ReactorCore", .product(name: "Logging", package: "swift-log")]),
+        // gzip and /proc process statistics come from ReactorSystem.
+        .target(
+            name: "ReactorPrometheus",
+            dependencies: ["ReactorCore", "ReactorSystem", .product(name: "Logging", package: "swift-log")]),
+        //   ReactorDaemon: the daemon's wiring: config loading, plugin host, servers, events2 source, lifecycle.
+        .target(
+            name: "ReactorDaemon",
+            dependencies: [
+                "ReactorCore", "ReactorSystem", "ReactorLoop", "ReactorLog",
+                "ReactorPromoter", "ReactorUMH", "ReactorDebugger", "ReactorAgentX", "ReactorPrometheus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
         .executableTarget(
             name: "drbd-reactor",
             // No swift-argument-parser: four options do not pay for its resident pages.
-            dependencies: ["Reactor"],
+            dependencies: ["ReactorDaemon", "ReactorLog", "ReactorLoop", "ReactorSystem", "ReactorCore"],
             linkerSettings: [.unsafeFlags(daemonReleaseLinkFlags, .when(platforms: [.linux], configuration: .release))]
         ),
         // drbd-reactorctl's logic (snippet naming, status, evict, edit), unit tested; the executable only parses.
-        .target(name: "ReactorCtl", dependencies: ["Reactor"]),
+        .target(name: "ReactorCtl", dependencies: ["ReactorDaemon", "ReactorPromoter", "ReactorLoop", "ReactorSystem", "ReactorCore"]),
         .executableTarget(
             name: "drbd-reactorctl",
             dependencies: [
-                "ReactorCtl", "Reactor",
+                "ReactorCtl", "ReactorDaemon", "ReactorSystem", "ReactorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // ocf-rs-wrapper's decisions (env, interval, messages: a state machine), unit tested; the
         // executable only wires it to the process. Runs OCF agents for `ocf.rs@.service`.
-        .target(name: "OCFWrapper", dependencies: ["Reactor", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "OCFWrapper", dependencies: ["ReactorLoop", "ReactorSystem", "ReactorCore", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
-            name: "ocf-rs-wrapper", dependencies: ["OCFWrapper", "Reactor", .product(name: "Logging", package: "swift-log")]),
+            name: "ocf-rs-wrapper", dependencies: ["OCFWrapper", "ReactorLog", "ReactorLoop", "ReactorSystem", "ReactorCore", .product(name: "Logging", package: "swift-log")]),
         // Parser micro-benchmark for bench/run.py (not installed).
-        .executableTarget(name: "reactor-parser-bench", dependencies: ["Reactor"]),
+        .executableTarget(name: "reactor-parser-bench", dependencies: ["ReactorPrometheus", "ReactorSystem", "ReactorCore"]),
         // HA lab: a deterministic model of a DRBD 9 cluster (standard library only), and the server that
         // runs it in real time for real daemons (drbdsetup/drbdadm stand-ins over a unix socket).
         .target(name: "DRBDSim"),
         .executableTarget(
             name: "drbd-sim",
             dependencies: [
-                "DRBDSim", "Reactor", .product(name: "TOMLKit", package: "TOMLKit"),
+                "DRBDSim", "ReactorLoop", "ReactorSystem", "ReactorCore", .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "DRBDSimTests", dependencies: ["DRBDSim", "Reactor"]),
+        .testTarget(name: "DRBDSimTests", dependencies: ["DRBDSim"]),
         // HA lab, fast tier (issue 10): the real promoter on simulated nodes against the DRBD model, on
         // virtual time, under seeded fault schedules (Sources/HALab); >= 1000 seeds per `swift test`.
-        .target(name: "HALab", dependencies: ["Reactor", "DRBDSim"]),
-        .testTarget(name: "HALabTests", dependencies: ["HALab", "DRBDSim", "Reactor"]),
+        .target(name: "HALab", dependencies: ["ReactorPromoter", "ReactorLoop", "ReactorCore", "DRBDSim"]),
+        .testTarget(name: "HALabTests", dependencies: ["HALab", "DRBDSim", "ReactorPromoter", "ReactorSystem", "ReactorCore"]),
         // Public-API input handlers for the libFuzzer targets; the unit tests replay the corpus through them.
-        .target(name: "FuzzHarness", dependencies: ["Reactor"]),
-        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "FuzzHarness"]),
-        .testTarget(name: "ReactorCtlTests", dependencies: ["ReactorCtl", "Reactor"]),
-        .testTarget(name: "OCFWrapperTests", dependencies: ["OCFWrapper", "Reactor"]),
+        .target(name: "FuzzHarness", dependencies: ["ReactorDaemon", "ReactorAgentX", "ReactorPrometheus", "ReactorPromoter", "ReactorUMH", "ReactorCore"]),
+        .testTarget(
+            name: "ReactorTests",
+            dependencies: [
+                "ReactorDaemon", "ReactorLog", "ReactorLoop", "ReactorSystem", "ReactorCore", "ReactorPromoter", "ReactorUMH",
+                "ReactorDebugger", "ReactorAgentX", "ReactorPrometheus", "FuzzHarness",
+            ]),
+        .testTarget(name: "ReactorCtlTests", dependencies: ["ReactorCtl", "ReactorPromoter", "ReactorSystem", "ReactorCore"]),
+        .testTarget(name: "OCFWrapperTests", dependencies: ["OCFWrapper", "ReactorSystem", "ReactorCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,9 @@
-import Reactor
+import ReactorAgentX
+import ReactorCore
+import ReactorDaemon
+import ReactorPrometheus
+import ReactorPromoter
+import ReactorUMH
 
 /// One input handler per parser that takes untrusted bytes, for the libFuzzer targets (`make fuzz`) and
 /// for the unit test that replays the committed corpus and every crash input found so far.

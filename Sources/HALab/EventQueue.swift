@@ -1,4 +1,4 @@
-import Reactor
+import ReactorLoop
 
 /// The virtual clock: a queue of actions by time (on the loop's own `Heap`). Running the queue jumps
 /// from one deadline to the next; nothing sleeps, and actions at the same instant run in the order

@@ -1,5 +1,5 @@
 import DRBDSim
-import Reactor
+import ReactorPromoter
 
 /// A broken invariant, with what is needed to understand and replay it.
 public struct Violation: Error, CustomStringConvertible {

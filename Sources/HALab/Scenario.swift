@@ -1,5 +1,5 @@
 import DRBDSim
-import Reactor
+import ReactorPromoter
 
 /// One fault the lab injects (see `Scenario.generate` for how a seed picks them).
 public enum Fault: Hashable, Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import DRBDSim
-import Reactor
+import ReactorCore
+import ReactorPromoter
 
 /// One run of the daemon on a simulated node, doing what `Daemon`, `PromoterLauncher`, `PluginHost`
 /// and `Events2Source` do, but on the virtual clock: the REAL `Events2Parser`, `World` and

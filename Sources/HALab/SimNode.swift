@@ -1,5 +1,6 @@
 import DRBDSim
-import Reactor
+import ReactorCore
+import ReactorPromoter
 
 /// One simulated machine: its file system (unit files; /run is lost on a crash), its systemd, and the
 /// daemon running on it. Programs the daemon or systemd start run here: `drbdsetup`/`drbdadm` (and

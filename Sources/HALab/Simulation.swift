@@ -1,5 +1,5 @@
 import DRBDSim
-import Reactor
+import ReactorCore
 
 /// One seeded run: the DRBD model, three simulated nodes running the real promoter, the fault
 /// schedule, and the invariants checked after every step (see `Invariants`).

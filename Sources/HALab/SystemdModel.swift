@@ -1,4 +1,3 @@
-import Reactor
 
 /// One node's systemd, close enough for the promoter's units: it reads the unit files and drop-ins
 /// from the node's file system at `daemon-reload` (so the promoter's drop-ins count only as written and

@@ -1,5 +1,7 @@
 import Logging
-import Reactor
+import ReactorCore
+import ReactorLoop
+import ReactorSystem
 
 /// Runs an `OCFWrapperMachine` for real: the agent as a child of an `EventLoop`, sleeps as loop
 /// timers (a signal ends them at once), SIGTERM/SIGINT through the loop's signalfd, notify messages

@@ -1,5 +1,6 @@
 import Logging
-import Reactor
+import ReactorCore
+import ReactorSystem
 
 /// A verb ocf-rs-wrapper runs the resource agent with.
 public enum OCFAgentVerb: String, Hashable, Sendable {

@@ -1,4 +1,3 @@
-import Reactor
 
 /// The wrapper's decisions, as a state machine: inputs in, effects out (no processes, clocks, signals).
 ///

@@ -1,4 +1,5 @@
-import Reactor
+import ReactorDaemon
+import ReactorPromoter
 
 /// One result of `check`.
 public struct Finding: Hashable, Sendable {

@@ -1,4 +1,5 @@
-import Reactor
+import ReactorCore
+import ReactorSystem
 
 /// `--context`: which nodes a command runs on. A context file `<ctx>.toml` in
 /// `$XDG_CONFIG_HOME/drbd-reactorctl/` (or `~/.config/drbd-reactorctl/`), else in

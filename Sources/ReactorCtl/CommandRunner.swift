@@ -1,4 +1,4 @@
-import Reactor
+import ReactorSystem
 
 /// Runs the programs drbd-reactorctl drives (`systemctl`, `drbdsetup`, `drbdadm`, `$EDITOR`, `cat`),
 /// found in `PATH`. A protocol so the subcommands' logic is unit tested with a recording fake.

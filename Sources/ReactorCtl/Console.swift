@@ -1,4 +1,4 @@
-import Reactor
+import ReactorSystem
 
 /// Terminal text styles (SGR codes) drbd-reactorctl uses, like systemctl's.
 public enum Style: String, Sendable, Hashable {

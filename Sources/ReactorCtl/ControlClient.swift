@@ -1,4 +1,6 @@
-import Reactor
+import ReactorCore
+import ReactorLoop
+import ReactorSystem
 
 /// drbd-reactorctl's side of the daemon's control socket (JSON lines, see `ControlMessages`).
 public struct ControlClient {

@@ -1,4 +1,7 @@
-import Reactor
+import ReactorCore
+import ReactorDaemon
+import ReactorPromoter
+import ReactorSystem
 
 /// What every subcommand works with: the snippets directory from the main file, the console, the
 /// program runner and facts about this node. Built once by the executable.

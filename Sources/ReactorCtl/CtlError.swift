@@ -1,4 +1,5 @@
-import Reactor
+import ReactorCore
+import ReactorSystem
 
 /// Why a drbd-reactorctl command failed. Printed as `Error: <description>` with exit status 1 (usage
 /// errors are argument-parser errors, also exit status 1, as the original's clap 2).

@@ -1,4 +1,5 @@
-import Reactor
+import ReactorPromoter
+import ReactorSystem
 
 /// The pure part of `edit`: the `#|` header, what a saved file means, and validation
 /// with the daemon's own decoder plus the checks the original's edit made.

@@ -1,4 +1,6 @@
-import Reactor
+import ReactorCore
+import ReactorLoop
+import ReactorSystem
 
 /// The real watch: a child `drbdsetup events2 <resource>` whose lines go through the daemon's parser
 /// into a `World`, so a take-over is seen the moment DRBD reports it (no `drbdsetup status` every

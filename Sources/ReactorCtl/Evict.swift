@@ -1,4 +1,5 @@
-import Reactor
+import ReactorPromoter
+import ReactorSystem
 
 /// `evict` options.
 public struct EvictOptions: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Reactor
+import ReactorSystem
 
 /// Runs one drbd-reactorctl command line on every node of a cluster context: this node as a child
 /// `drbd-reactorctl --local ARGS`, the others as `ssh user@host -- drbd-reactorctl --local ARGS`, all

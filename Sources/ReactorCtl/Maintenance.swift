@@ -1,4 +1,6 @@
-import Reactor
+import ReactorDaemon
+import ReactorPromoter
+import ReactorSystem
 
 /// `maintenance on|off`.
 public enum MaintenanceAction: String, Sendable, CaseIterable {

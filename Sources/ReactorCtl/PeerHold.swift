@@ -1,4 +1,3 @@
-import Reactor
 
 /// `evict --to NODE`: keeps every other peer from taking the resource while this node lets it go, the
 /// way evict keeps this node from taking it back: a runtime mask of the peer's

@@ -1,4 +1,4 @@
-import Reactor
+import ReactorCore
 
 /// Where a DRBD resource is Primary, from `drbdsetup status --json <res>`.
 public enum PrimaryNode: Hashable, Sendable {

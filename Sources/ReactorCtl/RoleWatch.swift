@@ -1,4 +1,4 @@
-import Reactor
+import ReactorCore
 
 /// What `evict` waits for: where a resource is Primary, as it changes, one countdown second at a time.
 public protocol RoleWatch: AnyObject {

@@ -1,4 +1,5 @@
-import Reactor
+import ReactorCore
+import ReactorPromoter
 
 /// The systemd units drbd-reactorctl talks to, named exactly as the daemon's promoter names them
 /// (`SystemdEscape`, `PromoterUnits.startUnit`), so `status`, `evict` and `start-until` act on the

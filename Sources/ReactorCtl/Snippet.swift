@@ -1,4 +1,5 @@
-import Reactor
+import ReactorDaemon
+import ReactorPromoter
 
 /// One snippet file, decoded with the daemon's own loader (`ConfigLoader.loadSnippet`: the same strict
 /// checks, errors with file:line).

@@ -1,4 +1,4 @@
-import Reactor
+import ReactorSystem
 
 /// `enable`, `disable`, `rm`, `cat` and `restart`: renaming, removing and showing snippet files, then
 /// one daemon reload when anything changed. A file that cannot be renamed or removed is reported and

@@ -1,4 +1,5 @@
-import Reactor
+import ReactorCore
+import ReactorSystem
 
 /// Which snippet files a command works on: enabled ones (`*.toml`), disabled ones (`*.toml.disabled`)
 /// or both (`ls`, `status`).

@@ -1,4 +1,4 @@
-import Reactor
+import ReactorCore
 
 /// `ls`: one line per plugin of a snippet.
 public enum SnippetListing {

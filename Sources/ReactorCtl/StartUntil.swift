@@ -1,4 +1,5 @@
-import Reactor
+import ReactorPromoter
+import ReactorSystem
 
 /// `start-until <until> <snippet>`: bring a disabled promoter's services up by hand, unit by unit, up
 /// to a given one, e.g. to debug a service before letting the daemon manage it.

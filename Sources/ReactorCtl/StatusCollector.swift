@@ -1,4 +1,7 @@
-import Reactor
+import ReactorCore
+import ReactorDaemon
+import ReactorPromoter
+import ReactorSystem
 
 extension CtlContext {
     /// Builds the `status` report of the snippets `args` (enabled and disabled), promoters limited to

@@ -1,4 +1,4 @@
-import Reactor
+import ReactorCore
 
 /// A unit and its systemd states.
 public struct UnitStatus: Hashable, Sendable {

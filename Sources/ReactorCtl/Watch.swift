@@ -1,4 +1,6 @@
-import Reactor
+import ReactorCore
+import ReactorDaemon
+import ReactorSystem
 
 extension CtlContext {
     /// `watch [--json]`: the daemon's stream (control socket `watch`): first its status, then every

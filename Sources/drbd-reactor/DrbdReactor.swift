@@ -1,5 +1,8 @@
 import Logging
-import Reactor
+import ReactorDaemon
+import ReactorLog
+import ReactorLoop
+import ReactorSystem
 
 /// The daemon's command line (`DaemonCommandLine`); everything else lives in the Reactor library.
 /// No swift-argument-parser here: it and the FoundationEssentials it pulls in cost resident memory for

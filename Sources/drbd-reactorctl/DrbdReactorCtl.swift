@@ -1,6 +1,7 @@
 import ArgumentParser
-import Reactor
 import ReactorCtl
+import ReactorDaemon
+import ReactorSystem
 
 /// drbd-reactorctl: manage drbd-reactor's plugin snippets and show their state. It never talks to the
 /// daemon itself: it renames files in the snippets directory and uses systemctl, drbdsetup and drbdadm.

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Reactor
 import ReactorCtl
+import ReactorSystem
 
 /// `evict`: move promoter resources that are Primary here to another node.
 struct Evict: CtlCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Reactor
 import ReactorCtl
+import ReactorDaemon
 
 extension MaintenanceAction: ExpressibleByArgument {}
 

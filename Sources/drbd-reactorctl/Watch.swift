@@ -1,6 +1,6 @@
 import ArgumentParser
-import Reactor
 import ReactorCtl
+import ReactorSystem
 
 /// `watch`: the daemon's stream of state changes and promoter decisions.
 struct Watch: CtlCommand {

@@ -8,7 +8,7 @@
 import DRBDSim
 import Glibc
 import Logging
-import Reactor
+import ReactorSystem
 
 enum DRBDSimCommandLine {
     static let defaultSocket = "/run/drbd-sim/sock"

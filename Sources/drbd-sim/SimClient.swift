@@ -4,7 +4,8 @@
 import DRBDSim
 import Glibc
 import Logging
-import Reactor
+import ReactorLoop
+import ReactorSystem
 
 final class SimClient {
     /// Exit status when the server cannot be reached or goes away without an answer.

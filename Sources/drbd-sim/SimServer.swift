@@ -8,7 +8,9 @@
 import DRBDSim
 import Glibc
 import Logging
-import Reactor
+import ReactorCore
+import ReactorLoop
+import ReactorSystem
 
 final class SimServer {
     /// One connected client: a command, a control action or an events2 stream.

@@ -1,6 +1,8 @@
 import Logging
 import OCFWrapper
-import Reactor
+import ReactorLog
+import ReactorLoop
+import ReactorSystem
 
 /// `ocf-rs-wrapper start-and-monitor|stop <unit>`: runs an OCF resource agent as a systemd service
 /// (`ocf.rs@.service`). The decisions live in `OCFWrapperMachine`, the process work in `OCFWrapperDriver`.

@@ -1,4 +1,6 @@
-import Reactor
+import ReactorCore
+import ReactorPrometheus
+import ReactorSystem
 
 /// Parser micro-benchmark: for each events2 file given, nanoseconds per line for parsing alone and for
 /// parsing plus applying to a fresh World (diffs included); then, for the World the file leaves, the

@@ -1,7 +1,9 @@
 import DRBDSim
 import HALab
-import Reactor
 import Testing
+import ReactorCore
+import ReactorSystem
+import ReactorPromoter
 
 /// Hand-written fault schedules for windows a random schedule rarely hits.
 @Suite struct HALabScenarioTests {

@@ -1,7 +1,9 @@
 import DRBDSim
 import HALab
-import Reactor
 import Testing
+import ReactorCore
+import ReactorSystem
+import ReactorPromoter
 
 /// The HA lab's fast tier: every seed is one cluster, configuration and fault schedule, run with the
 /// real promoter on virtual time; every invariant of `Invariants` must hold after every step.

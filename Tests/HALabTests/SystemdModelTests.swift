@@ -1,7 +1,10 @@
-import Reactor
 import Testing
 
 @testable import HALab
+import HALab
+import ReactorCore
+import ReactorSystem
+import ReactorPromoter
 
 /// The systemd model against the promoter's drop-ins as `PromoterUnits` generates them and the
 /// drbd-utils units as they ship.

@@ -1,6 +1,8 @@
-import Reactor
 import Testing
 @testable import OCFWrapper
+import OCFWrapper
+import ReactorCore
+import ReactorSystem
 
 /// The environment of an `ocf.rs@ip1_r0.service`, as the unit and the promoter's drop-in set it.
 func unitEnvironment(_ extra: [String: String] = [:]) -> (String) -> String? {

@@ -1,6 +1,8 @@
-import Reactor
 import Testing
 @testable import OCFWrapper
+import OCFWrapper
+import ReactorCore
+import ReactorSystem
 
 @Suite struct OCFWrapperMachineTests {
     static let monitoring = "IPaddr2:ip1_r0: monitoring every 30 seconds"

@@ -1,6 +1,9 @@
-import Reactor
 import Testing
 @testable import ReactorCtl
+import ReactorCtl
+import ReactorCore
+import ReactorSystem
+import ReactorPromoter
 
 @Suite struct CheckTests {
     func setUp(_ files: [String: String]) throws -> (String, RecordingRunner, Transcript, CtlContext) {

@@ -1,6 +1,9 @@
-import Reactor
 import Testing
 @testable import ReactorCtl
+import ReactorCtl
+import ReactorCore
+import ReactorSystem
+import ReactorPromoter
 
 @Suite struct EvictTests {
     static func snippet(_ text: String, _ path: String) throws -> Snippet { try Snippet.decode(text, path: path) }

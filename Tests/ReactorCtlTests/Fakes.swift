@@ -1,6 +1,9 @@
 import Glibc
-import Reactor
 @testable import ReactorCtl
+import ReactorCtl
+import ReactorCore
+import ReactorSystem
+import ReactorPromoter
 
 /// A runner that records every command and answers from a table (argv joined by spaces -> stdout and
 /// exit status); anything else succeeds with no output.

@@ -1,6 +1,9 @@
-import Reactor
 import Testing
 @testable import ReactorCtl
+import ReactorCtl
+import ReactorCore
+import ReactorSystem
+import ReactorPromoter
 
 @Suite struct MaintenanceCommandTests {
     @Test func onOffPerNodeAndPerResource() throws {

@@ -1,5 +1,6 @@
 import Testing
 @testable import ReactorCtl
+import ReactorCtl
 
 @Suite struct SnippetDirectoryTests {
     let dir = fakeDirectory(["a.toml", "b.toml.disabled", "c.toml", "c.toml.disabled", "notes.txt"])

@@ -1,5 +1,14 @@
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// A small deterministic generator (SplitMix64) for the fuzz-style tests.
 struct SeededRandom: RandomNumberGenerator {

@@ -1,7 +1,16 @@
 import Glibc
 import Logging
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// A temporary directory with files, removed at deinit.
 final class TempDir {

@@ -1,4 +1,13 @@
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// Decodes every `[[key]]` table of `text` with a plugin's `decode`.
 func decodeTables<T>(_ text: String, _ key: String, file: String = "t.toml", _ decode: (TableReader) throws -> T) throws -> [T] {

@@ -1,7 +1,16 @@
 import Glibc
 import Logging
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// The loop against real, cheap kernel objects: eventfd, timerfd, signalfd, pipes, pidfds of /bin/sh.
 @Suite(.serialized) struct EventLoopTests {

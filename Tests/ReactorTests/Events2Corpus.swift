@@ -1,6 +1,15 @@
 import Foundation
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// The project's own `drbdsetup events2` corpus in `Tests/Fixtures/events2/` (see its README), shared by
 /// the parser, World, debugger and stand-in tests.

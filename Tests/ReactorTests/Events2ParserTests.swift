@@ -1,6 +1,15 @@
 import Foundation
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// Parses `line` or fails the test with the parse error.
 func parseEvents2(_ line: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Events2Record {

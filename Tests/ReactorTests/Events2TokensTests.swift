@@ -1,5 +1,14 @@
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// The word-at-a-time tokenizer agrees with a plain byte-by-byte split on whitespace (space, tab, CR,
 /// LF, VT, FF) at the first colon, whatever the token lengths, control bytes and UTF-8 around them.

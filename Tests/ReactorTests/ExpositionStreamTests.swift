@@ -1,5 +1,14 @@
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// The DRBD section streamed from a snapshot: the chunks add up to exactly the text (and to the length
 /// announced up front), a response keeps the generation it started with, and gzip over chunks equals

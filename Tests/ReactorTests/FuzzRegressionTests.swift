@@ -1,6 +1,15 @@
 import FuzzHarness
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// The fuzz inputs kept in the repository: the seed corpus and every input that once crashed a target
 /// (`Tests/Fuzz/regressions/<target>/`), replayed through the same handlers `make fuzz` runs. A trap

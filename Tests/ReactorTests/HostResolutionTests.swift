@@ -1,7 +1,16 @@
 import Glibc
 import Logging
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// Host names are resolved by a child the loop watches, so a resolver that hangs stalls nothing.
 @Suite(.serialized, .timeLimit(.minutes(1))) struct HostResolutionTests {

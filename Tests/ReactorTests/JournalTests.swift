@@ -1,6 +1,15 @@
 import Glibc
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// The journal entry as the log queue keeps it (fields packed for sd_journal_sendv's iovecs) and the
 /// probe that tells whether journald's receive queue has room.

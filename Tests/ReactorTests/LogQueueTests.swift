@@ -1,7 +1,16 @@
 import Glibc
 import Logging
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// Log sinks whose destination stops accepting (a stderr pipe nobody reads, journald's receive queue
 /// full) must not stall the loop: entries queue up to a bound, the rest is dropped and counted, and one

@@ -1,6 +1,15 @@
 import Foundation
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// Runs Prometheus' own `promtool check metrics` (Debian package `prometheus`) on our output.
 @Suite struct PrometheusPromtoolTests {

@@ -1,6 +1,15 @@
 import Foundation
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// A small World built by hand: r0 (Primary, one device, one peer with one peer device), r1 (bare).
 enum PrometheusFixture {

@@ -1,6 +1,15 @@
 import Foundation
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 @Suite struct PromoterConfigTests {
     /// The `[[promoter]]` sections of `text` and the warnings decoding them gave.

@@ -1,4 +1,3 @@
-@testable import Reactor
 
 /// Builders for promoter machine tests: configs, DRBD state updates, and a driver that answers the
 /// machine's children like the real programs would.
@@ -175,3 +174,13 @@ struct PromoterDriver {
 }
 
 import Logging
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon

@@ -1,7 +1,16 @@
 import Foundation
 import Logging
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// The promoter's reactions to what systemd reports over the bus: a unit of a resource that goes down is
 /// started again through its target with a bounded backoff, job results and failures are counted.

@@ -1,5 +1,14 @@
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 @Suite struct PromoterUnitsTests {
     static func resource(_ name: String = "r0", start: [String], _ tweak: (inout PromoterResourceConfig) -> Void = { _ in }) -> PromoterResourceConfig {

@@ -1,5 +1,14 @@
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// The versions 1.x requires before any promoter runs: drbd-utils 9.29.0, a loaded module >= 9.1.7.
 @Suite struct PromoterVersionGateTests {

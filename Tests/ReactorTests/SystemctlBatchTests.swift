@@ -2,7 +2,11 @@ import Foundation
 import Logging
 import Testing
 
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorLoop
+@testable import ReactorSystem
+@testable import ReactorPromoter
+@testable import ReactorDaemon
 
 /// `systemctl` calls of many resources run as one, each requester answered as if it ran alone.
 @Suite struct SystemctlBatchTests {

@@ -1,7 +1,16 @@
 import Glibc
 import Logging
 import Testing
-@testable import Reactor
+@testable import ReactorCore
+@testable import ReactorSystem
+@testable import ReactorLoop
+@testable import ReactorLog
+@testable import ReactorPromoter
+@testable import ReactorUMH
+@testable import ReactorDebugger
+@testable import ReactorAgentX
+@testable import ReactorPrometheus
+@testable import ReactorDaemon
 
 /// `SystemdBus` against a real bus: a private `dbus-daemon` (Debian's `dbus-daemon` package) on a unix
 /// socket in a temporary directory, driven only by our loop. Signals come from `dbus-send` children

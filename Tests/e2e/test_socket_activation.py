@@ -122,4 +122,4 @@ def test_the_daemon_links_libsystemd_and_only_the_system_layer_imports_it():
     importers = sorted(str(f.relative_to(ROOT)) for d in ("Sources", "Tests") for f in (ROOT / d).rglob("*.swift")
                        if any(l.strip() == "import CSystemd" for l in f.read_text().splitlines()))
     assert importers, "nothing imports CSystemd"
-    assert all(i.startswith("Sources/Reactor/System/") for i in importers), importers
+    assert all(i.startswith("Sources/ReactorSystem/") for i in importers), importers

@@ -1,0 +1,360 @@
+import Logging
+import ReactorCore
+import ReactorDebugger
+import ReactorLoop
+import ReactorPromoter
+import ReactorSystem
+import ReactorUMH
+
+/// Design note: the daemon ties the pieces together on the one loop.
+///
+/// drbdsetup lines -> parser -> World -> diffs -> change plugins (promoter, umh, debugger); the prometheus servers
+/// and agentx subagents read the World when asked. Signals: SIGHUP reloads (keeping unchanged plugins running), SIGTERM and
+/// SIGINT stop (a second one stops at once), SIGUSR1 logs the effective configuration. systemd hears
+/// READY=1 once the initial state is in (or after a bound, saying why), RELOADING=1/READY=1 around a
+/// reload, STOPPING=1, STATUS= lines, and WATCHDOG=1 from the loop itself.
+public final class Daemon {
+    /// How long to wait for drbdsetup's initial state before telling systemd we are ready anyway.
+    public static let startupBound: Duration = .seconds(10)
+    /// How long plugins get to stop (children are killed after that).
+    public static let stopBound: Duration = .seconds(15)
+
+    private let loop: EventLoop
+    private let notifier: Notifier
+    private let logger: Logger
+    public private(set) var config: DaemonConfig
+    public private(set) var world = World()
+    public let stats = ReactorStats()
+    private let host: PluginHost<PluginConfig>
+    private let events2: Events2Source
+    private let promoters: PromoterLauncher
+    /// The running prometheus and agentx instances, by their config.
+    private var loopPlugins: [PluginConfig: any LoopPlugin] = [:]
+    /// Listening sockets not held by a running prometheus instance (passed by systemd, or kept over a reload).
+    private let listeners: ListenerPool
+    private var ready = false
+    private var stopping = false
+    private var snippetMonitor: EventLoop.SourceID?
+    private var lastStatus = ""
+    private let garbageLog = RateLimitedLog(limit: 20, window: .seconds(60))
+    /// `drbd-reactorctl maintenance`'s state file, read at start and on every reload.
+    private let maintenanceFile = RuntimeDirectory.maintenanceFile(RuntimeDirectory.current())
+    private var maintenance = PromoterMaintenance()
+    /// The control socket (drbd-reactorctl status, watch, maintenance), see ControlServer.
+    private var control: ControlServer?
+    /// systemd's unit changes and job results for the promoters, while any is configured (SystemdWatch).
+    private let systemd: SystemdWatch
+
+    /// `promoterContext` is what promoters get instead of reading it themselves (node name, environment,
+    /// systemd directory), normally `PromoterContext.current()`. `passedSockets` are the listening sockets
+    /// systemd passed (`ListenFDs.take()`): a `[[prometheus]]` on one of their addresses serves on it.
+    public init(config: DaemonConfig, loop: EventLoop, notifier: Notifier, logger: Logger, promoterContext: PromoterContext,
+                passedSockets: [PassedSocket] = []) {
+        self.config = config
+        self.loop = loop
+        self.notifier = notifier
+        listeners = ListenerPool(passed: passedSockets, notifier: notifier, logger: logger)
+        self.logger = logger
+        let host = PluginHost<PluginConfig>(loop: loop, logger: logger)
+        self.host = host
+        systemd = SystemdWatch(loop: loop, logger: logger) { [unowned host] event in host.deliver(systemd: event) }
+        events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config))
+        promoters = PromoterLauncher(loop: loop, logger: logger, host: host, context: promoterContext)
+        promoters.replay = { [unowned self] in self.world.replay() }
+        stats.promoterBusCounters = { [unowned host] in host.promoterBusCounters() }
+        loop.onTurn = { [stats] in stats.recordTurn($0) }
+    }
+
+    static func pollInterval(_ c: DaemonConfig) -> Duration? {
+        c.statisticsPollInterval > 0 ? .seconds(c.statisticsPollInterval) : nil
+    }
+
+    /// Sets up signals, the watchdog, the plugins and drbdsetup.
+    public func start() throws {
+        Allocator.mapLargeAllocations()  // big /metrics buffers go back to the kernel when freed (see Allocator)
+        try loop.handleSignals([Signal.hangup, Signal.terminate, Signal.interrupt, Signal.user1]) { [unowned self] sig in
+            self.signal(sig)
+        }
+        if let interval = notifier.watchdogInterval {
+            logger.info("systemd watchdog enabled: pinging every \(interval / 2).")
+            notify("WATCHDOG=1")
+            loop.addRepeatingTimer(every: interval / 2, name: "watchdog") { [unowned self] in self.notify("WATCHDOG=1") }
+        }
+        for w in config.warnings { logger.warning("\(w)") }
+        notify("STATUS=Starting plugins")
+        readMaintenance()
+        startControlSocket()
+        apply(plugins: config.plugins)
+        armSnippetMonitor()
+        loop.addRepeatingTimer(every: Self.statusRefresh, name: "status refresh") { [unowned self] in self.refreshStatus() }
+        events2.onLine = { [unowned self] line in self.ingest(line) }
+        events2.onGone = { [unowned self] in self.flush() }
+        events2.start()
+        notify("STATUS=Waiting for the initial DRBD state from drbdsetup")
+        loop.addTimer(at: loop.now + Self.startupBound, name: "startup bound") { [unowned self] in
+            guard !self.ready else { return }
+            self.ready = true
+            self.notify("READY=1\nSTATUS=Running, but no initial DRBD state from drbdsetup yet (is drbdsetup working?)")
+            self.logger.warning("No initial DRBD state from drbdsetup after \(Self.startupBound); reporting ready anyway.")
+        }
+    }
+
+    // MARK: events2
+
+    private func ingest(_ line: ArraySlice<UInt8>) {
+        stats.events2Lines += 1
+        let record: Events2Record
+        do {
+            record = try Events2Parser.parse(line)
+        } catch {
+            stats.events2Unparsed += 1
+            garbageLog.log(logger, now: loop.now, "Ignoring events2 line: \(error): '\(Self.excerpt(line))'")
+            return
+        }
+        let updates = world.apply(record)
+        host.deliver(updates)
+        control?.publish(updates)
+        if !ready, record.object == .endOfInitialState {
+            ready = true
+            notify("READY=1\n" + statusLine())
+            logger.info("Initial DRBD state received: \(world.resources.count) resources.")
+            // Start-up is over: what only it touched (loader, libraries, initialisers) need not stay resident.
+            let released = ResidentPages.releaseCleanFileMappings()
+            logger.debug("Released \(released) KiB of start-up pages.")
+        }
+    }
+
+    static func excerpt(_ line: ArraySlice<UInt8>) -> String {
+        let s = String(decoding: line.prefix(200), as: UTF8.self)
+        return line.count > 200 ? s + "..." : s
+    }
+
+    /// drbdsetup went away: nothing it said is known to be true any more.
+    private func flush() {
+        stats.drbdsetupRestarts = events2.restarts
+        let updates = world.removeAll()
+        host.deliver(updates)
+        notify("STATUS=drbdsetup is gone; restarting it")
+    }
+
+    /// How often STATUS= is refreshed when it changed (resources come and go without any other event
+    /// that would tell systemd).
+    static let statusRefresh: Duration = .seconds(2)
+
+    private func statusLine() -> String {
+        let r = world.resources.count, p = host.runningConfigs.count + loopPlugins.count
+        let status = "STATUS=Running: \(r) resource\(r == 1 ? "" : "s"), \(p) plugin\(p == 1 ? "" : "s")"
+        lastStatus = status
+        return status
+    }
+
+    /// Sends STATUS= when it differs from what systemd last heard (only while running normally).
+    private func refreshStatus() {
+        guard ready, !stopping, events2.isRunning else { return }
+        let previous = lastStatus
+        let current = statusLine()
+        if current != previous { notify(current) }
+    }
+
+    // MARK: plugins
+
+    /// Starts what is new, stops what is gone, leaves the rest running untouched.
+    private func apply(plugins wanted: [PluginConfig]) {
+        let wantedSet = Set(wanted)
+        host.stop { !wantedSet.contains($0) }
+        promoters.drop { !wantedSet.contains($0) }
+        for (key, plugin) in loopPlugins where !wantedSet.contains(key) {
+            plugin.stop()
+            loopPlugins.removeValue(forKey: key)
+        }
+        let running = Set(host.runningConfigs + promoters.pendingKeys)
+        for p in wanted where !running.contains(p) {
+            switch p {
+            case .debugger(let c):
+                host.start(p, machine: DebuggerPlugin(config: c), replay: world.replay())
+            case .umh(let c):
+                host.start(p, machine: UMHPlugin(config: c, stats: stats), replay: world.replay())
+            case .prometheus(let c):
+                let server = PrometheusServer(config: c, loop: loop, pool: listeners, logger: logger, stats: stats) { [unowned self] in
+                    self.world
+                }
+                startLoopPlugin(p, server, what: "prometheus plugin on '\(c.address)'")
+            case .agentx(let c):
+                let client = AgentXClient(config: c, loop: loop, logger: logger) { [unowned self] in self.world }
+                startLoopPlugin(p, client, what: "agentx plugin for '\(c.address)'")
+            case .promoter(let c):
+                promoters.prepare(p, c)
+            }
+        }
+        promoters.commit()
+        systemd.want(wanted.contains { if case .promoter = $0 { true } else { false } })
+        listeners.closeIdle()
+    }
+
+    /// Starts a prometheus or agentx instance unless one with this config runs already.
+    private func startLoopPlugin(_ key: PluginConfig, _ plugin: any LoopPlugin, what: String) {
+        guard loopPlugins[key] == nil else { return }
+        do {
+            try plugin.start()
+            loopPlugins[key] = plugin
+        } catch {
+            logger.error("Failed to start \(what): \(error), ignoring it.")
+        }
+    }
+
+    // MARK: signals
+
+    private func signal(_ sig: Int32) {
+        switch sig {
+        case Signal.hangup: reload()
+        case Signal.user1: logger.info("Effective configuration:\n\(config.tomlDump())")
+        default: stop()
+        }
+    }
+
+    private func reload() {
+        guard !stopping else { return }
+        notify("RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds())\nSTATUS=Reloading configuration")
+        readMaintenance()
+        do {
+            let new = try ConfigLoader.load(path: config.path)
+            for w in new.warnings { logger.warning("\(w)") }
+            if new.logs != config.logs {
+                logger.warning("[[log]] changes take effect at the next restart, not on reload.")
+            }
+            config = new
+            events2.setPollInterval(Self.pollInterval(new))
+            apply(plugins: new.plugins)
+            armSnippetMonitor()
+            logger.info("Configuration reloaded from '\(new.path)'.")
+        } catch {
+            logger.error("Failed to reload the configuration, keeping the running one: \(error)")
+        }
+        notify("READY=1\n" + statusLine())
+    }
+
+    /// Reads the maintenance state and hands it to the promoters (running and yet to start).
+    private func readMaintenance() {
+        let (maintenance, problem) = MaintenanceFile.read(maintenanceFile)
+        if let problem { logger.warning("\(problem)") }
+        self.maintenance = maintenance
+        promoters.maintenance = maintenance
+        host.setMaintenance(maintenance)
+    }
+
+    private func startControlSocket() {
+        control = ControlServer.started(
+            path: RuntimeDirectory.controlSocket(RuntimeDirectory.current()), loop: loop, logger: logger,
+            snapshot: { [unowned self] in
+                ControlMessages.status(
+                    nodeName: self.promoters.context.nodeName ?? "localhost", maintenance: self.maintenance, world: self.world,
+                    reports: self.host.promoterReports(now: self.loop.now), wallSeconds: Int64(Clock.wallNanoseconds() / 1_000_000_000))
+            },
+            rereadMaintenance: { [unowned self] in self.readMaintenance() })
+        host.onResourceLog = { [unowned self] kind, level, message, resource in
+            guard kind == "promoter", let control = self.control, control.hasWatchers else { return }
+            control.publish(ControlMessages.decision(level: level, message: message, resource: resource))
+        }
+    }
+
+    private func stop() {
+        if stopping {
+            logger.warning("Second stop request: not waiting for plugins any longer.")
+            host.killAllChildren()
+            loop.requestExit()
+            return
+        }
+        stopping = true
+        notify("STOPPING=1\nSTATUS=Stopping")
+        logger.info("Stopping.")
+        events2.stop()
+        control?.stop()
+        systemd.stop()
+        for (_, p) in loopPlugins { p.stop() }
+        loopPlugins.removeAll()
+        promoters.drop { _ in true }
+        host.onAllStopped = { [unowned self] in self.loop.requestExit() }
+        host.stop()
+        if !host.isStopping {
+            loop.requestExit()
+            return
+        }
+        loop.addTimer(at: loop.now + Self.stopBound, name: "stop bound") { [unowned self] in
+            self.logger.warning("Plugins did not stop within \(Self.stopBound); killing their children.")
+            self.host.killAllChildren()
+            self.loop.requestExit()
+        }
+    }
+
+    // MARK: snippets monitor
+
+    /// Warns when snippet files changed on disk since they were loaded (edited but not reloaded), and
+    /// when promoter target drop-ins were modified after this (re)load (`TargetDropInDrift`).
+    private func armSnippetMonitor() {
+        if let t = snippetMonitor { loop.cancelTimer(t) }
+        snippetMonitor = nil
+        guard config.snippetsMonitoringInterval > 0 else { return }
+        let lastReload = Int64(clamping: Clock.wallNanoseconds())
+        snippetMonitor = loop.addRepeatingTimer(every: .seconds(config.snippetsMonitoringInterval), name: "snippet monitor") {
+            [unowned self] in
+            self.checkSnippets()
+            let paths = TargetDropInDrift.paths(self.config.plugins, systemdDirectory: self.promoters.context.systemdDirectory)
+            let now = Int64(clamping: Clock.wallNanoseconds())
+            for w in TargetDropInDrift.warnings(paths: paths, lastReload: lastReload, now: now, modification: Self.modification) {
+                self.logger.warning("\(w)")
+            }
+        }
+    }
+
+    private func checkSnippets() {
+        guard let dir = config.snippets else { return }
+        var ignored: [String] = []
+        let onDisk = ConfigLoader.snippetPaths(dir, warnings: &ignored)
+        guard onDisk != config.snippetFiles else { return }
+        let loaded = Set(config.snippetFiles.map(\.path))
+        let changed = onDisk.filter { !config.snippetFiles.contains($0) }.map(\.path)
+        let removed = loaded.subtracting(onDisk.map(\.path)).sorted()
+        logger.warning(
+            "Snippets in '\(dir)' changed since the configuration was loaded (changed or new: \(changed), removed: \(removed)); run 'systemctl reload drbd-reactor' to apply them.")
+    }
+
+    /// A file's modification time in ns since the epoch, nil when it cannot be read.
+    private static func modification(_ path: String) -> Int64? { (try? FileSystem.info(path))?.modification }
+
+    private func notify(_ message: String) {
+        do { try notifier.send(message) } catch {
+            logger.warning("Failed to notify systemd (\(message.prefix(20))...): \(error)")
+        }
+    }
+}
+
+/// Logs at most `limit` warnings per `window`, then one summary of how many were suppressed: a flood of
+/// garbage from drbdsetup must not flood the journal.
+final class RateLimitedLog {
+    let limit: Int
+    let window: Duration
+    private var windowStart: Instant?
+    private var count = 0
+    private var suppressed = 0
+
+    init(limit: Int, window: Duration) {
+        self.limit = limit
+        self.window = window
+    }
+
+    func log(_ logger: Logger, now: Instant, _ message: @autoclosure () -> String) {
+        if let start = windowStart, now - start < window {
+            count += 1
+        } else {
+            if suppressed > 0 { logger.warning("\(suppressed) similar messages suppressed.") }
+            windowStart = now
+            count = 1
+            suppressed = 0
+        }
+        if count <= limit {
+            logger.warning("\(message())")
+        } else {
+            suppressed += 1
+        }
+    }
+}
