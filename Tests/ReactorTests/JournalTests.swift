@@ -29,16 +29,13 @@ import Testing
     /// A receiver that never reads, with the smallest queue the kernel allows; the probe is connected to it.
     struct Receiver {
         let dir = TempDir()
-        let fd: Int32
+        let socket: FileDescriptor
+        var fd: Int32 { socket.rawValue }
         let probe: FileDescriptor
 
         init() throws {
             let path = dir.path + "/journal"
-            let raw = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            try #require(raw >= 0)
-            var (sun, length) = try Socket.unixAddress(path)
-            try Socket.asSockaddr(&sun, length: length) { sa, len in #expect(bind(raw, sa, len) == 0) }
-            fd = raw
+            socket = try Socket.bindDatagram(path)
             probe = try Journal.openSocket()
             try Journal.connect(probe, to: path)
         }
@@ -46,7 +43,7 @@ import Testing
 
     @Test func theProbeSeesRoomUntilTheReceiversQueueIsFull() throws {
         let r = try Receiver()
-        defer { close(r.fd) }
+        defer { r.socket.close() }
         #expect(try Journal.hasRoom(r.probe))
         // Fill journald's stand-in from another socket, as other processes' log entries would.
         let other = try Journal.openSocket()
@@ -63,7 +60,7 @@ import Testing
 
     @Test func sendDoesNotDeliverWithoutRoom() throws {
         let r = try Receiver()
-        defer { close(r.fd) }
+        defer { r.socket.close() }
         let other = try Journal.openSocket()
         try Journal.connect(other, to: r.dir.path + "/journal")
         while send(other.rawValue, "MESSAGE=x", 9, Int32(MSG_DONTWAIT)) == 9 {}
