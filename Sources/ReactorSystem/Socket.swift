@@ -36,8 +36,13 @@ public enum Socket {
             var zero: Int32 = 0
             _ = setsockopt(raw, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &zero, socklen_t(MemoryLayout<Int32>.size))
         }
-        try withSockaddr(address) { (sa, len) throws(Errno) in _ = try retryingEINTR { bind(raw, sa, len) } }
-        _ = try retryingEINTR { Glibc.listen(raw, backlog) }
+        do {
+            try withSockaddr(address) { (sa, len) throws(Errno) in _ = try retryingEINTR { bind(raw, sa, len) } }
+            _ = try retryingEINTR { Glibc.listen(raw, backlog) }
+        } catch {
+            fd.close()
+            throw error
+        }
         return fd
     }
 
@@ -45,7 +50,10 @@ public enum Socket {
     public static func connect(_ address: Address) throws(Errno) -> FileDescriptor {
         let fd = try open(address)
         do { try connect(fd, to: address) } catch {
-            if error != .inProgress { throw error }
+            if error != .inProgress {
+                fd.close()
+                throw error
+            }
         }
         return fd
     }

@@ -39,14 +39,20 @@ import Testing
             probe = try Journal.openSocket()
             try Journal.connect(probe, to: path)
         }
+
+        func close() {
+            socket.close()
+            probe.close()
+        }
     }
 
     @Test func theProbeSeesRoomUntilTheReceiversQueueIsFull() throws {
         let r = try Receiver()
-        defer { r.socket.close() }
+        defer { r.close() }
         #expect(try Journal.hasRoom(r.probe))
         // Fill journald's stand-in from another socket, as other processes' log entries would.
         let other = try Journal.openSocket()
+        defer { other.close() }
         try Journal.connect(other, to: r.dir.path + "/journal")
         var sent = 0
         while send(other.rawValue, "MESSAGE=x", 9, Int32(MSG_DONTWAIT)) == 9 { sent += 1 }
@@ -60,8 +66,9 @@ import Testing
 
     @Test func sendDoesNotDeliverWithoutRoom() throws {
         let r = try Receiver()
-        defer { r.socket.close() }
+        defer { r.close() }
         let other = try Journal.openSocket()
+        defer { other.close() }
         try Journal.connect(other, to: r.dir.path + "/journal")
         while send(other.rawValue, "MESSAGE=x", 9, Int32(MSG_DONTWAIT)) == 9 {}
         var delivered = 0
@@ -71,6 +78,8 @@ import Testing
     }
 
     @Test func connectingWithoutAJournalFails() throws {
-        #expect(throws: Errno.self) { try Journal.connect(try Journal.openSocket(), to: TempDir().path + "/none") }
+        let probe = try Journal.openSocket()
+        defer { probe.close() }
+        #expect(throws: Errno.self) { try Journal.connect(probe, to: TempDir().path + "/none") }
     }
 }
