@@ -8,7 +8,8 @@ Runs scripts/ha-lab on shipped scenarios RUNS times (default 3) and prints one t
   failover-100-files.toml (100 snippets), n1 killed -> all 100 active on n2 (promote delay 1 s: its
   position in preferred-nodes); the time is the last of the 100;
 - quorum loss: cut-off.toml, n1 partitioned away -> its services stopped.
-Ours is the daemon ha-lab uses (REACTOR_BIN, else .build/debug/drbd-reactor); `--reactor BIN` (or
+Ours is REACTOR_BIN, else .build/release/drbd-reactor (built with `swift build -c release
+--static-swift-stdlib` when missing, with drbd-sim, the nodes' drbdsetup/drbdadm); `--reactor BIN` (or
 OTHER_REACTOR_BIN) adds a column for another 1.x-compatible binary measured the same way. Figures are
 printed (and written to bench/out/ha.json), never asserted. Needs what scripts/ha-lab needs (root,
 systemd-nspawn).
@@ -32,6 +33,18 @@ FIGURES = [
 ]
 
 
+def release_binaries():
+    """REACTOR_BIN, else the release daemon (and the release drbd-sim next to it), built when missing."""
+    if os.environ.get("REACTOR_BIN"):
+        return Path(os.environ["REACTOR_BIN"])
+    release = ROOT / ".build" / "release"
+    if not (release / "drbd-reactor").exists() or not (release / "drbd-sim").exists():
+        print("bench-ha: building the release binaries (swift build -c release --static-swift-stdlib)", file=sys.stderr)
+        for product in ("drbd-reactor", "drbd-sim"):
+            subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", product], cwd=ROOT, check=True)
+    return release / "drbd-reactor"
+
+
 def measure(reactor, runs):
     """{figure: [seconds...]} and the failures, for one daemon binary."""
     times, failures = {f[0]: [] for f in FIGURES}, []
@@ -50,7 +63,7 @@ def measure(reactor, runs):
             else:
                 failures.append(f"run {i + 1}, {name}: {hit[0]['detail'] if hit else 'no result'}")
         failures += [f"run {i + 1}: {l['detail']}" for l in lines if l.get("expect") == "lab"]
-        print(f"bench-ha: {reactor or 'ours'}: run {i + 1}/{runs} done", file=sys.stderr, flush=True)
+        print(f"bench-ha: {reactor}: run {i + 1}/{runs} done", file=sys.stderr, flush=True)
     return times, failures
 
 
@@ -66,7 +79,7 @@ def main():
     ap.add_argument("--reactor", default=os.environ.get("OTHER_REACTOR_BIN"), help="another daemon binary")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "ha.json"))
     args = ap.parse_args()
-    columns = [("ours", None)] + ([(args.reactor, args.reactor)] if args.reactor else [])
+    columns = [("ours", release_binaries())] + ([(args.reactor, args.reactor)] if args.reactor else [])
     results = {label: measure(binary, args.runs) for label, binary in columns}
     width = max(len(f[0]) for f in FIGURES)
     print(f"\nHA lab, {args.runs} runs, seconds p50 / max")

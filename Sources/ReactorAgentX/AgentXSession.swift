@@ -45,7 +45,7 @@ public enum AgentXEffect: Hashable, Sendable {
 }
 
 extension AgentXEffect: MachineEffect {
-    public var endsMachine: Bool { self == .stopped }
+    public var endsMachine: Bool { if case .stopped = self { true } else { false } }
 }
 
 /// Design note: the AgentX subagent side of RFC 2741 as a state machine.

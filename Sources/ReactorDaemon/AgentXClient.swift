@@ -9,9 +9,10 @@ import ReactorSystem
 /// It owns the stream socket to the master (TCP or AF_UNIX) and the session's one timer, and carries
 /// out the machine's effects without ever blocking: the connect is non-blocking (completion is the
 /// socket becoming writable, its outcome `SO_ERROR`), unsent bytes wait for EPOLLOUT, reads take what
-/// is there. A host name is resolved before each attempt without blocking (`HostResolution`: a child
-/// `getent`, `localhost` directly); when it has several addresses they are tried in turn before the
-/// attempt counts as failed. The session runs on the one `EffectRunner`: an input an effect causes
+/// is there. Which address to try is a `ConnectMachine`'s (on a runner of its own): a host name is
+/// resolved before each attempt without blocking (`HostResolution`: a child `getent`, `localhost`
+/// directly); when it has several addresses they are tried in turn before the attempt counts as
+/// failed. The session runs on the one `EffectRunner`: an input an effect causes
 /// synchronously (a connect refused at once) is handled after the current effects, so the machine sees
 /// inputs in order, and nothing reaches it after its `.stopped`.
 final class AgentXClient: LoopPlugin {
@@ -28,9 +29,15 @@ final class AgentXClient: LoopPlugin {
     private var output: [UInt8] = []
     private var timer: EventLoop.SourceID?
     private let versions: DRBDVersionSource
-    /// The addresses of the current attempt still to try.
-    private var candidates: [Socket.Address] = []
     private var resolution: HostResolution?
+    private typealias Connector = ConnectMachine<Socket.Address>
+    /// The current connect attempt: which address next (a host name may have several).
+    private var connector = Connector()
+    /// The attempt's runner, like the session's this object's own.
+    private lazy var connectRunner = EffectRunner<Connector.Input, Connector.Effect>(clock: { [unowned loop] in loop.now }, logger: logger)
+    private lazy var attempt = connectRunner.add(
+        handle: { [unowned self] input, now in self.connector.handle(input, now: now) },
+        perform: { [unowned self] effect in self.perform(effect) })
     /// The session's runner; this object's own, so its closures' `unowned self` cannot outlive it.
     private lazy var runner = EffectRunner<AgentXInput, AgentXEffect>(clock: { [unowned loop] in loop.now }, logger: logger)
     private lazy var session = runner.add(
@@ -61,8 +68,7 @@ final class AgentXClient: LoopPlugin {
     }
 
     func stop() {
-        resolution?.cancel()
-        resolution = nil
+        cancelAttempt()
         feed(.stop)
     }
 
@@ -78,6 +84,7 @@ final class AgentXClient: LoopPlugin {
             output += bytes
             flush()
         case .disconnect:
+            cancelAttempt()
             closeConnection()
         case .startTimer(let deadline):
             cancelTimer()
@@ -101,42 +108,54 @@ final class AgentXClient: LoopPlugin {
 
     // MARK: connecting
 
+    private func feedConnector(_ input: Connector.Input) { connectRunner.send(input, to: attempt) }
+
+    /// Starts an attempt: the configured socket, or the addresses of its host name.
     private func beginAttempt() {
+        cancelAttempt()
         closeConnection()
-        resolution?.cancel()
-        resolution = nil
         switch config.address {
         case .unix(let path):
-            candidates = [.unix(path)]
+            feedConnector(.begin(.addresses([.unix(path)])))
         case .tcp(let address):
             switch address.target {
-            case .any: candidates = []
-            case .addresses(let list): candidates = list
-            case .name(let name, let port):
-                resolution = HostResolution(name, port: port, loop: loop) { [weak self] result in
-                    guard let self else { return }
-                    self.resolution = nil
-                    switch result {
-                    case .success(let list):
-                        self.candidates = list
-                        self.tryNextCandidate(lastError: "no address")
-                    case .failure(let failure):
-                        self.feed(.connectFailed("cannot resolve '\(self.config.address)': \(failure)"))
-                    }
-                }
-                return
+            case .any: feedConnector(.begin(.addresses([])))
+            case .addresses(let list): feedConnector(.begin(.addresses(list)))
+            case .name(let name, let port): feedConnector(.begin(.resolve(name: name, port: port, what: "\(config.address)")))
             }
         }
-        tryNextCandidate(lastError: "no address")
     }
 
-    /// Connects to the next candidate address, or reports the attempt failed when none is left.
-    private func tryNextCandidate(lastError: String) {
-        guard !candidates.isEmpty else {
-            feed(.connectFailed(lastError))
-            return
+    private func cancelAttempt() {
+        resolution?.cancel()
+        resolution = nil
+        feedConnector(.cancel)
+    }
+
+    private func perform(_ effect: Connector.Effect) {
+        switch effect {
+        case .resolve(let name, let port):
+            resolution = HostResolution(name, port: port, loop: loop) { [weak self] result in
+                guard let self else { return }
+                self.resolution = nil
+                switch result {
+                case .success(let list): self.feedConnector(.resolved(list))
+                case .failure(let failure): self.feedConnector(.resolveFailed("\(failure)"))
+                }
+            }
+        case .connect(let address):
+            connect(address)
+        case .succeeded:
+            if let fd { loop.setNoDelay(fd) }
+            updateInterest()
+            feed(.connected)
+        case .failed(let reason):
+            feed(.connectFailed(reason))
         }
-        let address = candidates.removeFirst()
+    }
+
+    /// A non-blocking connect; its completion is the socket becoming writable.
+    private func connect(_ address: Socket.Address) {
         do {
             let fd = try loop.connect(address)
             self.fd = fd
@@ -147,7 +166,7 @@ final class AgentXClient: LoopPlugin {
             interest = .writable
         } catch {
             closeConnection()
-            tryNextCandidate(lastError: "\(address): \(error)")
+            feedConnector(.connectFailed("\(address): \(error)"))
         }
     }
 
@@ -156,14 +175,11 @@ final class AgentXClient: LoopPlugin {
         if connecting {
             if let error = loop.connectionError(fd) {
                 closeConnection()
-                tryNextCandidate(lastError: "\(address): \(error)")
+                feedConnector(.connectFailed("\(address): \(error)"))
                 return
             }
             connecting = false
-            candidates.removeAll()
-            loop.setNoDelay(fd)
-            updateInterest()
-            feed(.connected)
+            feedConnector(.connected)
             return
         }
         if events.contains(.writable) { flush() }

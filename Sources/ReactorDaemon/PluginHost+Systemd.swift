@@ -7,7 +7,10 @@ import ReactorPromoter
 /// control socket.
 extension PluginHost {
     /// Hands a unit change or job result from the bus to every running instance.
-    public func deliver(systemd event: SystemdUnitEvent) { broadcast(.systemd(event)) }
+    public func deliver(systemd event: SystemdUnitEvent) {
+        if case .jobRemoved(let unit, let result) = event { batchJobEnded(unit: unit, result: result) }
+        broadcast(.systemd(event))
+    }
 
     /// Hands a new maintenance state (drbd-reactorctl maintenance) to every running instance.
     public func setMaintenance(_ maintenance: PromoterMaintenance) { broadcast(.maintenance(maintenance)) }

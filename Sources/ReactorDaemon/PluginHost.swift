@@ -34,8 +34,12 @@ public final class PluginHost<Key: Hashable> {
         /// Set by `start` right after the runner assigned it, before any input: never read unset.
         var id: Runner.InstanceID!
         var children: [PluginToken: EventLoop.SourceID] = [:]
+        /// Tokens whose command runs in a shared `systemctl` call (PluginHost+Batch.swift).
+        var batched: Set<PluginToken> = []
         var timers: [PluginToken: EventLoop.SourceID] = [:]
         var stopping = false
+        /// Set once the machine said `.stopped` (the runner drops what comes for it after that).
+        var stopped = false
 
         init(key: Key, machine: any ChangePlugin, logger: Logger) {
             self.key = key
@@ -61,7 +65,7 @@ public final class PluginHost<Key: Hashable> {
     }
 
     let loop: EventLoop
-    private let logger: Logger
+    let logger: Logger
     private let runner: Runner
     private(set) var instances: [Instance] = []
     private var byID: [Runner.InstanceID: Instance] = [:]
@@ -72,6 +76,11 @@ public final class PluginHost<Key: Hashable> {
     public var onResourceLog: ((String, Logger.Level, String, String) -> Void)?
     /// Called for every `.count` effect (the daemon owns the counters).
     public var onCount: ((ReactorCounter) -> Void)?
+    /// `systemctl` calls requested in this turn, by prefix, run as one at its end (PluginHost+Batch.swift).
+    var pendingBatches: [[String]: PendingBatch] = [:]
+    var batchOrder: [[String]] = []
+    /// Shared `systemctl` calls running now.
+    var runningBatches: [PendingBatch] = []
 
     public init(loop: EventLoop, logger: Logger) {
         self.loop = loop
@@ -130,6 +139,13 @@ public final class PluginHost<Key: Hashable> {
         for instance in instances {
             for (_, id) in instance.children { loop.signal(id, Signal.kill) }
         }
+        for batch in runningBatches { if let id = batch.child { loop.signal(id, Signal.kill) } }
+    }
+
+    /// Hands `input` to `instance` through the runner (after the current effects, if any run).
+    func feed(_ instance: Instance, _ input: PluginInput) {
+        guard !instance.stopped else { return }
+        runner.send(.plugin(input), to: instance.id)
     }
 
     // MARK: effects
@@ -144,7 +160,7 @@ public final class PluginHost<Key: Hashable> {
         case .spawn(let token, let request):
             spawn(token, request, for: instance)
         case .signal(let token, let signal):
-            if let id = instance.children[token] { loop.signal(id, signal) }
+            if let id = instance.children[token] { loop.signal(id, signal) } else { signalBatched(token, signal, for: instance) }
         case .startTimer(let token, let deadline):
             if let old = instance.timers[token] { loop.cancelTimer(old) }
             let id: Runner.InstanceID = instance.id
@@ -165,8 +181,14 @@ public final class PluginHost<Key: Hashable> {
         }
     }
 
-    /// Starts a child; a failure to start is an input the runner hands the plugin after the current effects.
     private func spawn(_ token: PluginToken, _ request: SpawnRequest, for instance: Instance) {
+        if enqueueBatched(token, request, for: instance) { return }
+        spawnAlone(token, request, for: instance)
+    }
+
+    /// Starts one plugin child; a failure to start is an input the runner hands the plugin after the
+    /// current effects.
+    func spawnAlone(_ token: PluginToken, _ request: SpawnRequest, for instance: Instance) {
         let id: Runner.InstanceID = instance.id
         do {
             let onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)? =
@@ -189,6 +211,7 @@ public final class PluginHost<Key: Hashable> {
     }
 
     private func finish(_ instance: Instance) {
+        instance.stopped = true
         for (_, id) in instance.timers { loop.cancelTimer(id) }
         instance.timers.removeAll()
         instances.removeAll { $0 === instance }

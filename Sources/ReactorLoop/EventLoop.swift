@@ -231,7 +231,7 @@ public final class EventLoop: EventSources {
         let before = onTurn == nil ? nil : backend.now
         runDeferred()
         let deferredTook = before.map { backend.now - $0 } ?? .zero
-        var deadline = [earliestTimer, watchdog?.next].compactMap { $0 }.min()
+        var deadline = Self.earlier(earliestTimer, watchdog?.next)
         if !deferred.isEmpty {
             deadline = backend.now
         } else if let timeout {
@@ -252,6 +252,13 @@ public final class EventLoop: EventSources {
         }
         if let first = earliestTimer, first <= now { fireDueTimers() }
         if let onTurn { onTurn(deferredTook + (backend.now - now)) }
+    }
+
+    /// The earlier of two optional instants (no array per turn).
+    private static func earlier(_ a: Instant?, _ b: Instant?) -> Instant? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return min(a, b)
     }
 
     /// Orders a turn's ready list by source priority, keeping the backend's order among equals.

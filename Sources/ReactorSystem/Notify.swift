@@ -46,6 +46,3 @@ public final class Notifier {
         try send("FDSTOREREMOVE=1\nFDNAME=\(name)")
     }
 }
-
-/// CLOCK_MONOTONIC in microseconds, for `MONOTONIC_USEC=` in RELOADING=1 messages.
-public func monotonicMicroseconds() -> UInt64 { reactor_monotonic_ns() / 1000 }

@@ -33,4 +33,34 @@ import Testing
         #expect(c.diskState("n2", "r0", volume: 0) == "UpToDate")
         #expect(c.role("n2", "r0") == "Primary" && c.canWrite("n2", "r0"))
     }
+
+    /// The cut-off case with a realistic resync: the Primary n1 loses n3 first (its writes still reach
+    /// n2), then n2. The survivors n2 and n3 keep quorum together; n3 missed writes and resyncs from n2
+    /// for 30 s. Promoting n3 during the resync (DRBD 9 allows it with an UpToDate peer connected: reads
+    /// go to the peer) keeps it connected, quorate and writable, and the resync still ends. In the model
+    /// this used to drop the link (the HA lab's cut-off scenario ran with a 0.2 s resync to avoid it).
+    @Test func aSyncTargetPromotedDuringAResyncStaysConnected() {
+        var r0 = ResourceSpec(name: "r0")
+        r0.resyncDuration = .seconds(30)
+        var c = DRBDCluster(spec: ClusterSpec(
+            nodes: [NodeSpec(name: "n1", id: 0), NodeSpec(name: "n2", id: 1), NodeSpec(name: "n3", id: 2)],
+            resources: [r0]))
+        #expect(c.run("n1", ["drbdsetup", "primary", "r0"]).exitCode == 0)
+        c.cut("n1", "n3")
+        c.advance(to: .seconds(1))
+        c.cut("n1", "n2")
+        c.advance(to: .seconds(2))
+        #expect(c.diskState("n3", "r0", volume: 0) == "Inconsistent")
+        #expect(c.diskState("n2", "r0", volume: 0) == "UpToDate")
+        #expect(c.mayPromote("n3", "r0") && c.hasQuorum("n3", "r0"))
+        #expect(c.run("n3", ["drbdsetup", "primary", "r0"]).exitCode == 0)
+        #expect(c.role("n3", "r0") == "Primary")
+        #expect(c.isConnected("n2", "n3", "r0") && c.hasQuorum("n3", "r0") && c.canWrite("n3", "r0"))
+        #expect(c.hasQuorum("n2", "r0") && !c.mayPromote("n2", "r0"))
+        c.advance(to: .seconds(10))
+        #expect(c.diskState("n3", "r0", volume: 0) == "Inconsistent" && c.isConnected("n2", "n3", "r0"))
+        c.advance(to: .seconds(40))
+        #expect(c.diskState("n3", "r0", volume: 0) == "UpToDate")
+        #expect(c.role("n3", "r0") == "Primary" && c.canWrite("n3", "r0") && c.isConnected("n2", "n3", "r0"))
+    }
 }

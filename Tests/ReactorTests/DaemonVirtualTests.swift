@@ -56,13 +56,17 @@ final class VirtualDaemon {
         notifier.clock = { backend.now }
         daemon = Daemon(
             config: try ConfigLoader.load(path: configPath), loop: loop, notifier: notifier, logger: logger,
-            promoterContext: PromoterContext(nodeName: "n1", environment: []), runDirectory: dir.path, timings: timings)
+            promoterContext: PromoterContext(nodeName: "n1", environment: [], systemdDirectory: dir.mkdir("systemd")),
+            runDirectory: dir.path, timings: timings)
         backend.install("drbdsetup") { [unowned self] child in
             self.drbdsetups.append(child)
             if let drbdsetup { drbdsetup(child) } else if let events2 { child.write(events2) }
         }
         backend.install("drbdadm") { child in
-            child.print("DRBD_KERNEL_VERSION_CODE=0x090208", "DRBDADM_VERSION_CODE=0x091c00")
+            // `--version` answers the versions; anything else (sh-ll-dev, adjust) says nothing.
+            if child.argv.contains("--version") {
+                child.print("DRBD_KERNEL_VERSION_CODE=0x090208", "DRBDADM_VERSION_CODE=0x091d00")
+            }
             child.exit(0)
         }
     }
@@ -125,7 +129,7 @@ final class VirtualDaemon {
         #expect(response.hasPrefix("HTTP/1.1 200"))
         #expect(response.contains("drbd_resource_resources 2\n"), "\(response.prefix(2000))")
         #expect(response.contains("drbd_resource_promotionscore{name=\"db\"} 10101"))
-        #expect(response.contains("drbd_version{kmod=\"9.2.8\",utils=\"9.28.0\"} 1"))
+        #expect(response.contains("drbd_version{kmod=\"9.2.8\",utils=\"9.29.0\"} 1"))
         #expect(response.contains("drbdreactor_events2_lines_total 4"))
     }
 
@@ -346,5 +350,79 @@ final class VirtualDaemon {
         #expect(d.notifier.times("STATUS=Running: 2 resources, 1 plugin") == [t0])
         // The change at 5 s is told at the next 2 s refresh (6 s), once.
         #expect(d.notifier.times("STATUS=Running: 1 resource, 1 plugin") == [t0 + .seconds(6)])
+    }
+}
+
+/// The promoter inside the whole daemon on virtual time: drop-ins, `systemctl daemon-reload`, and
+/// maintenance holding the start that would come once the resource may be promoted.
+@Suite struct DaemonVirtualPromoterTests {
+    static let initial = """
+        exists resource name:r0 role:Secondary suspended:no force-io-failures:no write-ordering:flush may_promote:no promotion_score:0
+        exists device name:r0 volume:0 minor:1000 backing_dev:/dev/vg/r0_0 disk:UpToDate client:no open:no quorum:yes size:1048576 read:0 written:0 al-writes:0 bm-writes:0 upper-pending:0 lower-pending:0 al-suspended:no blocked:no
+        exists -
+
+        """
+    static let mayPromote =
+        "change resource name:r0 role:Secondary suspended:no force-io-failures:no write-ordering:flush may_promote:yes promotion_score:10101\n"
+    static let config = "statistics-poll-interval = 0\n[[log]]\nlevel = \"debug\"\n[[promoter]]\n[promoter.resources.r0]\nstart = [\"a.service\"]\n"
+
+    /// A daemon whose drbdsetup reports r0 and, 5 s later, that it may be promoted; `systemctl` calls
+    /// are recorded with their virtual time.
+    func daemon(maintenance: PromoterMaintenance?) throws -> (VirtualDaemon, () -> [(Instant, [String])]) {
+        var calls: [(Instant, [String])] = []
+        let d = try VirtualDaemon(config: Self.config, drbdsetup: { child in
+            switch child.argv.dropFirst().first {
+            case "events2": break
+            case "status":  // r0 alone, Secondary
+                child.print(#"[{"name":"r0","role":"Secondary","connections":[]}]"#)
+                child.exit(0)
+                return
+            case "show":  // r0 with quorum, as a promoter wants it
+                child.print(
+                    #"[{"resource":"r0","options":{"auto-promote":false,"quorum":"majority","on-no-quorum":"io-error","#
+                        + #""on-suspended-primary-outdated":"force-secondary","on-no-data-accessible":"io-error"},"#
+                        + #""connections":[{"net":{"rr-conflict":"retry-connect","fencing":"dont-care"}}]}]"#)
+                child.exit(0)
+                return
+            default:
+                child.exit(0)
+                return
+            }
+            child.write(Self.initial)
+            child.after(.seconds(5)) { child.write(Self.mayPromote) }
+        })
+        d.backend.install("systemctl") { child in
+            calls.append((child.now, Array(child.argv.dropFirst())))
+            child.exit(0)
+        }
+        if let maintenance { d.dir.write("maintenance", maintenance.text) }
+        return (d, { calls })
+    }
+
+    @Test func withoutMaintenanceTheTargetStartsAtOnceAfterTheDropInsAreLoaded() throws {
+        let (d, calls) = try daemon(maintenance: nil)
+        let t0 = d.start
+        try d.daemon.start()
+        try d.run(to: t0 + .seconds(30))
+        let reload = try #require(calls().firstIndex { $0.1 == ["daemon-reload"] })
+        let start = try #require(calls().firstIndex { $0.1.contains("start") && $0.1.contains("drbd-services@r0.target") })
+        #expect(reload < start, "the drop-ins are loaded before the first start: \(calls())")
+        #expect(calls()[start].0 == t0, "nobody else is Primary: the initial start comes at once")
+    }
+
+    @Test func maintenanceHoldsTheStartUntilItIsLeftAndReloaded() throws {
+        let (d, calls) = try daemon(maintenance: PromoterMaintenance(node: true))
+        let t0 = d.start
+        try d.daemon.start()
+        // Where the e2e test slept and looked for an absent call, a minute of virtual time passes.
+        try d.run(to: t0 + .seconds(60))
+        #expect(d.logged("resource 'r0' is in maintenance: not starting or stopping anything"))
+        #expect(!calls().contains { $0.1.contains("start") || $0.1.contains("stop") }, "\(calls())")
+        d.dir.write("maintenance", PromoterMaintenance().text)
+        d.backend.raise(Signal.hangup)
+        try d.run(to: t0 + .seconds(90))
+        #expect(d.logged("resource 'r0' left maintenance"))
+        let starts = calls().filter { $0.1.contains("start") && $0.1.contains("drbd-services@r0.target") }
+        #expect(starts.first.map { $0.0 >= t0 + .seconds(60) } == true, "\(calls())")
     }
 }

@@ -84,12 +84,14 @@ def run_lab(*args, timeout=600):
     return p.returncode, lines, err
 
 
-# Known failure (2026-12-05, this project's loaded 2-core machine): after the kill, a few of the 100
-# resources are still running nowhere 40 s later. The daemon issues the 100 starts within ~2 s; the
-# survivor's systemd then needed 18 s to begin the first start job and 37 s to finish one resource's
-# promote (100 transactions, three containers, two loaded cores). Kept running, not yet a green test.
+# The issue's target for these two (all 100 active within 2 s of the promote delay) is not met on this
+# project's 2-core machine: 7-9 s measured (`make bench-ha`, README Performance), most of it the survivor's
+# systemd running 100 start transactions beside the third node's. Their expectations here (all 100
+# elsewhere within 40 s, at most one node at a time) hold since the daemon batches its `systemctl` calls
+# (before: 25 s on the idle machine, some resources nowhere after 40 s under load); xfail (not strict)
+# until the target holds, timing is never asserted in a test.
 KNOWN = {"failover-100-files", "failover-100-section"}
-PARAMS = [pytest.param(s, marks=pytest.mark.xfail(reason="100 resources: some not failed over within 40 s (under investigation)",
+PARAMS = [pytest.param(s, marks=pytest.mark.xfail(reason="100-resource failover target (3 s) not met on 2 cores: 7-9 s measured",
                                                   strict=False)) if s.stem in KNOWN else s for s in SCENARIOS]
 
 

@@ -78,7 +78,7 @@ public enum PluginEffect: Hashable, Sendable {
 }
 
 extension PluginEffect: MachineEffect {
-    public var endsMachine: Bool { self == .stopped }
+    public var endsMachine: Bool { if case .stopped = self { true } else { false } }
 }
 
 /// A change plugin (promoter, umh, debugger): a machine that receives diffs in order and answers with
