@@ -155,7 +155,7 @@ public final class VirtualBackend: LoopBackend {
     // MARK: signals
 
     public func signalSource(_ signals: [Signal]) throws(Errno) -> FileDescriptor {
-        open(.signals(Set(signals), Queue()))
+        open(.signals(Set(signals), VirtualQueue()))
     }
 
     public func readSignals(_ fd: FileDescriptor) throws(Errno) -> [Signal] {
@@ -174,17 +174,17 @@ public final class VirtualBackend: LoopBackend {
         let child = VirtualChild(pid: nextPid, argv: argv, environment: environment, backend: self)
         var stdin: FileDescriptor?, stdout: FileDescriptor?, stderr: FileDescriptor?
         if stdio.pipeStdin {
-            let c = Channel(capacity: channelCapacity)
+            let c = VirtualChannel(capacity: channelCapacity)
             child.stdin = c
             stdin = open(.pipeWrite(c, reader: child))
         }
         if stdio.captureStdout {
-            let c = Channel(capacity: .max)
+            let c = VirtualChannel(capacity: .max)
             child.stdout = c
             stdout = open(.pipeRead(c))
         }
         if stdio.captureStderr {
-            let c = Channel(capacity: .max)
+            let c = VirtualChannel(capacity: .max)
             child.stderr = c
             stderr = open(.pipeRead(c))
         }
@@ -204,7 +204,7 @@ public final class VirtualBackend: LoopBackend {
     }
 
     /// Tells a child (soon, not inside the parent's write) that its stdin has bytes or ended.
-    fileprivate func stdinChanged(_ child: VirtualChild) {
+    func stdinChanged(_ child: VirtualChild) {
         schedule(at: now) { child.deliverInput() }
     }
 
@@ -212,7 +212,7 @@ public final class VirtualBackend: LoopBackend {
 
     public func read(_ fd: FileDescriptor, appendingTo buffer: inout [UInt8], maximum: Int) throws(Errno) -> FileDescriptor.ReadResult {
         guard let f = files[fd.rawValue] else { throw Errno.badDescriptor }
-        let channel: Channel
+        let channel: VirtualChannel
         switch f.kind {
         case .pipeRead(let c): channel = c
         case .socket(let inbound, _): channel = inbound
@@ -272,7 +272,7 @@ public final class VirtualBackend: LoopBackend {
     }
 
     public func pipe() throws(Errno) -> (read: FileDescriptor, write: FileDescriptor) {
-        let c = Channel(capacity: channelCapacity)
+        let c = VirtualChannel(capacity: channelCapacity)
         return (open(.pipeRead(c)), open(.pipeWrite(c, reader: nil)))
     }
 
@@ -288,7 +288,7 @@ public final class VirtualBackend: LoopBackend {
         default: break
         }
         guard listeners[bound] == nil else { throw Errno.addressInUse }
-        let fd = open(.listener(bound, Queue()))
+        let fd = open(.listener(bound, VirtualQueue()))
         listeners[bound] = fd.rawValue
         return fd
     }
@@ -308,7 +308,7 @@ public final class VirtualBackend: LoopBackend {
         guard let number = listenerNumber(for: address), case .listener(_, let pending)? = files[number]?.kind else {
             return open(.refused(Errno.connectionRefused))
         }
-        let up = Channel(capacity: channelCapacity), down = Channel(capacity: channelCapacity)
+        let up = VirtualChannel(capacity: channelCapacity), down = VirtualChannel(capacity: channelCapacity)
         let server = open(.socket(inbound: up, outbound: down))
         pending.items.append(server.rawValue)
         return open(.socket(inbound: down, outbound: up))
@@ -343,168 +343,6 @@ public final class VirtualBackend: LoopBackend {
         nextNumber += 1
         files[nextNumber] = VirtualFile(kind: kind)
         return FileDescriptor.borrowing(nextNumber)
-    }
-}
-
-/// One direction of a virtual pipe or socket: bytes in flight, and whether each end is still open.
-final class Channel {
-    var bytes: [UInt8] = []
-    let capacity: Int
-    var readerOpen = true
-    var writerOpen = true
-    init(capacity: Int) { self.capacity = capacity }
-
-    /// Takes what fits; EPIPE once the reader is gone.
-    func take(_ slice: ArraySlice<UInt8>) throws(Errno) -> Int {
-        guard readerOpen else { throw Errno.brokenPipe }
-        let n = min(slice.count, capacity - bytes.count)
-        bytes += slice.prefix(n)
-        return n
-    }
-}
-
-/// A list shared between a file and its readers (pending connections, raised signals).
-final class Queue<T> {
-    var items: [T] = []
-}
-
-/// An open virtual file and what it is.
-final class VirtualFile {
-    enum Kind {
-        case pipeRead(Channel)
-        /// `reader` is the child whose stdin this is (nil for a plain pipe).
-        case pipeWrite(Channel, reader: VirtualChild?)
-        case socket(inbound: Channel, outbound: Channel)
-        case listener(Socket.Address, Queue<Int32>)
-        case signals(Set<Signal>, Queue<Signal>)
-        case pidfd(VirtualChild)
-        /// A connect that found no listener: its error is reported as SO_ERROR and on every use.
-        case refused(Errno)
-    }
-
-    let kind: Kind
-    init(kind: Kind) { self.kind = kind }
-
-    /// What epoll would report for this file now (error and hangup are always reported).
-    var readiness: IOEvents {
-        switch kind {
-        case .pipeRead(let c):
-            var e: IOEvents = []
-            if !c.bytes.isEmpty || !c.writerOpen { e.insert(.readable) }
-            if !c.writerOpen { e.insert(.hangup) }
-            return e
-        case .pipeWrite(let c, _):
-            if !c.readerOpen { return [.writable, .error] }
-            return c.bytes.count < c.capacity ? .writable : []
-        case .socket(let inbound, let outbound):
-            var e: IOEvents = []
-            if !inbound.bytes.isEmpty || !inbound.writerOpen { e.insert(.readable) }
-            if !inbound.writerOpen { e.insert(.readHangup) }
-            if !outbound.readerOpen {
-                e.formUnion([.writable, .error, .hangup])
-            } else if outbound.bytes.count < outbound.capacity {
-                e.insert(.writable)
-            }
-            return e
-        case .listener(_, let pending):
-            return pending.items.isEmpty ? [] : .readable
-        case .signals(_, let pending):
-            return pending.items.isEmpty ? [] : .readable
-        case .pidfd(let child):
-            return child.exit == nil ? [] : .readable
-        case .refused:
-            return [.writable, .error, .hangup]
-        }
-    }
-}
-
-/// A child of the `VirtualBackend`: what its program sees and does.
-public final class VirtualChild {
-    public let pid: Int32
-    public let argv: [String]
-    public let environment: [String]
-    /// Set once the child has exited or died.
-    public private(set) var exit: ChildExit?
-    /// Every signal sent to the child, in order.
-    public private(set) var signals: [Signal] = []
-    /// Called with what the parent wrote to stdin (nil: the bytes stay in the pipe, which fills up).
-    public var onInput: (([UInt8]) -> Void)?
-    /// Called once when the parent closed stdin.
-    public var onEndOfInput: (() -> Void)?
-    /// Called for a signal other than SIGKILL instead of dying of it (nil: every signal kills).
-    public var onSignal: ((Signal) -> Void)?
-    /// Whether the output pipes stay open after the exit (a grandchild that inherited them).
-    public var outputOutlivesExit = false
-
-    fileprivate var stdin: Channel?
-    fileprivate var stdout: Channel?
-    fileprivate var stderr: Channel?
-    private var inputEnded = false
-    private unowned let backend: VirtualBackend
-
-    fileprivate init(pid: Int32, argv: [String], environment: [String], backend: VirtualBackend) {
-        self.pid = pid
-        self.argv = argv
-        self.environment = environment
-        self.backend = backend
-    }
-
-    /// The virtual time now.
-    public var now: Instant { backend.now }
-
-    /// Writes `text` to stdout (or stderr); dropped when the parent does not capture it or closed it.
-    public func write(_ text: String, to stream: OutputStream = .stdout) {
-        guard exit == nil || outputOutlivesExit, let c = stream == .stdout ? stdout : stderr, c.readerOpen, c.writerOpen else { return }
-        c.bytes += Array(text.utf8)
-    }
-
-    /// Writes each line followed by a newline.
-    public func print(_ lines: String..., to stream: OutputStream = .stdout) {
-        for l in lines { write(l + "\n", to: stream) }
-    }
-
-    /// Runs `work` `delay` from now, unless the child has ended by then.
-    public func after(_ delay: Duration, _ work: @escaping () -> Void) {
-        backend.schedule(after: delay) { [weak self] in
-            guard let self, self.exit == nil else { return }
-            work()
-        }
-    }
-
-    /// Exits with `status`.
-    public func exit(_ status: Int32) { end(.exited(status)) }
-
-    /// Closes stdout (and stderr) while running on.
-    public func closeOutput() {
-        stdout?.writerOpen = false
-        stderr?.writerOpen = false
-    }
-
-    fileprivate func receive(_ signal: Signal) {
-        guard exit == nil else { return }
-        signals.append(signal)
-        if signal != Signal.kill, let onSignal { onSignal(signal) } else { end(.signaled(signal)) }
-    }
-
-    private func end(_ status: ChildExit) {
-        guard exit == nil else { return }
-        exit = status
-        stdin?.readerOpen = false
-        stdin?.bytes.removeAll()
-        if !outputOutlivesExit { closeOutput() }
-    }
-
-    fileprivate func deliverInput() {
-        guard exit == nil, let c = stdin else { return }
-        if let onInput, !c.bytes.isEmpty {
-            let bytes = c.bytes
-            c.bytes.removeAll()
-            onInput(bytes)
-        }
-        if !c.writerOpen && c.bytes.isEmpty && !inputEnded {
-            inputEnded = true
-            onEndOfInput?()
-        }
     }
 }
 

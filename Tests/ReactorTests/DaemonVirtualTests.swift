@@ -5,6 +5,7 @@ import Testing
 @testable import ReactorLoop
 @testable import ReactorLog
 @testable import ReactorPromoter
+@testable import ReactorAgentX
 @testable import ReactorDaemon
 
 /// What the daemon tells systemd, with the virtual time of each message.
@@ -424,5 +425,29 @@ final class VirtualDaemon {
         #expect(d.logged("resource 'r0' left maintenance"))
         let starts = calls().filter { $0.1.contains("start") && $0.1.contains("drbd-services@r0.target") }
         #expect(starts.first.map { $0.0 >= t0 + .seconds(60) } == true, "\(calls())")
+    }
+}
+
+/// The agentx subagent inside the whole daemon on virtual time: with no master listening, connects are
+/// refused and retried with the backoff (1 s doubling to 30 s); once a master listens, the next attempt
+/// connects and sends its Open PDU.
+@Suite struct DaemonVirtualAgentXTests {
+    @Test func refusedConnectsBackOffAndTheNextAttemptAfterTheMasterAppearsOpens() throws {
+        let d = try VirtualDaemon(config: "[[log]]\nlevel = \"debug\"\n[[agentx]]\naddress = \"127.0.0.1:705\"\n")
+        let t0 = d.start
+        try d.daemon.start()
+        try d.run(to: t0 + .seconds(100))
+        // Attempts at 0, 1, 3, 7, 15, 31, 61, 91 s: no more than the backoff allows in 100 s.
+        let waits = d.log.entries.filter { $0.message.contains("AgentX master at 127.0.0.1") }.map {
+            String($0.message.split(separator: "retrying in ").last ?? "")
+        }
+        #expect(waits == ["1.0 seconds.", "2.0 seconds.", "4.0 seconds.", "8.0 seconds.", "16.0 seconds.", "30.0 seconds.", "30.0 seconds.", "30.0 seconds."])
+        let master = try d.loop.listen(.ipv4("127.0.0.1", 705))
+        try d.run(to: t0 + .seconds(135))  // the next attempt is at most 30 s away
+        let session = try #require(try d.loop.accept(master))
+        let open = d.backend.drain(session).bytes
+        // AgentX header: version 1, type 1 (Open).
+        #expect(open.count > 20 && open[0] == 1 && open[1] == 1, "\(open.prefix(20))")
+        #expect(String(decoding: open, as: UTF8.self).contains(AgentXSession.agentDescription))
     }
 }
