@@ -184,10 +184,12 @@ final class SimDaemon {
         let argv = child.argv
         sim.trace(node.name, "spawn: \(argv.joined(separator: " "))")
         sim.countSpawn(argv)
-        child.after(node.latency(argv)) { [unowned self] in
-            guard let systemd = self.node.systemd else { return }
-            systemd.systemctl(Array(argv.dropFirst())) { rc, lines in
-                if rc != 0 { self.sim.trace(self.node.name, "exit \(rc): \(argv.joined(separator: " "))") }
+        let node = self.node
+        child.after(node.latency(argv)) {
+            guard let systemd = node.systemd else { return }
+            // The job may end after this daemon process is gone (a hanging start): only the node is sure to live.
+            systemd.systemctl(Array(argv.dropFirst())) { [unowned node] rc, lines in
+                if rc != 0 { node.sim.trace(node.name, "exit \(rc): \(argv.joined(separator: " "))") }
                 for l in lines { child.print(l) }
                 child.exit(rc)
             }
