@@ -52,6 +52,7 @@ final class SimDaemon {
             config: try ConfigLoader.load(path: path), loop: loop, notifier: SilentNotifier(), logger: logger,
             promoterContext: PromoterContext(nodeName: node.name, environment: [], systemdDirectory: node.systemdDirectory),
             runDirectory: node.directory, timings: timings)
+        daemon.releasesStartupPages = false
         install()
     }
 

@@ -36,7 +36,7 @@ public final class Simulation {
         rng = SplitMix64(seed: scenario.seed ^ 0x5EED_1A7E_0C10_C4)
         let services = scenario.promoter.resources.flatMap(\.start)
         let vendor = VendorUnits.files(services: services)
-        directory = "/tmp/halab-\(scenario.seed)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+        directory = Self.scratch + "/halab-\(scenario.seed)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
         let root = directory
         nodes = scenario.spec.nodes.map { SimNode(name: $0.name, sim: self, vendorUnits: vendor, directory: root + "/" + $0.name) }
         for n in nodes { try? FileSystem.createDirectories(n.systemdDirectory) }
@@ -44,6 +44,10 @@ public final class Simulation {
     }
 
     deinit { try? FileSystem.removeTree(directory) }
+
+    /// Where runs keep their directories: the tmpfs /dev/shm where there is one (each daemon start writes
+    /// the drop-ins; on a disk that costs more than the rest of the run), else /tmp.
+    static let scratch = (try? FileSystem.info("/dev/shm"))?.isDirectory == true ? "/dev/shm" : "/tmp"
 
     /// Runs to the horizon; nil if every invariant held, else what broke.
     public func run() -> Violation? {
