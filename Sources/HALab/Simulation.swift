@@ -23,7 +23,7 @@ public final class Simulation {
     private(set) var startAttempts: [String: [Duration]] = [:]
     /// The run's directory on the real file system (the nodes' config, run and drop-in directories;
     /// its name is random so parallel runs never share it, which does not touch the seeded run).
-    let directory: String
+    public let directory: String
     /// How many loop turns one instant may take before the run counts as stuck (a source that stays
     /// ready without its handler making progress).
     static let maximumTurnsPerInstant = 100_000
