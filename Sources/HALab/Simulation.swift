@@ -2,7 +2,7 @@ import DRBDSim
 import ReactorCore
 import ReactorSystem
 
-/// One seeded run: the DRBD model, three simulated nodes running the real promoter, the fault
+/// One seeded run: the DRBD model, three simulated nodes running the real daemon, the fault
 /// schedule, and the invariants checked after every step (see `Invariants`).
 public final class Simulation {
     public let scenario: Scenario

@@ -6,7 +6,7 @@ import ReactorSystem
 import ReactorPromoter
 
 /// The HA lab's fast tier: every seed is one cluster, configuration and fault schedule, run with the
-/// real promoter on virtual time; every invariant of `Invariants` must hold after every step.
+/// real daemon on virtual time; every invariant of `Invariants` must hold after every step.
 ///
 /// `SIM_SEEDS=N` runs seeds 0..<N (default 1000), `SIM_SEED=n` runs only seed n (and prints its trace),
 /// `SIM_TRACE=N` shows the last N events instead of 40.
