@@ -88,7 +88,9 @@ public final class VirtualBackend: LoopBackend {
     /// watched fd (a driver turns the loop until this and the loop's `nextDeadline` say no).
     public var hasWorkNow: Bool {
         if let at = schedule.min?.at, at <= now { return true }
-        return !readyList().isEmpty
+        return watches.contains { number, w in
+            files[number].map { !$0.readiness.intersection(w.events.union([.error, .hangup])).isEmpty } ?? false
+        }
     }
 
     /// Delivers `signal` to the signal sources that cover it.
