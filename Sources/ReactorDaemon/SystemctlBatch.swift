@@ -51,12 +51,8 @@ struct SystemctlBatch: Hashable, Sendable {
     /// The answers for `units` in order, from the batch's output and exit and, after a failed start or
     /// stop, the lines of `systemctl is-active UNIT...` (one state per unit, in order).
     func answers(stdout: [String], stderr: [String], exit: ChildExit, activeStates: [String]? = nil) -> [Answer] {
-        func mentions(_ line: String, _ unit: String) -> Bool { line.contains(unit) }
-        func ownStderr(_ unit: String) -> [String] {
-            let named = stderr.filter { mentions($0, unit) }
-            let unnamed = stderr.filter { line in !units.contains { mentions(line, $0) } }
-            return named + unnamed
-        }
+        let (named, unnamed) = Self.attribute(stderr, to: units)
+        func ownStderr(_ unit: String) -> [String] { (named[unit] ?? []) + unnamed }
         switch prefix.last {
         case "--property=ActiveState":
             let states = stdout.filter { $0.hasPrefix("ActiveState=") }
@@ -76,6 +72,28 @@ struct SystemctlBatch: Hashable, Sendable {
         default:
             return units.map { Answer(stderr: ownStderr($0), exit: exit) }
         }
+    }
+
+    /// Each stderr line goes to the units it names (systemctl quotes them between blanks, quotes, `:`
+    /// or `.`), a line naming none to everyone. One pass over the words: with 100 units and 100 lines,
+    /// a substring search per unit, line and requester took the daemon 1.4 s (HA lab failover).
+    static func attribute(_ lines: [String], to units: [String]) -> (named: [String: [String]], unnamed: [String]) {
+        let known = Set(units)
+        var named: [String: [String]] = [:]
+        var unnamed: [String] = []
+        for line in lines {
+            var hit = false
+            var seen: Set<Substring> = []
+            for word in line.split(whereSeparator: { $0 == " " || $0 == "'" || $0 == "\"" || $0 == "\t" }) {
+                var w = word
+                while let last = w.last, last == ":" || last == "." || last == "," { w = w.dropLast() }
+                guard known.contains(String(w)), seen.insert(w).inserted else { continue }
+                named[String(w), default: []].append(line)
+                hit = true
+            }
+            if !hit { unnamed.append(line) }
+        }
+        return (named, unnamed)
     }
 
     private func exitCode(_ exit: ChildExit) -> Int32 {

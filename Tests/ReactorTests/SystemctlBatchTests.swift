@@ -22,6 +22,23 @@ import Testing
         #expect(SystemctlBatch.prefix(of: ["sh", "-c", "start"]) == nil)
     }
 
+    /// stderr lines go to the units they name, however systemctl quotes them; the others to everyone.
+    @Test func stderrLinesGoToTheUnitsTheyName() {
+        let units = ["drbd-services@r0.target", "drbd-services@r1.target", "drbd-services@r10.target"]
+        let lines = [
+            "Failed to reset failed state of unit drbd-services@r0.target: Unit drbd-services@r0.target not loaded.",
+            "Job for drbd-services@r10.target failed because the control process exited with error code.",
+            "See \"systemctl status drbd-services@r1.target\" and \"journalctl -xeu drbd-services@r1.target\" for details.",
+            "Unit 'drbd-services@r1.target' is masked.",
+            "general trouble",
+        ]
+        let (named, unnamed) = SystemctlBatch.attribute(lines, to: units)
+        #expect(named["drbd-services@r0.target"] == [lines[0]])
+        #expect(named["drbd-services@r1.target"] == [lines[2], lines[3]])
+        #expect(named["drbd-services@r10.target"] == [lines[1]])
+        #expect(unnamed == [lines[4]])
+    }
+
     @Test func showIsSplitByUnitInOrder() {
         let b = SystemctlBatch(prefix: ["systemctl", "show", "--property=ActiveState"], units: ["a", "b", "c"])
         let answers = b.answers(stdout: ["ActiveState=active", "", "ActiveState=failed", "", "ActiveState=inactive"],
