@@ -40,6 +40,12 @@ public final class ListenerPool {
         }
     }
 
+    /// The idle sockets are the pool's: at exit they are closed, and stay in systemd's store for the next
+    /// start (unlike `closeIdle`, which takes them out).
+    deinit {
+        for socket in idle { loop.close(socket.fd) }
+    }
+
     /// The addresses of the idle sockets (for tests and the log).
     public var idleAddresses: [Socket.Address] { idle.map(\.address) }
 

@@ -102,9 +102,11 @@ public final class PluginHost<Key: Hashable> {
         var l = logger
         l[metadataKey: "plugin"] = .string(machine.kind)
         let instance = Instance(key: key, machine: machine, logger: l)
+        // unowned(unsafe): the runner is this host's own and calls `perform` only from its `send`, while
+        // the host is alive; no reference counting per effect on the hot path.
         instance.id = runner.add(
             handle: { instance.handle($0, now: $1) },
-            perform: { [weak self] effect in self?.run(effect, for: instance) })
+            perform: { [unowned(unsafe) self] effect in self.run(effect, for: instance) })
         instances.append(instance)
         byID[instance.id] = instance
         l.info("Started \(machine.kind) plugin.")

@@ -54,6 +54,14 @@ public final class LogQueue {
         self.dropNotice = dropNotice
     }
 
+    /// The descriptor is the queue's: it is unwatched and closed with it.
+    deinit {
+        stopWaiting()
+        switch target {
+        case .stream(let fd), .journal(let fd, _, _): fd.close()
+        }
+    }
+
     /// From now on, waits for EPOLLOUT on `loop` when the destination would block; writes what is queued.
     public func attach(to loop: EventLoop) {
         self.loop = loop

@@ -18,6 +18,8 @@ public struct IOEvents: OptionSet, Hashable, Sendable {
 /// closed and whose number was reused in the same iteration can be recognised and dropped.
 public final class Epoll {
     private let fd: FileDescriptor
+    /// The fd is this object's: it goes when the object goes.
+    deinit { fd.close() }
     private var buffer: [reactor_epoll_event]
 
     /// epoll_create1(EPOLL_CLOEXEC).
@@ -76,6 +78,8 @@ public enum Clock {
 /// A timerfd on CLOCK_MONOTONIC armed for one absolute deadline (the loop's earliest timer).
 public final class TimerFD {
     public let fd: FileDescriptor
+    /// The fd is this object's: it goes when the object goes.
+    deinit { fd.close() }
 
     /// timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK|TFD_CLOEXEC).
     public init() throws(Errno) {
@@ -100,6 +104,8 @@ public final class TimerFD {
 /// A signalfd for a set of signals, which it blocks first (so they are only ever delivered through it).
 public final class SignalFD {
     public let fd: FileDescriptor
+    /// The fd is this object's: it goes when the object goes.
+    deinit { fd.close() }
 
     /// sigprocmask(SIG_BLOCK) + signalfd(NONBLOCK|CLOEXEC).
     public init(signals: [Signal]) throws(Errno) {
@@ -127,6 +133,8 @@ public final class SignalFD {
 /// An eventfd, used by tests as a cheap pollable object.
 public final class EventFD {
     public let fd: FileDescriptor
+    /// The fd is this object's: it goes when the object goes.
+    deinit { fd.close() }
     public init() throws(Errno) { fd = FileDescriptor(owning: try retryingEINTR { reactor_eventfd_create() }) }
     /// Adds `value` to the counter (makes it readable).
     public func signal(_ value: UInt64 = 1) throws(Errno) {

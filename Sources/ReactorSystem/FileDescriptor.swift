@@ -2,37 +2,47 @@ import CEpoll
 import Glibc
 import ReactorCore
 
-/// An owned file descriptor. Exactly one owner closes it, once; the loop removes it from epoll first.
-/// Created CLOEXEC (and NONBLOCK when it is polled) by the factories of this module.
+/// A file descriptor with one owner, which closes it explicitly, once (the loop removes it from epoll
+/// first). Created CLOEXEC (and NONBLOCK when it is polled) by the factories of this module.
+///
+/// Ownership is checked the way swift-nio checks its sockets: an owned descriptor that is still open when
+/// its last reference goes away was leaked by its owner. A debug build (every test run) stops there, so
+/// the owner gets fixed; a release build closes it, so the daemon's descriptors stay bounded. The owners
+/// that hold one for their whole life (`Epoll`, `TimerFD`, `SignalFD`, `EventFD`, `ChildProcess`,
+/// `LogQueue`) close theirs in their own deinit. A borrowed descriptor (an inherited standard stream, the
+/// fd sd-bus owns, a virtual one) is never closed by this object.
 public final class FileDescriptor: CustomStringConvertible {
     public private(set) var rawValue: Int32
-    private let closesOnDeinit: Bool
+    private let owned: Bool
 
     /// Takes ownership of `rawValue`.
     init(owning rawValue: Int32) {
         self.rawValue = rawValue
-        closesOnDeinit = true
+        owned = true
     }
 
     private init(borrowed rawValue: Int32) {
         self.rawValue = rawValue
-        closesOnDeinit = false
+        owned = false
     }
 
-    /// A descriptor someone else owns (an inherited standard stream): never closed on deinit.
+    /// A descriptor someone else owns: `close()` only lets go of it, and dropping it is no leak.
     public static func borrowing(_ rawValue: Int32) -> FileDescriptor { FileDescriptor(borrowed: rawValue) }
 
     deinit {
-        if closesOnDeinit && rawValue >= 0 { _ = Glibc.close(rawValue) }
+        guard owned, rawValue >= 0 else { return }
+        assertionFailure("leak of open \(self): its owner must close it")
+        _ = Glibc.close(rawValue)
     }
 
     public var isOpen: Bool { rawValue >= 0 }
     public var description: String { "fd \(rawValue)" }
 
-    /// close(2). Never retried: on Linux the fd is gone even when close reports EINTR.
+    /// close(2) of an owned descriptor; a borrowed one is only let go of. Never retried: on Linux the fd
+    /// is gone even when close reports EINTR.
     public func close() {
         guard rawValue >= 0 else { return }
-        _ = Glibc.close(rawValue)
+        if owned { _ = Glibc.close(rawValue) }
         rawValue = -1
     }
 

@@ -34,21 +34,13 @@ public enum Journal {
         return UInt64(st.st_dev) == dev && UInt64(st.st_ino) == ino
     }
 
-    /// The probe: a non-blocking, CLOEXEC datagram socket. socket(2).
-    public static func openSocket() throws(Errno) -> FileDescriptor {
-        FileDescriptor(owning: try retryingEINTR {
-            socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        })
-    }
+    /// The probe: a non-blocking, CLOEXEC datagram socket (`Socket.datagram`).
+    public static func openSocket() throws(Errno) -> FileDescriptor { try Socket.datagram() }
 
     /// Connects the probe to journald's socket at `path`, so that poll and epoll report whether its queue
-    /// has room. Connecting again re-targets it (journald restarted). connect(2).
+    /// has room. Connecting again re-targets it (journald restarted).
     public static func connect(_ socket: FileDescriptor, to path: String = socketPath) throws(Errno) {
-        var (sun, length) = try Socket.unixAddress(path)
-        let raw = socket.rawValue
-        try Socket.asSockaddr(&sun, length: length) { (sa, len) throws(Errno) in
-            _ = try retryingEINTR { Glibc.connect(raw, sa, len) }
-        }
+        try Socket.connect(socket, to: .unix(path))
     }
 
     /// Whether journald's receive queue has room now: poll(2) for POLLOUT with a zero timeout on the

@@ -36,19 +36,49 @@ public enum Socket {
             var zero: Int32 = 0
             _ = setsockopt(raw, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &zero, socklen_t(MemoryLayout<Int32>.size))
         }
-        try withSockaddr(address) { (sa, len) throws(Errno) in _ = try retryingEINTR { bind(raw, sa, len) } }
-        _ = try retryingEINTR { Glibc.listen(raw, backlog) }
+        do {
+            try withSockaddr(address) { (sa, len) throws(Errno) in _ = try retryingEINTR { bind(raw, sa, len) } }
+            _ = try retryingEINTR { Glibc.listen(raw, backlog) }
+        } catch {
+            fd.close()
+            throw error
+        }
         return fd
     }
 
     /// Starts a non-blocking connect; the socket becomes writable when it completes (check `pendingError`).
     public static func connect(_ address: Address) throws(Errno) -> FileDescriptor {
         let fd = try open(address)
+        do { try connect(fd, to: address) } catch {
+            if error != .inProgress {
+                fd.close()
+                throw error
+            }
+        }
+        return fd
+    }
+
+    /// A non-blocking, CLOEXEC AF_UNIX datagram socket, not connected yet: the journal's probe (see
+    /// `Journal`), which `connect(_:to:)` points at journald's socket, again whenever journald restarts.
+    public static func datagram() throws(Errno) -> FileDescriptor { try open(.unix(""), type: SOCK_DGRAM) }
+
+    /// connect(2) of an existing socket. A datagram socket is connected at once (or fails: ENOENT, nobody
+    /// bound `address`; ECONNREFUSED, nobody reads it any more); connecting it again re-targets it.
+    public static func connect(_ fd: FileDescriptor, to address: Address) throws(Errno) {
+        let raw = fd.rawValue
+        try withSockaddr(address) { (sa, len) throws(Errno) in _ = try retryingEINTR { Glibc.connect(raw, sa, len) } }
+    }
+
+    /// A non-blocking AF_UNIX datagram socket bound to `path`: a receiver (tests stand in for journald
+    /// with one). bind(2).
+    public static func bindDatagram(_ path: String) throws(Errno) -> FileDescriptor {
+        let fd = try datagram()
         let raw = fd.rawValue
         do {
-            try withSockaddr(address) { (sa, len) throws(Errno) in _ = try retryingEINTR { Glibc.connect(raw, sa, len) } }
+            try withSockaddr(.unix(path)) { (sa, len) throws(Errno) in _ = try retryingEINTR { bind(raw, sa, len) } }
         } catch {
-            if error != .inProgress { throw error }
+            fd.close()
+            throw error
         }
         return fd
     }
@@ -147,14 +177,15 @@ public enum Socket {
 
     // MARK: private
 
-    private static func open(_ address: Address) throws(Errno) -> FileDescriptor {
+    /// socket(2) for `address`'s family, NONBLOCK|CLOEXEC: every socket of the process is made here.
+    private static func open(_ address: Address, type: __socket_type = SOCK_STREAM) throws(Errno) -> FileDescriptor {
         let domain: Int32
         switch address {
         case .ipv4: domain = AF_INET
         case .ipv6: domain = AF_INET6
         case .unix: domain = AF_UNIX
         }
-        return FileDescriptor(owning: try retryingEINTR { reactor_socket(domain, Int32(SOCK_STREAM.rawValue)) })
+        return FileDescriptor(owning: try retryingEINTR { reactor_socket(domain, Int32(type.rawValue)) })
     }
 
     private static func numeric(_ sa: UnsafeMutablePointer<sockaddr>?, port: UInt16) -> Address? {

@@ -22,6 +22,12 @@ public final class ChildProcess {
         self.pidfd = pidfd
     }
 
+    /// The fds are this object's (the loop reads and closes them while it watches the child, which
+    /// keeps this object alive): whatever is still open goes with it.
+    deinit {
+        for fd in [pidfd, stdin, stdout, stderr] { fd?.close() }
+    }
+
     /// What to connect to the child's standard streams.
     public struct Stdio: Sendable {
         public var pipeStdin: Bool
@@ -46,9 +52,18 @@ public final class ChildProcess {
         var inPipe: (read: FileDescriptor, write: FileDescriptor)?
         var outPipe: (read: FileDescriptor, write: FileDescriptor)?
         var errPipe: (read: FileDescriptor, write: FileDescriptor)?
-        if stdio.pipeStdin { inPipe = try FileDescriptor.pipe(nonBlocking: false) }
-        if stdio.captureStdout { outPipe = try FileDescriptor.pipe(nonBlocking: false) }
-        if stdio.captureStderr { errPipe = try FileDescriptor.pipe(nonBlocking: false) }
+        // Whatever fails, no fd made here outlives the call except those handed to the child object.
+        func made() -> [FileDescriptor] { [inPipe, outPipe, errPipe].compactMap { $0 }.flatMap { [$0.read, $0.write] } }
+        do throws(Errno) {
+            // The parent's ends are non-blocking from the start (a pipe's ends are separate open file
+            // descriptions: the child's stays blocking), so nothing can fail after the child exists.
+            if stdio.pipeStdin { inPipe = try FileDescriptor.pipe(nonBlocking: false); try inPipe?.write.setNonBlocking(true) }
+            if stdio.captureStdout { outPipe = try FileDescriptor.pipe(nonBlocking: false); try outPipe?.read.setNonBlocking(true) }
+            if stdio.captureStderr { errPipe = try FileDescriptor.pipe(nonBlocking: false); try errPipe?.read.setNonBlocking(true) }
+        } catch {
+            for fd in made() { fd.close() }
+            throw error
+        }
         func other(_ own: Int32) -> Int32 { stdio.inheritOthers ? own : -1 }
 
         let launched: Result<pid_t, Errno> = launch(
@@ -57,21 +72,26 @@ public final class ChildProcess {
         inPipe?.read.close()
         outPipe?.write.close()
         errPipe?.write.close()
-        let pid = try launched.get()
         // pidfd_open cannot race with reaping: the pid stays ours (a zombie at worst) until it is reaped,
         // and nothing else reaps our children (SIGCHLD keeps its default disposition, so the kernel does
         // not reap them on its own, and no code calls wait() for any child but its own pid).
-        let pidfdRaw: Int32
-        do { pidfdRaw = try retryingEINTR { reactor_pidfd_open(pid) } } catch {
-            _ = kill(pid, Signal.kill.rawValue)
-            var status: Int32 = 0
-            _ = waitpid(pid, &status, 0)
+        let pidfd: FileDescriptor
+        do throws(Errno) {
+            let pid = try launched.get()
+            do { pidfd = FileDescriptor(owning: try retryingEINTR { reactor_pidfd_open(pid) }) } catch {
+                _ = kill(pid, Signal.kill.rawValue)
+                var status: Int32 = 0
+                _ = waitpid(pid, &status, 0)
+                throw error
+            }
+        } catch {
+            for fd in made() { fd.close() }
             throw error
         }
-        let child = ChildProcess(pid: pid, pidfd: FileDescriptor(owning: pidfdRaw))
-        if let p = inPipe { try p.write.setNonBlocking(true); child.stdin = p.write }
-        if let p = outPipe { try p.read.setNonBlocking(true); child.stdout = p.read }
-        if let p = errPipe { try p.read.setNonBlocking(true); child.stderr = p.read }
+        let child = ChildProcess(pid: try launched.get(), pidfd: pidfd)
+        child.stdin = inPipe?.write
+        child.stdout = outPipe?.read
+        child.stderr = errPipe?.read
         return child
     }
 

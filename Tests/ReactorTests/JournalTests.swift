@@ -29,27 +29,30 @@ import Testing
     /// A receiver that never reads, with the smallest queue the kernel allows; the probe is connected to it.
     struct Receiver {
         let dir = TempDir()
-        let fd: Int32
+        let socket: FileDescriptor
+        var fd: Int32 { socket.rawValue }
         let probe: FileDescriptor
 
         init() throws {
             let path = dir.path + "/journal"
-            let raw = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            try #require(raw >= 0)
-            var (sun, length) = try Socket.unixAddress(path)
-            try Socket.asSockaddr(&sun, length: length) { sa, len in #expect(bind(raw, sa, len) == 0) }
-            fd = raw
+            socket = try Socket.bindDatagram(path)
             probe = try Journal.openSocket()
             try Journal.connect(probe, to: path)
+        }
+
+        func close() {
+            socket.close()
+            probe.close()
         }
     }
 
     @Test func theProbeSeesRoomUntilTheReceiversQueueIsFull() throws {
         let r = try Receiver()
-        defer { close(r.fd) }
+        defer { r.close() }
         #expect(try Journal.hasRoom(r.probe))
         // Fill journald's stand-in from another socket, as other processes' log entries would.
         let other = try Journal.openSocket()
+        defer { other.close() }
         try Journal.connect(other, to: r.dir.path + "/journal")
         var sent = 0
         while send(other.rawValue, "MESSAGE=x", 9, Int32(MSG_DONTWAIT)) == 9 { sent += 1 }
@@ -63,8 +66,9 @@ import Testing
 
     @Test func sendDoesNotDeliverWithoutRoom() throws {
         let r = try Receiver()
-        defer { close(r.fd) }
+        defer { r.close() }
         let other = try Journal.openSocket()
+        defer { other.close() }
         try Journal.connect(other, to: r.dir.path + "/journal")
         while send(other.rawValue, "MESSAGE=x", 9, Int32(MSG_DONTWAIT)) == 9 {}
         var delivered = 0
@@ -74,6 +78,8 @@ import Testing
     }
 
     @Test func connectingWithoutAJournalFails() throws {
-        #expect(throws: Errno.self) { try Journal.connect(try Journal.openSocket(), to: TempDir().path + "/none") }
+        let probe = try Journal.openSocket()
+        defer { probe.close() }
+        #expect(throws: Errno.self) { try Journal.connect(probe, to: TempDir().path + "/none") }
     }
 }

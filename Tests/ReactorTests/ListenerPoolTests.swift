@@ -29,6 +29,7 @@ import Testing
         let fd = try pool.listener(for: address)
         #expect(fd === socket.fd)
         #expect(pool.idleAddresses.isEmpty)
+        fd.close()
     }
 
     @Test func anotherAddressIsBoundAnew() throws {
@@ -38,6 +39,8 @@ import Testing
         #expect(fd !== socket.fd)
         #expect(Socket.localPort(fd) != 0)
         #expect(pool.idleAddresses == [socket.address!])
+        fd.close()
+        pool.closeIdle()
     }
 
     @Test func aReleasedSocketIsKeptUntilCloseIdle() throws {

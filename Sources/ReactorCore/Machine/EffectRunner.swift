@@ -58,7 +58,8 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
 
     @usableFromInline let clock: () -> Instant
     @usableFromInline let logger: Logger?
-    @usableFromInline var slots: [InstanceID: Slot] = [:]
+    /// By id (ids count up from 1 and are never reused, so an array: no hashing per input); nil once gone.
+    @usableFromInline var slots: [Slot?] = []
     private var nextID: UInt64 = 0
     @usableFromInline var queue: [Pending] = []
     @usableFromInline var head = 0
@@ -86,9 +87,8 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
         handle: @escaping (Input, Instant) -> [Effect], perform: @escaping (Effect) -> Void
     ) -> InstanceID {
         nextID += 1
-        let id = InstanceID(raw: nextID)
-        slots[id] = Slot(handle: handle, perform: perform)
-        return id
+        slots.append(Slot(handle: handle, perform: perform))
+        return InstanceID(raw: nextID)
     }
 
     /// Registers a machine value the runner keeps: `perform` carries out one effect.
@@ -99,11 +99,12 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
     }
 
     /// Whether `id` is registered and has not stopped.
-    public func isRunning(_ id: InstanceID) -> Bool { slots[id] != nil }
+    public func isRunning(_ id: InstanceID) -> Bool { slot(id) != nil }
 
     /// Forgets an instance: its queued and later inputs are dropped.
     public func remove(_ id: InstanceID) {
-        slots[id] = nil
+        guard slot(id) != nil else { return }
+        slots[Int(id.raw) - 1] = nil
         removals &+= 1
     }
 
@@ -133,7 +134,7 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
 
     @inlinable
     func run(_ input: Input, for id: InstanceID) {
-        guard let slot = slots[id] else {
+        guard let slot = slot(id) else {
             drop(.input, id)
             return
         }
@@ -146,7 +147,7 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
             slot.perform(effect)
             if effect.endsMachine {
                 remove(id)
-            } else if removals == before || slots[id] != nil {
+            } else if removals == before || self.slot(id) != nil {
                 continue
             }
             // The instance is gone (its last word, or its owner removed it): nothing more of it runs.
@@ -155,6 +156,13 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
                 i += 1
             }
         }
+    }
+
+    /// The instance's slot, nil when it is gone (or the id is not this runner's).
+    @inlinable
+    func slot(_ id: InstanceID) -> Slot? {
+        let i = Int(id.raw) - 1
+        return i >= 0 && i < slots.count ? slots[i] : nil
     }
 
     @usableFromInline
