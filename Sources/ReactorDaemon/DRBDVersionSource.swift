@@ -27,8 +27,6 @@ public final class DRBDVersionSource {
     private var stopped = false
     /// Whether `forget` was called while the running query ran: its answer is handed out, not kept.
     private var staleQuery = false
-    /// How many times drbdadm was started (tests).
-    public private(set) var queries = 0
 
     /// `argv` and `environment` are drbdadm's; tests name a stand-in.
     public init(
@@ -66,7 +64,6 @@ public final class DRBDVersionSource {
 
     private func start() {
         var output = ChildOutput(limit: 64 * 1024)
-        queries += 1
         do {
             query = try loop.spawn(
                 argv: argv, environment: environment(),

@@ -4,6 +4,7 @@
 import DRBDSim
 import Glibc
 import Logging
+import ReactorCore
 import ReactorLoop
 import ReactorSystem
 
@@ -17,6 +18,8 @@ final class SimClient {
     var pendingOutput: [UInt8]
     var input = LineBuffer()
     var status: Int32?
+    /// The relayed stdin (streaming events2 only) and its watch.
+    var stdin: (fd: FileDescriptor, source: EventLoop.SourceID?)?
 
     init(socketPath: String, request: [String], relayStdin: Bool, logger: Logger) throws {
         loop = try EventLoop(logger: logger)
@@ -28,21 +31,31 @@ final class SimClient {
         if relayStdin { relayStandardInput() }
     }
 
+    /// The client owns its socket and the relayed stdin: unwatched and closed with it.
+    deinit {
+        if let s = socketSource { loop.removeIO(s) }
+        loop.close(socket)
+        if let stdin {
+            if let s = stdin.source { loop.removeIO(s) }
+            loop.close(stdin.fd)
+        }
+    }
+
     /// Connects to the server. A full listen backlog is EAGAIN for a non-blocking unix socket (a
     /// blocking one would wait): hundreds of calls at once (100 promoters starting on each of three HA
     /// lab nodes) must wait their turn, not fail with "cannot reach the server". Retried for about 10 s,
     /// backing off from 1 ms to 50 ms; nothing else runs in this client yet, so sleeping blocks nothing.
     static func connect(_ socketPath: String) throws -> FileDescriptor {
-        var pause: UInt32 = 1_000
-        var waited: UInt32 = 0
+        var backoff = Backoff(first: .milliseconds(1), limit: .milliseconds(50))
+        var waited: Duration = .zero
         while true {
             let attempt = Result { () throws(Errno) in try Socket.connect(.unix(socketPath)) }
-            guard case .failure(let error) = attempt, error == .wouldBlock, waited < 10_000_000 else {
+            guard case .failure(let error) = attempt, error == .wouldBlock, waited < .seconds(10) else {
                 return try attempt.get()
             }
-            usleep(pause)
+            let pause = backoff.next()
+            usleep(UInt32(pause.nanosecondsClamped / 1000))
             waited += pause
-            pause = min(pause * 2, 50_000)
         }
     }
 
@@ -94,16 +107,19 @@ final class SimClient {
     /// is simply not relayed).
     func relayStandardInput() {
         // A new open file description of our stdin (a pipe, usually), so O_NONBLOCK stays ours.
-        guard let stdin = try? FileDescriptor.openForReading("/dev/stdin"), (try? stdin.setNonBlocking(true)) != nil
-        else { return }
-        var source: EventLoop.SourceID?
-        source = try? loop.addIO(stdin, events: .readable, name: "stdin") { [unowned self] _ in
+        guard let fd = try? FileDescriptor.openForReading("/dev/stdin") else { return }
+        stdin = (fd, nil)
+        guard (try? fd.setNonBlocking(true)) != nil else { return }
+        stdin?.source = try? loop.addIO(fd, events: .readable, name: "stdin") { [unowned self] _ in
             var bytes: [UInt8] = []
-            let result = try stdin.read(appendingTo: &bytes)
+            let result = try fd.read(appendingTo: &bytes)
             self.pendingOutput.append(contentsOf: bytes)
             try self.flush()
             if !self.pendingOutput.isEmpty, let s = self.socketSource { try self.loop.modifyIO(s, events: [.readable, .writable]) }
-            if result == .endOfFile, let source { self.loop.removeIO(source) }
+            if result == .endOfFile, let source = self.stdin?.source {
+                self.loop.removeIO(source)
+                self.stdin?.source = nil
+            }
         }
     }
 }

@@ -31,6 +31,7 @@ final class SimServer {
     var cluster: DRBDCluster
     let start: Instant
     let listener: FileDescriptor
+    var listenerSource: EventLoop.SourceID?
     let socketPath: String
     var clients: [ObjectIdentifier: Client] = [:]
     var deadlineTimer: EventLoop.SourceID?
@@ -43,8 +44,15 @@ final class SimServer {
         self.socketPath = socketPath
         // The kernel's maximum (net.core.somaxconn caps it): many nodes' drbdsetup/drbdadm calls come at once.
         listener = try Socket.listen(.unix(socketPath), backlog: 4096)
-        try loop.addIO(listener, events: .readable, name: "listener") { [unowned self] _ in self.acceptAll() }
+        listenerSource = try loop.addIO(listener, events: .readable, name: "listener") { [unowned self] _ in self.acceptAll() }
         try loop.handleSignals([.terminate, .interrupt]) { [unowned self] _ in self.loop.requestExit() }
+    }
+
+    /// The server owns the listener and every client connection: closed with it.
+    deinit {
+        for client in clients.values { drop(client) }
+        if let s = listenerSource { loop.removeIO(s) }
+        loop.close(listener)
     }
 
     func run() throws {
