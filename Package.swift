@@ -102,9 +102,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "DRBDSimTests", dependencies: ["DRBDSim"]),
-        // HA lab, fast tier (issue 10): the real promoter on simulated nodes against the DRBD model, on
-        // virtual time, under seeded fault schedules (Sources/HALab); >= 1000 seeds per `swift test`.
-        .target(name: "HALab", dependencies: ["ReactorPromoter", "ReactorLoop", "ReactorCore", "DRBDSim"]),
+        // HA lab, fast tier (issue 10): the real daemon on simulated nodes against the DRBD model, on
+        // virtual time (VirtualBackend), under seeded fault schedules (Sources/HALab); >= 1000 seeds per `swift test`.
+        .target(
+            name: "HALab",
+            dependencies: [
+                "ReactorDaemon", "ReactorPromoter", "ReactorLoop", "ReactorSystem", "ReactorCore", "DRBDSim",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "HALabTests", dependencies: ["HALab", "DRBDSim", "ReactorPromoter", "ReactorSystem", "ReactorCore"]),
         // Public-API input handlers for the libFuzzer targets; the unit tests replay the corpus through them.
         .target(name: "FuzzHarness", dependencies: ["ReactorDaemon", "ReactorAgentX", "ReactorPrometheus", "ReactorPromoter", "ReactorUMH", "ReactorCore"]),

@@ -1,7 +1,8 @@
 import ReactorLoop
 
-/// The virtual clock: a queue of actions by time (on the loop's own `Heap`). Running the queue jumps
-/// from one deadline to the next; nothing sleeps, and actions at the same instant run in the order
+/// The lab's own schedule: faults, the systemd models' work and node boots, by time (on the loop's own
+/// `Heap`); the daemons' timers and children live on their `VirtualBackend`s, and `Simulation.run` jumps
+/// to the earliest of all of them. Nothing sleeps, and actions at the same instant run in the order
 /// they were scheduled, so a run is a pure function of its seed.
 struct EventQueue {
     private struct Entry: Comparable {

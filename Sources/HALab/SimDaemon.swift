@@ -1,256 +1,224 @@
 import DRBDSim
+import Logging
 import ReactorCore
+import ReactorDaemon
+import ReactorLoop
 import ReactorPromoter
+import ReactorSystem
 
-/// One run of the daemon on a simulated node, doing what `Daemon`, `PromoterLauncher`, `PluginHost`
-/// and `Events2Source` do, but on the virtual clock: the REAL `Events2Parser`, `World` and
-/// `PromoterMachine` on the daemon's `EffectRunner` (same order and stop rules), whose effects' children
-/// are the node's programs (with latency) and whose timers are events of the simulation.
+/// One run (process) of the REAL daemon on a simulated node: `Daemon` with its `PluginHost`,
+/// `Events2Source`, `PromoterLauncher` and promoters, on an `EventLoop` over a `VirtualBackend` of its
+/// own. The simulation keeps every node's backend on its one virtual clock (`Simulation.run` turns each
+/// loop until it is idle, then moves all clocks to the earliest deadline of any loop or model).
 ///
-/// - start: the promoter's drop-ins are generated (`PromoterUnits.files`) and written, then
-///   `drbdadm --version` and one `systemctl daemon-reload` run as children, then the instance starts
-///   with the World replayed; `drbdsetup events2` is started at once;
-/// - events2 EOF: the World is emptied (`removeAll`, Destroy updates delivered) and drbdsetup is
-///   started again after a backoff of 2 s doubling to 60 s (back to 2 s after a minute of running);
-/// - reload with a changed section: the old instance gets `.stop`, the new one starts as above;
-/// - stop: `.stop` to every instance, then the process ends when they all said `.stopped`, or after
-///   15 s with their children killed.
+/// The daemon's children are programs of the backend answering from the models: `drbdsetup events2`
+/// is a subscription to the DRBD model (its lines are handed over by `pump`, its end is drbdsetup's
+/// EOF), other `drbdsetup`/`drbdadm` calls run against the model, `systemctl` against the node's
+/// `SystemdModel` (exit once the job is done, so a hanging start keeps its child running), anything
+/// else (`journalctl`, `sh -c`) succeeds; each takes a latency drawn from the seed.
+///
+/// The configuration is written to a file under the node's directory (so a reload re-reads it); the
+/// generated drop-ins go to the node's `/run/systemd/system` stand-in directory, which the systemd
+/// model reads at `daemon-reload`.
 final class SimDaemon {
     unowned let node: SimNode
     var sim: Simulation { node.sim }
     private(set) var alive = true
-    private(set) var world = World()
+    let backend: VirtualBackend
+    let loop: EventLoop
+    private let daemon: Daemon
     private var config: PromoterConfig
-    private var instances: [Instance] = []
-    private var launch = 0
     private var reloads = 0
-    private var stopping = false
     private var onExit: (() -> Void)?
-    private var events2: SubscriptionID?
-    private var events2Since: Duration = .zero
-    private var backoff: Duration = .seconds(2)
-    /// The promoters' runner; this object's own, so its closures' `unowned self` cannot outlive it.
-    private lazy var runner = EffectRunner<PluginInput, PluginEffect>(clock: { [unowned self] in self.sim.instant })
+    /// The running `drbdsetup events2` child and its subscription to the model.
+    private var events2: (child: VirtualChild, id: SubscriptionID)?
 
-    /// One promoter instance and what the host tracks for it.
-    final class Instance {
-        var machine: PromoterMachine
-        /// Set by `prepare` right after the runner assigned it, before any input: never read unset.
-        var id: EffectRunner<PluginInput, PluginEffect>.InstanceID!
-        var children: [PluginToken: Child] = [:]
-        var timers: [PluginToken: Int] = [:]
-        var nextTimer = 0
-        var stopping = false
-        var stopped = false
-        init(machine: PromoterMachine) { self.machine = machine }
-    }
+    /// The commands that exist on a node besides the DRBD tools and systemctl (they succeed).
+    static let otherCommands = ["journalctl", "sh", "test", "true"]
 
-    /// A running child (ends once: exit, kill, or the daemon's death).
-    final class Child {
-        var done = false
-    }
-
-    init(node: SimNode, config: PromoterConfig) {
+    init(node: SimNode, config: PromoterConfig) throws {
         self.node = node
         self.config = config
+        backend = VirtualBackend(start: node.sim.instant)
+        let trace = TraceLogHandler(sink: { [unowned node] line in node.sim.trace(node.name, line) })
+        var logger = Logger(label: "halab", factory: { _ in trace })
+        logger.logLevel = .info
+        loop = EventLoop(backend: backend, logger: logger)
+        let path = node.directory + "/drbd-reactor.toml"
+        try FileSystem.writeAtomically(path, Self.configText(config))
+        var timings = DaemonTimings()
+        timings.statusRefresh = .seconds(3600)  // STATUS= goes nowhere here; fewer wake-ups
+        daemon = Daemon(
+            config: try ConfigLoader.load(path: path), loop: loop, notifier: SilentNotifier(), logger: logger,
+            promoterContext: PromoterContext(nodeName: node.name, environment: [], systemdDirectory: node.systemdDirectory),
+            runDirectory: node.directory, timings: timings)
+        daemon.releasesStartupPages = false
+        install()
     }
 
-    var isRunningEvents2: Bool { events2 != nil }
+    /// The daemon's configuration file: the scenario's promoter section, statistics polling off (the
+    /// model prints no statistics).
+    static func configText(_ config: PromoterConfig) -> String {
+        "statistics-poll-interval = 0\n\n" + PluginConfig.promoter(config).tomlSnippet()
+    }
 
-    func start() {
+    var isRunningEvents2: Bool {
+        guard let e = events2 else { return false }
+        return e.child.exit == nil && sim.cluster.isOpen(e.id)
+    }
+
+    func start() throws {
         sim.trace(node.name, "daemon: started")
-        prepare()
-        spawnEvents2()
+        try daemon.start()
     }
 
-    /// Writes the drop-ins, checks versions and reloads systemd, then starts the instance (the newest
-    /// prepared one, if a reload came meanwhile).
-    private func prepare() {
-        for r in config.resources where r.runner == .systemd {
-            guard let (files, _) = try? PromoterUnits.files(for: r) else { continue }
-            for f in files { node.files["/run/systemd/system/" + f.path] = f.contents }
-        }
-        launch += 1
-        let launch = self.launch, config = self.config
-        child(["drbdadm", "--version"]) { [unowned self] _, _ in
-            self.child(["systemctl", "daemon-reload"]) { [unowned self] _, _ in
-                guard launch == self.launch, !self.stopping else { return }
-                let context = PromoterContext(nodeName: self.node.name, environment: [])
-                let instance = Instance(machine: PromoterMachine(config: config, context: context))
-                instance.id = self.runner.add(
-                    handle: { instance.machine.handle($0, now: $1) },
-                    perform: { [unowned self] effect in self.run(effect, instance) })
-                self.instances.append(instance)
-                self.sim.trace(self.node.name, "daemon: promoter started (\(config.id ?? "-"))")
-                self.feed(instance, .start)
-                for u in self.world.replay() { self.feed(instance, .update(u)) }
-            }
-        }
-    }
-
-    /// A child of the daemon itself (not of a plugin).
-    private func child(_ argv: [String], then: @escaping (Int32, [String]) -> Void) {
-        sim.after(node.latency(argv)) { [weak self] in
-            guard let self, self.alive else { return }
-            self.node.exec(argv) { [weak self] rc, lines in
-                guard let self, self.alive else { return }
-                then(rc, lines)
-            }
-        }
-    }
-
-    /// SIGHUP with a changed promoter section: the old instance stops, a new one is launched.
+    /// SIGHUP with a changed promoter section (its `id`): the old instance stops, a new one starts.
     func reload() {
-        guard !stopping else { return }
+        guard alive else { return }
         reloads += 1
         config.id = "reload-\(reloads)"
         sim.trace(node.name, "daemon: reload")
-        for i in instances where !i.stopping {
-            i.stopping = true
-            feed(i, .stop)
+        do { try FileSystem.writeAtomically(node.directory + "/drbd-reactor.toml", Self.configText(config)) } catch {
+            sim.trace(node.name, "daemon: cannot write the config: \(error)")
         }
-        prepare()
+        backend.raise(Signal.hangup)
     }
 
-    /// SIGTERM: stop the plugins (at most 15 s), then `exit`.
+    /// SIGTERM; `exit` runs once the daemon's loop asked to exit (see `settle`).
     func stop(exit: @escaping () -> Void) {
-        guard !stopping else { return }
-        stopping = true
+        guard alive, onExit == nil else { return }
         onExit = exit
         sim.trace(node.name, "daemon: stopping")
-        if let id = events2 { sim.cluster.unsubscribe(id) }
-        events2 = nil
-        for i in instances where !i.stopping {
-            i.stopping = true
-            feed(i, .stop)
-        }
-        instances.removeAll { $0.stopped }
-        if instances.isEmpty { return finish() }
-        sim.after(.seconds(15)) { [weak self] in
-            guard let self, self.alive else { return }
-            self.sim.trace(self.node.name, "daemon: plugins did not stop within 15 s, killing their children")
-            self.finish()
-        }
-    }
-
-    private func finish() {
-        guard alive else { return }
-        sim.trace(node.name, "daemon: exited")
-        die()
-        onExit?()
+        backend.raise(Signal.terminate)
     }
 
     /// The process is gone (exit or node crash): its children and timers with it.
     func die() {
+        guard alive else { return }
         alive = false
-        if let id = events2 { sim.cluster.unsubscribe(id) }
+        if let e = events2 { sim.cluster.unsubscribe(e.id) }
         events2 = nil
-        for i in instances { for c in i.children.values { c.done = true } }
-        instances = []
-    }
-
-    // MARK: - events2
-
-    private func spawnEvents2() {
-        guard alive, !stopping else { return }
-        guard let id = sim.cluster.subscribe(node.name) else { return gone() }
-        events2 = id
-        events2Since = sim.now
-    }
-
-    /// Delivers what drbdsetup printed since the last call; EOF when the subscription ended.
-    func pump() {
-        guard alive, let id = events2 else { return }
-        for line in sim.cluster.takeLines(id) { ingest(line) }
-        if !sim.cluster.isOpen(id) { gone() }
     }
 
     /// Fault: drbdsetup exits.
     func killEvents2() {
-        guard alive, let id = events2 else { return }
-        sim.cluster.unsubscribe(id)
-        gone()
+        guard alive, let e = events2 else { return }
+        sim.cluster.unsubscribe(e.id)
+        events2 = nil
+        e.child.exit(1)
     }
 
-    private func ingest(_ line: String) {
-        guard let record = try? Events2Parser.parse(line) else {
-            sim.trace(node.name, "daemon: unparsable events2 line '\(line)'")
+    // MARK: - Driving
+
+    /// Hands drbdsetup what the model printed since the last call; EOF when the subscription ended.
+    func pump() {
+        guard alive, let e = events2 else { return }
+        if e.child.exit != nil {  // killed by the daemon (stop)
+            sim.cluster.unsubscribe(e.id)
+            events2 = nil
             return
         }
-        deliver(world.apply(record))
-    }
-
-    private func gone() {
-        events2 = nil
-        sim.trace(node.name, "daemon: drbdsetup events2 gone, forgetting the state")
-        deliver(world.removeAll())
-        backoff = sim.now - events2Since >= .seconds(60) ? .seconds(2) : backoff
-        let wait = backoff
-        backoff = min(backoff * 2, .seconds(60))
-        sim.after(wait) { [weak self] in
-            guard let self, self.alive, self.events2 == nil else { return }
-            self.spawnEvents2()
+        let lines = sim.cluster.takeLines(e.id)
+        if !lines.isEmpty { e.child.write(lines.joined(separator: "\n") + "\n") }
+        if !sim.cluster.isOpen(e.id) {
+            events2 = nil
+            e.child.exit(0)
         }
     }
 
-    private func deliver(_ updates: [StateUpdate]) {
-        guard !updates.isEmpty else { return }
-        for i in instances where !i.stopping {
-            for u in updates { feed(i, .update(u)) }
+    /// Whether the loop has something to do at the current virtual time.
+    var isBusy: Bool {
+        guard alive else { return false }
+        if backend.hasWorkNow { return true }
+        if let d = loop.nextDeadline, d <= backend.now { return true }
+        return false
+    }
+
+    /// One turn of the loop at the current time; the process ends when the daemon asked to exit.
+    func turn() {
+        do { try loop.runOnce(timeout: .zero) } catch {
+            sim.trace(node.name, "daemon: loop failed: \(error)")
+        }
+        if loop.exitRequested {
+            sim.trace(node.name, "daemon: exited")
+            die()
+            onExit?()
         }
     }
 
-    // MARK: - Effects
-
-    private func feed(_ instance: Instance, _ input: PluginInput) {
-        guard alive else { return }
-        runner.send(input, to: instance.id)
+    /// The earliest time this process needs the clock to reach (its timers and children's work).
+    var nextDeadline: Instant? {
+        guard alive else { return nil }
+        return [loop.nextDeadline, backend.nextScheduledWork].compactMap { $0 }.min()
     }
 
-    private func run(_ effect: PluginEffect, _ instance: Instance) {
-        switch effect {
-        case .log(let level, let message, _):
-            sim.trace(node.name, "promoter \(level): \(message)")
-        case .spawn(let token, let request):
-            let c = Child()
-            instance.children[token] = c
-            let argv = request.argv
-            sim.trace(node.name, "spawn: \(argv.joined(separator: " "))")
-            sim.countSpawn(argv)
-            sim.after(node.latency(argv)) { [weak self] in
-                guard let self, self.alive, !c.done else { return }
-                self.node.exec(argv) { [weak self] rc, lines in
-                    guard let self, self.alive, !c.done else { return }
-                    c.done = true
-                    instance.children[token] = nil
-                    if rc != 0 { self.sim.trace(self.node.name, "exit \(rc): \(argv.joined(separator: " "))") }
-                    for l in lines { self.feed(instance, .childOutput(token, .stdout, l)) }
-                    self.feed(instance, .childExited(token, .exited(rc)))
-                }
+    // MARK: - Programs
+
+    private func install() {
+        backend.install("drbdsetup") { [unowned self] child in self.drbd(child) }
+        backend.install("drbdadm") { [unowned self] child in self.drbd(child) }
+        backend.install("systemctl") { [unowned self] child in self.systemctl(child) }
+        for name in Self.otherCommands {
+            backend.install(name) { [unowned self] child in
+                child.after(self.node.latency(child.argv)) { child.exit(0) }
             }
-        case .signal(let token, let signal):
-            guard let c = instance.children.removeValue(forKey: token), !c.done else { return }
-            c.done = true
-            sim.after(.zero) { [weak self] in self?.feed(instance, .childExited(token, .signaled(signal))) }
-        case .startTimer(let token, let at):
-            instance.nextTimer += 1
-            let id = instance.nextTimer
-            instance.timers[token] = id
-            sim.at(sim.duration(at)) { [weak self] in
-                guard let self, instance.timers[token] == id else { return }
-                instance.timers[token] = nil
-                self.feed(instance, .timer(token))
-            }
-        case .cancelTimer(let token):
-            instance.timers[token] = nil
-        case .removeFile(let path):
-            node.files[path] = nil
-        case .count:
-            break  // the lab keeps no daemon health counters
-        case .stopped:
-            instance.stopped = true
-            instances.removeAll { $0 === instance }
-            if stopping && instances.isEmpty { sim.after(.zero) { [weak self] in self?.finish() } }
         }
+    }
+
+    private func drbd(_ child: VirtualChild) {
+        let argv = [String(child.argv[0].split(separator: "/").last ?? "")] + child.argv.dropFirst()
+        if argv == Events2Source.argv {
+            guard let id = sim.cluster.subscribe(node.name) else { return child.exit(10) }
+            events2 = (child, id)
+            return
+        }
+        sim.trace(node.name, "spawn: \(argv.joined(separator: " "))")
+        child.after(node.latency(argv)) { [unowned self] in
+            let r = self.sim.cluster.run(self.node.name, argv)
+            if r.exitCode != 0 { self.sim.trace(self.node.name, "exit \(r.exitCode): \(argv.joined(separator: " "))") }
+            child.write(r.stdout)
+            child.exit(r.exitCode)
+        }
+    }
+
+    private func systemctl(_ child: VirtualChild) {
+        let argv = child.argv
+        sim.trace(node.name, "spawn: \(argv.joined(separator: " "))")
+        sim.countSpawn(argv)
+        let node = self.node
+        child.after(node.latency(argv)) {
+            guard let systemd = node.systemd else { return }
+            // The job may end after this daemon process is gone (a hanging start): only the node is sure to live.
+            systemd.systemctl(Array(argv.dropFirst())) { [unowned node] rc, lines in
+                if rc != 0 { node.sim.trace(node.name, "exit \(rc): \(argv.joined(separator: " "))") }
+                for l in lines { child.print(l) }
+                child.exit(rc)
+            }
+        }
+    }
+}
+
+/// The daemon's notifications: there is no service manager to tell in the lab.
+final class SilentNotifier: ServiceNotifier {
+    var watchdogInterval: Duration? { nil }
+    func send(_ message: String) throws(Errno) {}
+    func store(_ fd: FileDescriptor, name: String) throws(Errno) {}
+    func removeStored(name: String) throws(Errno) {}
+}
+
+/// A swift-log handler that puts the daemon's log lines into the simulation's trace.
+/// (One thread runs a simulation; swift-log requires Sendable handlers.)
+struct TraceLogHandler: LogHandler, @unchecked Sendable {
+    let sink: (String) -> Void
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        sink("\(event.level): \(event.message)")
     }
 }

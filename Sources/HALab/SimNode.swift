@@ -1,18 +1,25 @@
 import DRBDSim
 import ReactorCore
 import ReactorPromoter
+import ReactorSystem
 
-/// One simulated machine: its file system (unit files; /run is lost on a crash), its systemd, and the
-/// daemon running on it. Programs the daemon or systemd start run here: `drbdsetup`/`drbdadm` (and
-/// drbd-utils' `drbd-service-shim.sh`) against the DRBD model, `systemctl` against the systemd
-/// model; `journalctl`, `test -b` and the services' own processes simply succeed.
+/// One simulated machine: its file system (vendor unit files; the daemon's drop-ins in a real directory,
+/// emptied by a crash as /run is), its systemd, and the daemon running on it (`SimDaemon`: the real
+/// daemon, whose children answer from the models). Programs systemd starts for units run here:
+/// `drbdsetup`/`drbdadm` (and drbd-utils' `drbd-service-shim.sh`) against the DRBD model; the
+/// services' own processes simply succeed.
 final class SimNode {
     let name: String
     unowned let sim: Simulation
     private(set) var up = true
     /// Bumped by every crash: callbacks of an earlier life of the node are dropped.
     private(set) var life = 0
-    var files: [String: String]
+    /// The vendor unit files (under /lib/systemd/system), which survive a crash.
+    private let vendorUnits: [String: String]
+    /// The node's own directory on the real file system: the daemon's config and run directory.
+    let directory: String
+    /// Where the daemon writes its drop-ins: the node's `/run/systemd/system` (emptied by a crash).
+    var systemdDirectory: String { directory + "/run-systemd-system" }
     private(set) var systemd: SystemdModel!
     var daemon: SimDaemon?
     /// `systemctl` calls take this much longer until `slowUntil` (a fault).
@@ -22,11 +29,30 @@ final class SimNode {
     /// preferred-node invariant does not expect a move back to this node).
     var hadServiceFault = false
 
-    init(name: String, sim: Simulation, vendorUnits: [String: String]) {
+    init(name: String, sim: Simulation, vendorUnits: [String: String], directory: String) {
         self.name = name
         self.sim = sim
-        files = vendorUnits
+        self.vendorUnits = vendorUnits
+        self.directory = directory
         systemd = makeSystemd()
+    }
+
+    /// The unit files systemd sees: the vendor units and the drop-ins the daemon wrote, by the path
+    /// they have on a real node.
+    var files: [String: String] {
+        var all = vendorUnits
+        func walk(_ dir: String, _ prefix: String) {
+            for name in ((try? FileSystem.listDirectory(dir)) ?? []).sorted() {
+                let path = dir + "/" + name
+                if (try? FileSystem.info(path))?.isDirectory == true {
+                    walk(path, prefix + name + "/")
+                } else if let bytes = try? FileSystem.readFile(path) {
+                    all["/run/systemd/system/" + prefix + name] = String(decoding: bytes, as: UTF8.self)
+                }
+            }
+        }
+        walk(systemdDirectory, "")
+        return all
     }
 
     private func makeSystemd() -> SystemdModel {
@@ -53,7 +79,8 @@ final class SimNode {
         daemon?.die()
         daemon = nil
         systemd = nil
-        files = files.filter { !$0.key.hasPrefix("/run/") }
+        try? FileSystem.removeTree(systemdDirectory)
+        try? FileSystem.createDirectories(systemdDirectory)
     }
 
     func boot() {
@@ -66,9 +93,13 @@ final class SimNode {
 
     func startDaemon() {
         guard up, daemon == nil else { return }
-        let d = SimDaemon(node: self, config: sim.scenario.promoter)
-        daemon = d
-        d.start()
+        do {
+            let d = try SimDaemon(node: self, config: sim.scenario.promoter)
+            daemon = d
+            try d.start()
+        } catch {
+            sim.trace(name, "daemon: could not start: \(error)")
+        }
     }
 
     /// `systemctl restart drbd-reactor`: stop (bounded), then a new process.
@@ -82,21 +113,6 @@ final class SimNode {
     }
 
     // MARK: - Programs
-
-    /// Runs a child of the daemon; `reply` gets its exit status and stdout lines (later for a
-    /// `systemctl start` that waits for a hanging job).
-    func exec(_ argv: [String], reply: @escaping (Int32, [String]) -> Void) {
-        guard up, let program = argv.first else { return }
-        switch program {
-        case "systemctl":
-            systemd.systemctl(Array(argv.dropFirst()), reply: reply)
-        case "drbdsetup", "drbdadm":
-            let r = sim.cluster.run(name, argv)
-            reply(r.exitCode, r.stdout.split(separator: "\n").map(String.init))
-        default:
-            reply(0, [])  // journalctl --flush --sync, test -b, sh -c
-        }
-    }
 
     /// A program systemd runs for a unit: the shim's verbs as drbd-utils' `drbd-service-shim.sh` maps
     /// them, the DRBD tools against the model, anything else (the services' `sleep`) succeeds.

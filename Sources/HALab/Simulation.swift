@@ -1,7 +1,8 @@
 import DRBDSim
 import ReactorCore
+import ReactorSystem
 
-/// One seeded run: the DRBD model, three simulated nodes running the real promoter, the fault
+/// One seeded run: the DRBD model, three simulated nodes running the real daemon, the fault
 /// schedule, and the invariants checked after every step (see `Invariants`).
 public final class Simulation {
     public let scenario: Scenario
@@ -20,6 +21,12 @@ public final class Simulation {
     private(set) var invariants: Invariants!
     /// `systemctl start drbd-services@...` spawns per resource, with their times.
     private(set) var startAttempts: [String: [Duration]] = [:]
+    /// The run's directory on the real file system (the nodes' config, run and drop-in directories;
+    /// its name is random so parallel runs never share it, which does not touch the seeded run).
+    public let directory: String
+    /// How many loop turns one instant may take before the run counts as stuck (a source that stays
+    /// ready without its handler making progress).
+    static let maximumTurnsPerInstant = 100_000
     /// The end of the run: the last fault, the liveness bound, then a tail in which it must hold.
     public var horizon: Duration { scenario.lastFault + Invariants.livenessBound + Invariants.tail }
 
@@ -29,9 +36,18 @@ public final class Simulation {
         rng = SplitMix64(seed: scenario.seed ^ 0x5EED_1A7E_0C10_C4)
         let services = scenario.promoter.resources.flatMap(\.start)
         let vendor = VendorUnits.files(services: services)
-        nodes = scenario.spec.nodes.map { SimNode(name: $0.name, sim: self, vendorUnits: vendor) }
+        directory = Self.scratch + "/halab-\(scenario.seed)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+        let root = directory
+        nodes = scenario.spec.nodes.map { SimNode(name: $0.name, sim: self, vendorUnits: vendor, directory: root + "/" + $0.name) }
+        for n in nodes { try? FileSystem.createDirectories(n.systemdDirectory) }
         invariants = Invariants(sim: self)
     }
+
+    deinit { try? FileSystem.removeTree(directory) }
+
+    /// Where runs keep their directories: the tmpfs /dev/shm where there is one (each daemon start writes
+    /// the drop-ins; on a disk that costs more than the rest of the run), else /tmp.
+    static let scratch = (try? FileSystem.info("/dev/shm"))?.isDirectory == true ? "/dev/shm" : "/tmp"
 
     /// Runs to the horizon; nil if every invariant held, else what broke.
     public func run() -> Violation? {
@@ -42,16 +58,39 @@ public final class Simulation {
             let next = queue.nextTime
             var clusterNext = cluster.nextDeadline()
             if let c = clusterNext, c <= now { clusterNext = nil }
-            guard let t = [next, clusterNext].compactMap({ $0 }).min(), t <= end else { break }
-            now = t
-            cluster.advance(to: t)
-            if let next, next == t, let (_, action) = queue.pop() { action() }
-            for n in nodes { n.daemon?.pump() }
+            let daemonsNext = nodes.compactMap { $0.daemon?.nextDeadline }.min().map(duration)
+            guard let t = [next, clusterNext, daemonsNext].compactMap({ $0 }).min(), t <= end else { break }
+            now = max(now, t)
+            cluster.advance(to: now)
+            for n in nodes { n.daemon?.backend.advance(to: instant) }
+            if let next, next <= now, let (_, action) = queue.pop() { action() }
+            if let v = settle() { return v }
             if traceDRBD { traceDRBDChanges() }
             if let v = invariants.check() { return v }
         }
         now = end
         return invariants.finalCheck()
+    }
+
+    /// Runs everything that is due at this instant: hands drbdsetup the model's new lines and turns
+    /// each node's loop (in node order) until no loop has anything left to do now. The clock does not
+    /// move meanwhile, so the order (and the run) is a function of the seed.
+    private func settle() -> Violation? {
+        var turns = 0
+        while true {
+            for n in nodes { n.daemon?.pump() }
+            var busy = false
+            for n in nodes {
+                guard let d = n.daemon, d.isBusy else { continue }
+                busy = true
+                d.turn()
+            }
+            guard busy else { return nil }
+            turns += 1
+            if turns > Self.maximumTurnsPerInstant {
+                return invariants.violation("progress", "the daemons' loops did not settle within \(turns) turns")
+            }
+        }
     }
 
     // MARK: - Scheduling

@@ -43,6 +43,10 @@ public final class Daemon {
     /// Where the maintenance file and the control socket live (`RuntimeDirectory`).
     private let runDirectory: String
     private var maintenance = PromoterMaintenance()
+    /// Whether the pages only start-up touched are given back once the initial state is in (a process
+    /// of its own: yes; many daemons in one test process, as in the HA lab: no, that reads the whole
+    /// process's mappings each time).
+    public var releasesStartupPages = true
     /// The control socket (drbd-reactorctl status, watch, maintenance), see ControlServer.
     private var control: ControlServer?
     /// systemd's unit changes and job results for the promoters, while any is configured (SystemdWatch).
@@ -134,8 +138,10 @@ public final class Daemon {
             notify("READY=1\n" + statusLine())
             logger.info("Initial DRBD state received: \(world.resources.count) resources.")
             // Start-up is over: what only it touched (loader, libraries, initialisers) need not stay resident.
-            let released = ResidentPages.releaseCleanFileMappings()
-            logger.debug("Released \(released) KiB of start-up pages.")
+            if releasesStartupPages {
+                let released = ResidentPages.releaseCleanFileMappings()
+                logger.debug("Released \(released) KiB of start-up pages.")
+            }
         }
     }
 

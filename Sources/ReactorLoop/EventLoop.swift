@@ -254,6 +254,13 @@ public final class EventLoop: EventSources {
         if let onTurn { onTurn(deferredTook + (backend.now - now)) }
     }
 
+    /// When this loop next has something to do without any fd becoming ready: now while deferred work
+    /// waits, else the earliest timer or watchdog ping (nil: only I/O can wake it). A driver that runs
+    /// several loops on one virtual clock (the HA lab) advances them all to the earliest of these.
+    public var nextDeadline: Instant? {
+        deferred.isEmpty ? Self.earlier(earliestTimer, watchdog?.next) : backend.now
+    }
+
     /// The earlier of two optional instants (no array per turn).
     private static func earlier(_ a: Instant?, _ b: Instant?) -> Instant? {
         guard let a else { return b }

@@ -77,6 +77,22 @@ public final class VirtualBackend: LoopBackend {
     /// Moves the clock forward without running anything: a handler that takes `duration` of the loop.
     public func advance(by duration: Duration) { now = now + duration }
 
+    /// Moves the clock forward to `instant` (no-op if it is not later) without running anything: how a
+    /// driver keeps several backends on one shared virtual clock.
+    public func advance(to instant: Instant) { if instant > now { now = instant } }
+
+    /// When the earliest scheduled work (a child's `after`, a `schedule`) is due; nil when none is.
+    public var nextScheduledWork: Instant? { schedule.min?.at }
+
+    /// Whether a loop on this backend would find something to do now: due scheduled work or a ready
+    /// watched fd (a driver turns the loop until this and the loop's `nextDeadline` say no).
+    public var hasWorkNow: Bool {
+        if let at = schedule.min?.at, at <= now { return true }
+        return watches.contains { number, w in
+            files[number].map { !$0.readiness.intersection(w.events.union([.error, .hangup])).isEmpty } ?? false
+        }
+    }
+
     /// Delivers `signal` to the signal sources that cover it.
     public func raise(_ signal: Signal) {
         var delivered = false

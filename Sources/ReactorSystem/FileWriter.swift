@@ -45,4 +45,16 @@ extension FileSystem {
             if error != .noEntry { throw error }
         }
     }
+
+    /// `rm -r`: removes `path` and, for a directory, everything under it. Meant for trees of plain files
+    /// and directories the caller made (it uses `stat`, so a symlink to a directory would be descended).
+    /// A path that is already gone is fine.
+    public static func removeTree(_ path: String) throws(Errno) {
+        guard let i = try? info(path) else { return }
+        guard i.isDirectory else { return try remove(path) }
+        for name in try listDirectory(path) { try removeTree(path + "/" + name) }
+        do { _ = try retryingEINTR { rmdir(path) } } catch {
+            if error != .noEntry { throw error }
+        }
+    }
 }

@@ -6,7 +6,7 @@ import ReactorSystem
 import ReactorPromoter
 
 /// The HA lab's fast tier: every seed is one cluster, configuration and fault schedule, run with the
-/// real promoter on virtual time; every invariant of `Invariants` must hold after every step.
+/// real daemon on virtual time; every invariant of `Invariants` must hold after every step.
 ///
 /// `SIM_SEEDS=N` runs seeds 0..<N (default 1000), `SIM_SEED=n` runs only seed n (and prints its trace),
 /// `SIM_TRACE=N` shows the last N events instead of 40.
@@ -91,4 +91,35 @@ struct RegressionSeed: Sendable, CustomTestStringConvertible {
         self.reason = reason
     }
     var testDescription: String { "seed \(seed): \(reason)" }
+}
+
+/// The lab runs the real daemon (its own log lines are in the trace), a seed replays identically, and a
+/// run leaves nothing behind on the file system.
+@Suite struct HALabDeterminismTests {
+    /// One run of `seed` with a long trace, the run's directory name replaced (it is random, so parallel
+    /// runs never share it).
+    static func trace(_ seed: UInt64) -> (events: [String], directory: String) {
+        let sim = Simulation(scenario: .generate(seed: seed))
+        sim.traceLength = 5000
+        if let v = sim.run() { Issue.record("\(v)") }
+        return (sim.lastEvents.map { $0.replacingAll(sim.directory, with: "<dir>") }, sim.directory)
+    }
+
+    @Test func aSeedReplaysIdenticallyOnTheRealDaemon() throws {
+        let (first, directory) = Self.trace(5)
+        let (second, _) = Self.trace(5)
+        #expect(first.count > 100)
+        #expect(first == second)
+        #expect(first.contains { $0.contains("info: Started 'drbdsetup events2 --full --poll'") }, "the Daemon's own log")
+        #expect(first.contains { $0.contains("info: Started promoter plugin.") }, "the PluginHost's own log")
+        #expect((try? FileSystem.info(directory)) == nil, "the run's directory is removed with the run")
+    }
+}
+
+extension String {
+    /// `self` with every occurrence of `target` replaced (no Foundation in the tests).
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
 }

@@ -28,7 +28,7 @@ import Testing
             "ReactorCtl": daemon.union(["ReactorCtl"]),
             "OCFWrapper": loop,
             "DRBDSim": [],
-            "HALab": loop.union(["ReactorPromoter", "DRBDSim"]),
+            "HALab": daemon.union(["DRBDSim"]),  // the real daemon on simulated nodes
             "FuzzHarness": daemon,
             "FuzzTargets": ["FuzzHarness"],
             "drbd-reactor": daemon,

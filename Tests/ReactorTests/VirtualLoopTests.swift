@@ -41,6 +41,39 @@ import Testing
         #expect(Clock.now() - wall < .seconds(5))  // a minute of virtual time is not waited for
     }
 
+    /// What a driver of several loops on one clock (the HA lab) reads and does: the loop's next
+    /// deadline, whether the backend has work now, and moving the clock without running anything.
+    @Test func aDriverSeesDeadlinesAndWorkAndMovesTheClock() throws {
+        let start = loop.now
+        #expect(loop.nextDeadline == nil && backend.nextScheduledWork == nil && !backend.hasWorkNow)
+        var fired = false
+        loop.addTimer(at: start + .seconds(5), name: "t") { fired = true }
+        backend.schedule(after: .seconds(3)) {}
+        #expect(loop.nextDeadline == start + .seconds(5))
+        #expect(backend.nextScheduledWork == start + .seconds(3))
+        loop.deferWork {}
+        #expect(loop.nextDeadline == start, "deferred work is due now")
+        try loop.runOnce(timeout: .zero)
+        #expect(backend.now == start && loop.nextDeadline == start + .seconds(5), "a zero timeout never moves the clock")
+        backend.advance(to: start + .seconds(3))
+        #expect(backend.hasWorkNow, "the scheduled work is due")
+        backend.advance(to: start + .seconds(1))
+        #expect(backend.now == start + .seconds(3), "the clock never goes back")
+        try loop.runOnce(timeout: .zero)
+        #expect(!backend.hasWorkNow && !fired)
+        let (r, w) = try loop.pipe()
+        let source = try loop.addIO(r, events: .readable, name: "pipe") { _ in }
+        _ = try loop.write(w, Array("x".utf8))
+        #expect(backend.hasWorkNow, "a watched fd is ready")
+        loop.removeIO(source)
+        #expect(!backend.hasWorkNow, "an unwatched fd is not")
+        loop.close(r)
+        loop.close(w)
+        backend.advance(to: start + .seconds(5))
+        try loop.runOnce(timeout: .zero)
+        #expect(fired && loop.nextDeadline == nil)
+    }
+
     @Test func signalsAndChildExitsAreDispatchedBeforeIOOfTheSameTurn() throws {
         var order: [String] = []
         let (r, w) = try loop.pipe()
