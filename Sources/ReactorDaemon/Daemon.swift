@@ -33,10 +33,18 @@ public final class Daemon {
     private var loopPlugins: [PluginConfig: any LoopPlugin] = [:]
     /// Listening sockets not held by a running prometheus instance (passed by systemd, or kept over a reload).
     private let listeners: ListenerPool
-    private var ready = false
-    private var stopping = false
+    /// The lifecycle's decisions (readiness, reload, stop, STATUS=); this object carries out its effects.
+    private var lifecycle: DaemonLifecycleMachine
+    /// The lifecycle machine's runner. Its clock is the backend's, not the turn's: RELOADING=1 carries
+    /// MONOTONIC_USEC, which systemd compares with the time it receives the message.
+    private lazy var runner = EffectRunner<DaemonLifecycleMachine.Input, DaemonLifecycleMachine.Effect>(
+        clock: { [unowned loop] in loop.backend.now }, logger: logger)
+    private lazy var lifecycleID = runner.add(
+        handle: { [unowned self] input, now in self.lifecycle.handle(input, now: now) },
+        perform: { [unowned self] effect in self.perform(effect) })
+    /// The lifecycle's armed timers, by name.
+    private var lifecycleTimers: [DaemonLifecycleMachine.Timer: EventLoop.SourceID] = [:]
     private var snippetMonitor: EventLoop.SourceID?
-    private var lastStatus = ""
     private let garbageLog = RateLimitedLog(limit: 20, window: .seconds(60))
     /// `drbd-reactorctl maintenance`'s state file, read at start and on every reload.
     private let maintenanceFile: String
@@ -62,6 +70,7 @@ public final class Daemon {
         self.loop = loop
         self.notifier = notifier
         self.timings = timings
+        lifecycle = DaemonLifecycleMachine(timings: timings)
         self.runDirectory = runDirectory
         maintenanceFile = RuntimeDirectory.maintenanceFile(runDirectory)
         listeners = ListenerPool(passed: passedSockets, loop: loop, notifier: notifier, logger: logger)
@@ -92,22 +101,57 @@ public final class Daemon {
             loop.enableWatchdog(interval: interval) { [unowned self] in self.notify("WATCHDOG=1") }
         }
         for w in config.warnings { logger.warning("\(w)") }
-        notify("STATUS=Starting plugins")
-        readMaintenance()
-        startControlSocket()
-        apply(plugins: config.plugins)
-        armSnippetMonitor()
-        loop.addRepeatingTimer(every: timings.statusRefresh, name: "status refresh") { [unowned self] in self.refreshStatus() }
         events2.onLine = { [unowned self] line in self.ingest(line) }
         events2.onGone = { [unowned self] in self.flush() }
         events2.onCount = { [unowned self] in self.stats.count($0) }
-        events2.start()
-        notify("STATUS=Waiting for the initial DRBD state from drbdsetup")
-        loop.addTimer(at: loop.now + timings.startupBound, name: "startup bound") { [unowned self] in
-            guard !self.ready else { return }
-            self.ready = true
-            self.notify("READY=1\nSTATUS=Running, but no initial DRBD state from drbdsetup yet (is drbdsetup working?)")
-            self.logger.warning("No initial DRBD state from drbdsetup after \(self.timings.startupBound); reporting ready anyway.")
+        feed(.started)
+    }
+
+    private func feed(_ input: DaemonLifecycleMachine.Input) { runner.send(input, to: lifecycleID) }
+
+    /// What STATUS= counts right now.
+    private var counts: DaemonLifecycleMachine.Counts {
+        .init(resources: world.resources.count, plugins: host.runningConfigs.count + loopPlugins.count)
+    }
+
+    /// Carries out one of the lifecycle machine's effects.
+    private func perform(_ effect: DaemonLifecycleMachine.Effect) {
+        switch effect {
+        case .notify(let message): notify(message)
+        case .startPlugins:
+            readMaintenance()
+            startControlSocket()
+            apply(plugins: config.plugins)
+            armSnippetMonitor()
+        case .startEvents2: events2.start()
+        case .reload: reload()
+        case .stopAll: stopAll()
+        case .killChildren: host.killAllChildren()
+        case .arm(let timer, let after, let repeating):
+            if let old = lifecycleTimers[timer] { loop.cancelTimer(old) }
+            let input: DaemonLifecycleMachine.Input? =
+                switch timer {
+                case .startupBound: .startupBoundElapsed
+                case .stopBound: .stopBoundElapsed
+                case .statusRefresh: nil  // its input carries the counts of the moment it fires
+                }
+            let fire = { [unowned self] in self.feed(input ?? .statusRefreshDue(self.counts, events2Running: self.events2.isRunning)) }
+            lifecycleTimers[timer] =
+                repeating
+                ? loop.addRepeatingTimer(every: after, name: timer.rawValue, handler: fire)
+                : loop.addTimer(at: loop.now + after, name: timer.rawValue) { [unowned self] in
+                    self.lifecycleTimers[timer] = nil
+                    fire()
+                }
+        case .cancel(let timer):
+            if let id = lifecycleTimers.removeValue(forKey: timer) { loop.cancelTimer(id) }
+        case .releaseStartupPages:
+            // Start-up is over: what only it touched (loader, libraries, initialisers) need not stay resident.
+            guard releasesStartupPages else { return }
+            let released = ResidentPages.releaseCleanFileMappings()
+            logger.debug("Released \(released) KiB of start-up pages.")
+        case .log(let level, let message): logger.log(level: level, "\(message)")
+        case .exit: loop.requestExit()
         }
     }
 
@@ -133,16 +177,7 @@ public final class Daemon {
         let updates = world.apply(record)
         host.deliver(updates)
         control?.publish(updates)
-        if !ready, record.object == .endOfInitialState {
-            ready = true
-            notify("READY=1\n" + statusLine())
-            logger.info("Initial DRBD state received: \(world.resources.count) resources.")
-            // Start-up is over: what only it touched (loader, libraries, initialisers) need not stay resident.
-            if releasesStartupPages {
-                let released = ResidentPages.releaseCleanFileMappings()
-                logger.debug("Released \(released) KiB of start-up pages.")
-            }
-        }
+        if record.object == .endOfInitialState { feed(.initialState(counts)) }
     }
 
     static func excerpt(_ line: ArraySlice<UInt8>) -> String {
@@ -155,22 +190,7 @@ public final class Daemon {
         versions.forget()  // the module may be a new one when drbdsetup comes back
         let updates = world.removeAll()
         host.deliver(updates)
-        notify("STATUS=drbdsetup is gone; restarting it")
-    }
-
-    private func statusLine() -> String {
-        let r = world.resources.count, p = host.runningConfigs.count + loopPlugins.count
-        let status = "STATUS=Running: \(r) resource\(r == 1 ? "" : "s"), \(p) plugin\(p == 1 ? "" : "s")"
-        lastStatus = status
-        return status
-    }
-
-    /// Sends STATUS= when it differs from what systemd last heard (only while running normally).
-    private func refreshStatus() {
-        guard ready, !stopping, events2.isRunning else { return }
-        let previous = lastStatus
-        let current = statusLine()
-        if current != previous { notify(current) }
+        feed(.drbdsetupGone)
     }
 
     // MARK: plugins
@@ -226,15 +246,15 @@ public final class Daemon {
 
     private func signal(_ sig: Signal) {
         switch sig {
-        case .hangup: reload()
+        case .hangup: feed(.hangup)
         case .user1: logger.info("Effective configuration:\n\(config.tomlDump())")
-        default: stop()
+        default: feed(.stopRequested)
         }
     }
 
+    /// Loads the configuration again and applies it; a configuration that cannot be loaded leaves the
+    /// running one as it is.
     private func reload() {
-        guard !stopping else { return }
-        notify("RELOADING=1\nMONOTONIC_USEC=\(loop.backend.now.nanoseconds / 1000)\nSTATUS=Reloading configuration")
         readMaintenance()
         versions.forget()  // a reload is how to make the daemon look again (drbd-utils updated)
         do {
@@ -247,11 +267,10 @@ public final class Daemon {
             events2.setPollInterval(Self.pollInterval(new))
             apply(plugins: new.plugins)
             armSnippetMonitor()
-            logger.info("Configuration reloaded from '\(new.path)'.")
+            feed(.reloadDone(path: new.path, counts))
         } catch {
-            logger.error("Failed to reload the configuration, keeping the running one: \(error)")
+            feed(.reloadFailed("\(error)", counts))
         }
-        notify("READY=1\n" + statusLine())
     }
 
     /// Reads the maintenance state and hands it to the promoters (running and yet to start).
@@ -278,16 +297,8 @@ public final class Daemon {
         }
     }
 
-    private func stop() {
-        if stopping {
-            logger.warning("Second stop request: not waiting for plugins any longer.")
-            host.killAllChildren()
-            loop.requestExit()
-            return
-        }
-        stopping = true
-        notify("STOPPING=1\nSTATUS=Stopping")
-        logger.info("Stopping.")
+    /// Stops every source and plugin; tells the lifecycle when the plugins have stopped.
+    private func stopAll() {
         events2.stop()
         control?.stop()
         systemd.stop()
@@ -295,17 +306,9 @@ public final class Daemon {
         for (_, p) in loopPlugins { p.stop() }
         loopPlugins.removeAll()
         promoters.drop { _ in true }
-        host.onAllStopped = { [unowned self] in self.loop.requestExit() }
+        host.onAllStopped = { [unowned self] in self.feed(.pluginsStopped) }
         host.stop()
-        if !host.isStopping {
-            loop.requestExit()
-            return
-        }
-        loop.addTimer(at: loop.now + timings.stopBound, name: "stop bound") { [unowned self] in
-            self.logger.warning("Plugins did not stop within \(self.timings.stopBound); killing their children.")
-            self.host.killAllChildren()
-            self.loop.requestExit()
-        }
+        if !host.isStopping { feed(.pluginsStopped) }
     }
 
     // MARK: snippets monitor
