@@ -88,14 +88,14 @@ struct DaemonLifecycleMachine: Machine {
                 .arm(.startupBound, after: timings.startupBound, repeating: false),
             ]
         case .initialState(let counts):
-            guard !ready else { return [] }
+            guard !ready, !stopping else { return [] }
             ready = true
             return [
                 .cancel(.startupBound), .notify("READY=1\n" + status(counts)),
                 .log(.info, "Initial DRBD state received: \(counts.resources) resources."), .releaseStartupPages,
             ]
         case .startupBoundElapsed:
-            guard !ready else { return [] }
+            guard !ready, !stopping else { return [] }  // READY=1 after STOPPING=1 would say nothing true
             ready = true
             return [
                 .notify("READY=1\nSTATUS=Running, but no initial DRBD state from drbdsetup yet (is drbdsetup working?)"),
