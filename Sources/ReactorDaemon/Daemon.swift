@@ -12,7 +12,8 @@ import ReactorUMH
 /// and agentx subagents read the World when asked. Signals: SIGHUP reloads (keeping unchanged plugins running), SIGTERM and
 /// SIGINT stop (a second one stops at once), SIGUSR1 logs the effective configuration. systemd hears
 /// READY=1 once the initial state is in (or after a bound, saying why), RELOADING=1/READY=1 around a
-/// reload, STOPPING=1, STATUS= lines, and WATCHDOG=1 from the loop itself.
+/// reload, STOPPING=1, STATUS= lines, and WATCHDOG=1 from the loop itself. When and in what order is
+/// `DaemonLifecycleMachine`'s decision; this object keeps the fds, timers and plugins and carries it out.
 public final class Daemon {
     private let loop: EventLoop
     private let notifier: any ServiceNotifier
