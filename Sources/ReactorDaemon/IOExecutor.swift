@@ -58,6 +58,12 @@ public final class IOExecutor<Bytes: OutgoingBytes> {
     /// The number of open connections.
     public var connectionCount: Int { connections.count }
 
+    /// Bytes handed out for `id` and not sent yet (0 for an unknown id).
+    public func pendingBytes(_ id: ConnectionID) -> Int {
+        guard let c = connections[id] else { return 0 }
+        return c.output.reduce(0) { $0 + $1.count } - c.written + c.later.reduce(0) { $0 + $1.count }
+    }
+
     /// Whether `id` is open.
     public func isOpen(_ id: ConnectionID) -> Bool { connections[id] != nil }
 

@@ -40,6 +40,8 @@ public enum IOInput: Hashable, Sendable {
 /// Bytes an executor sends a buffer at a time: the next buffer is asked for only when the socket has
 /// taken every earlier one, so a big body can be produced while it goes out.
 public protocol OutgoingBytes {
+    /// The bytes not handed out yet.
+    var count: Int { get }
     /// The next buffer to send (never empty), removed from `self`; nil when nothing is left.
     mutating func nextBuffer() -> [UInt8]?
 }
