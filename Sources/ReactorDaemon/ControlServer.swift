@@ -44,7 +44,7 @@ public final class ControlServer {
         self.logger = logger
         self.snapshot = snapshot
         self.rereadMaintenance = rereadMaintenance
-        executor = IOExecutor(loop: loop, logger: logger, what: "control client")
+        executor = IOExecutor(loop: loop, logger: logger, what: "control connection", sourceName: "control client")
         executor.onInput = { [unowned self] in self.handle($0) }
     }
 

@@ -37,8 +37,10 @@ public final class IOExecutor<Bytes: OutgoingBytes> {
 
     private let loop: EventLoop
     private let logger: Logger
-    /// Names the sockets in source names and log messages ("/metrics client").
+    /// Names the sockets in log messages ("/metrics connection").
     private let what: String
+    /// Names each socket's loop source ("prometheus client").
+    private let sourceName: String
     private let counter: (ReactorCounter) -> Void
     private let notifier: ServiceNotifier?
     private var connections: [ConnectionID: Connection] = [:]
@@ -46,11 +48,12 @@ public final class IOExecutor<Bytes: OutgoingBytes> {
     /// Told what happened on a connection.
     public var onInput: (IOInput) -> Void = { _ in }
 
-    public init(loop: EventLoop, logger: Logger, what: String, notifier: ServiceNotifier? = nil,
+    public init(loop: EventLoop, logger: Logger, what: String, sourceName: String, notifier: ServiceNotifier? = nil,
                 count: @escaping (ReactorCounter) -> Void = { _ in }) {
         self.loop = loop
         self.logger = logger
         self.what = what
+        self.sourceName = sourceName
         self.notifier = notifier
         self.counter = count
     }
@@ -75,7 +78,7 @@ public final class IOExecutor<Bytes: OutgoingBytes> {
         let id = ConnectionID(raw: lastConnection)
         let connection = Connection(fd: fd)
         do {
-            connection.source = try loop.addIO(fd, events: .readable, name: what) { [unowned self] events in
+            connection.source = try loop.addIO(fd, events: .readable, name: sourceName) { [unowned self] events in
                 self.ready(id, events)
             }
         } catch {

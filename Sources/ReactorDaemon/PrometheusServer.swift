@@ -54,7 +54,7 @@ public final class PrometheusServer: LoopPlugin {
             return (w.generation, w.resources)
         }
         machine = Machine(source: endpoint)
-        executor = IOExecutor(loop: loop, logger: l, what: "prometheus client")
+        executor = IOExecutor(loop: loop, logger: l, what: "/metrics connection", sourceName: "prometheus client")
         executor.onInput = { [unowned self] input in
             if case .closed(let id) = input { self.cancelTimer(id) }
             self.feed(.io(input))

@@ -36,7 +36,7 @@ final class PromoterLauncher {
 
     init(loop: EventLoop, logger: Logger, host: PluginHost<PluginConfig>, versions: DRBDVersionSource, context: PromoterContext) {
         self.loop = loop
-        files = IOExecutor(loop: loop, logger: logger, what: "promoter drop-in")
+        files = IOExecutor(loop: loop, logger: logger, what: "promoter drop-in", sourceName: "promoter drop-in")
         self.versions = versions
         self.logger = logger
         self.host = host

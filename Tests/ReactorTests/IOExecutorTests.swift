@@ -33,7 +33,7 @@ import Testing
     func turn() throws { try loop.runOnce(timeout: .zero) }
 
     @Test func readsWritesPastTheSocketsCapacityThenClosesWhenSent() throws {
-        let executor = IOExecutor<[UInt8]>(loop: loop, logger: Logger(label: "test"), what: "test client")
+        let executor = IOExecutor<[UInt8]>(loop: loop, logger: Logger(label: "test"), what: "test connection", sourceName: "test client")
         var inputs: [IOInput] = []
         executor.onInput = { inputs.append($0) }
         let (id, client) = try connect(executor)
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func endOfInputIsReportedOnceAndCloseDropsUnsentBytes() throws {
-        let executor = IOExecutor<[UInt8]>(loop: loop, logger: Logger(label: "test"), what: "test client")
+        let executor = IOExecutor<[UInt8]>(loop: loop, logger: Logger(label: "test"), what: "test connection", sourceName: "test client")
         var inputs: [IOInput] = []
         executor.onInput = { inputs.append($0) }
         let (id, client) = try connect(executor)
@@ -86,7 +86,7 @@ import Testing
         let notifier = RecordingNotifier()
         var counted: [ReactorCounter] = []
         let executor = IOExecutor<[UInt8]>(
-            loop: loop, logger: Logger(label: "test"), what: "test", notifier: notifier, count: { counted.append($0) })
+            loop: loop, logger: Logger(label: "test"), what: "test", sourceName: "test", notifier: notifier, count: { counted.append($0) })
         let dir = TempDir()
         let path = dir.path + "/sub/dir/unit.conf"
         #expect(executor.perform(.writeFile(path: path, contents: "[Unit]\n", mode: 0o600)) == nil)
@@ -121,7 +121,7 @@ import Testing
     @Test func theMetricsMachineScrapesThroughTheExecutor() throws {
         typealias M = MetricsServerMachine<StubMetricsSource>
         let runner = EffectRunner<M.Input, M.Effect>(clock: { [loop] in loop.now })
-        let executor = IOExecutor<ByteChunks>(loop: loop, logger: Logger(label: "test"), what: "test client")
+        let executor = IOExecutor<ByteChunks>(loop: loop, logger: Logger(label: "test"), what: "test connection", sourceName: "test client")
         var machine = M(source: StubMetricsSource("metric 42\n"))
         var deadlines: [Instant?] = []
         let instance = runner.add(handle: { machine.handle($0, now: $1) }) { effect in
