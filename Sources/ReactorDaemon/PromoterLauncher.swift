@@ -50,7 +50,8 @@ final class PromoterLauncher {
     /// the instance is not started (like the original: "Could not start plugin, ignoring it").
     func prepare(_ key: PluginConfig, _ config: PromoterConfig) {
         do {
-            let writes = try dropInWrites(config)
+            let (writes, warnings) = try Self.dropInWrites(config, under: context.systemdDirectory)
+            for w in warnings { logger.warning("\(w.text)", metadata: ["resource": .string(w.resource)]) }
             for write in writes {
                 if let failure = files.perform(write) { throw PromoterLaunchError.write(failure.description) }
             }
@@ -61,16 +62,19 @@ final class PromoterLauncher {
         }
     }
 
-    /// The drop-ins of every systemd-runner resource of `config` as file writes, in order (generation
-    /// warnings are logged).
-    func dropInWrites(_ config: PromoterConfig) throws -> [IOEffect<[UInt8]>] {
+    /// The drop-ins of every systemd-runner resource of `config` as file writes under `directory`, in
+    /// order, with the generation warnings (resource name, text).
+    static func dropInWrites(_ config: PromoterConfig, under directory: String) throws(PromoterUnitError)
+        -> (writes: [IOEffect<[UInt8]>], warnings: [(resource: String, text: String)])
+    {
         var writes: [IOEffect<[UInt8]>] = []
+        var warnings: [(resource: String, text: String)] = []
         for resource in config.resources where resource.runner == .systemd {
-            let (files, warnings) = try PromoterUnits.files(for: resource)
-            for w in warnings { logger.warning("\(w)", metadata: ["resource": .string(resource.name)]) }
-            writes += files.map { .writeFile(path: context.systemdDirectory + "/" + $0.path, contents: $0.contents, mode: 0o644) }
+            let (files, texts) = try PromoterUnits.files(for: resource)
+            warnings += texts.map { (resource.name, $0) }
+            writes += files.map { .writeFile(path: directory + "/" + $0.path, contents: $0.contents, mode: 0o644) }
         }
-        return writes
+        return (writes, warnings)
     }
 
     /// Forgets pending instances whose configuration satisfies `predicate` (removed again, or stopping).

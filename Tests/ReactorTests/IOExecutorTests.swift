@@ -5,6 +5,7 @@ import Testing
 @testable import ReactorSystem
 @testable import ReactorLoop
 @testable import ReactorPrometheus
+@testable import ReactorPromoter
 @testable import ReactorDaemon
 
 /// The one executor of the I/O vocabulary, on the virtual backend: connections by id (reads, writes
@@ -140,10 +141,29 @@ import Testing
         #expect(answer.hasSuffix("metric 42\n"))
         try turn()
         #expect(machine.count == 1)
-        #expect(deadlines.count >= 2, "header deadline, then write deadline, then keep-alive")
+        #expect(deadlines.count >= 2, "the header deadline, then the write deadline and the keep-alive one")
 
         runner.send(.stop, to: instance)
         #expect(executor.connectionCount == 0)
         #expect(backend.drain(client).ended)
+    }
+
+    /// The promoter launcher's drop-ins are file-write effects: one per generated file of each
+    /// systemd-runner resource (none for a shell-runner one), carried out by the executor.
+    @Test func promoterDropInsAreFileWrites() throws {
+        var shell = PromoterFixture.config("r1")
+        shell.runner = .shell
+        let config = PromoterConfig(resources: [PromoterFixture.config("r0"), shell])
+        let dir = TempDir()
+        let (writes, _) = try PromoterLauncher.dropInWrites(config, under: dir.path)
+        let expected = try PromoterUnits.files(for: PromoterFixture.config("r0")).files
+        #expect(writes.count == expected.count)
+        #expect(!writes.isEmpty)
+        let executor = IOExecutor<[UInt8]>(loop: loop, logger: Logger(label: "test"), what: "file", sourceName: "file")
+        for write in writes { #expect(executor.perform(write) == nil) }
+        for file in expected {
+            #expect(try FileSystem.readFile(dir.path + "/" + file.path) == Array(file.contents.utf8))
+        }
+        #expect(!writes.contains { if case .writeFile(let path, _, _) = $0 { path.contains("r1") } else { false } })
     }
 }

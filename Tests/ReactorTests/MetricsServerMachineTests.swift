@@ -59,6 +59,18 @@ import Testing
         #expect(m.handle(.io(.drained(a)), now: at(31)).isEmpty, "nothing for a forgotten connection")
     }
 
+    /// A client that sends its request and closes its sending side gets the answer, then the close.
+    @Test func endOfInputAnswersWhatIsCompleteThenCloses() {
+        var m = M(source: StubMetricsSource())
+        _ = m.handle(.io(.accepted(a)), now: at(0))
+        #expect(m.handle(.io(.received(a, Array("GET /metrics HTTP/1.1\r\n".utf8))), now: at(1)).allSatisfy {
+            if case .io = $0 { false } else { true }
+        }, "half a head: nothing to send yet")
+        let effects = m.handle(.io(.peerClosed(a)), now: at(2))
+        #expect(sent(effects, to: a).isEmpty, "an incomplete request is not answered")
+        #expect(effects.contains(.io(.closeWhenSent(a))) || effects.contains(.io(.close(a))))
+    }
+
     @Test func stopClosesEveryClientThenEnds() {
         var m = M(source: StubMetricsSource())
         _ = m.handle(.io(.accepted(b)), now: at(0))
