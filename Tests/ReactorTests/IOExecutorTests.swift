@@ -83,6 +83,20 @@ import Testing
         #expect(executor.perform(.send(id, [1, 2, 3])) == nil, "effects for a closed id are ignored")
     }
 
+    /// A write that fails (the peer is gone) closes the connection and reports it, once.
+    @Test func aFailedWriteClosesAndReportsClosed() throws {
+        let executor = IOExecutor<[UInt8]>(loop: loop, logger: Logger(label: "test"), what: "test connection", sourceName: "test client")
+        var inputs: [IOInput] = []
+        executor.onInput = { inputs.append($0) }
+        let (id, client) = try connect(executor)
+        loop.close(client)
+        #expect(executor.perform(.send(id, Array("late".utf8))) == nil)
+        #expect(inputs == [.accepted(id), .closed(id)])
+        #expect(executor.connectionCount == 0)
+        try turn()
+        #expect(inputs.count == 2, "nothing more for a closed connection")
+    }
+
     @Test func filesCountersAndNotify() throws {
         let notifier = RecordingNotifier()
         var counted: [ReactorCounter] = []
