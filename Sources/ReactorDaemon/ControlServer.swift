@@ -12,18 +12,10 @@ import ReactorSystem
 /// watcher that falls more than `outputLimit` bytes behind is disconnected, so a stuck client costs a
 /// bounded amount of memory and never blocks the loop.
 public final class ControlServer {
-    /// One client.
-    final class Client {
-        let fd: FileDescriptor
-        var source: EventLoop.SourceID?
+    /// What the server keeps per client (its socket and output are the executor's).
+    struct Client {
         var input = LineBuffer()
-        var output: [UInt8] = []
-        var written = 0
         var watching = false
-        var watchingWritable = false
-        var closeWhenDrained = false
-
-        init(fd: FileDescriptor) { self.fd = fd }
     }
 
     /// At most this many bytes wait for a client; a watcher further behind is dropped.
@@ -42,7 +34,9 @@ public final class ControlServer {
     /// Re-reads the maintenance state.
     private let rereadMaintenance: () -> Void
     private var listener: (fd: FileDescriptor, source: EventLoop.SourceID)?
-    private var clients: [ObjectIdentifier: Client] = [:]
+    private var clients: [ConnectionID: Client] = [:]
+    /// The client sockets: reads, writes, closes (`IOEffect`/`IOInput`).
+    private let executor: IOExecutor<[UInt8]>
 
     public init(path: String, loop: EventLoop, logger: Logger, snapshot: @escaping () -> JSONText, rereadMaintenance: @escaping () -> Void) {
         self.path = path
@@ -50,6 +44,8 @@ public final class ControlServer {
         self.logger = logger
         self.snapshot = snapshot
         self.rereadMaintenance = rereadMaintenance
+        executor = IOExecutor(loop: loop, logger: logger, what: "control connection", sourceName: "control client")
+        executor.onInput = { [unowned self] in self.handle($0) }
     }
 
     /// Whether anybody watches (so the daemon builds no watch lines for nobody).
@@ -78,7 +74,7 @@ public final class ControlServer {
             try? FileSystem.remove(path)
         }
         listener = nil
-        for c in Array(clients.values) { close(c) }
+        for id in clients.keys.sorted() { close(id) }
     }
 
     /// A started server, or nil (logged) when the socket cannot be bound: the daemon runs without it.
@@ -102,103 +98,71 @@ public final class ControlServer {
     /// Sends `line` to every watcher.
     public func publish(_ line: JSONText) {
         let bytes = Array((line.text + "\n").utf8)
-        for c in Array(clients.values) where c.watching {
-            if c.output.count - c.written + bytes.count > Self.outputLimit {
+        for (id, c) in clients.sorted(by: { $0.key < $1.key }) where c.watching {
+            if executor.pendingBytes(id) + bytes.count > Self.outputLimit {
                 logger.warning("A control socket watcher does not read; disconnecting it.")
-                close(c)
+                close(id)
                 continue
             }
-            c.output += bytes
-            flush(c)
+            send(id, bytes)
         }
     }
 
     private func acceptAll(_ listener: FileDescriptor) {
-        Self.acceptor.acceptAll(listener, on: loop, into: .init(open: { [unowned self] in self.clients.count }) { [unowned self] in self.admit($0) }, logger: logger)
+        Self.acceptor.acceptAll(
+            listener, on: loop, into: .init(open: { [unowned self] in self.executor.connectionCount }) { [unowned self] in
+                self.executor.adopt($0)
+            }, logger: logger)
     }
 
-    private func admit(_ fd: FileDescriptor) {
-        let c = Client(fd: fd)
-        clients[ObjectIdentifier(c)] = c
-        do {
-            c.source = try loop.addIO(fd, events: .readable, name: "control client") { [unowned self, unowned c] events in
-                self.ready(c, events)
-            }
-        } catch {
-            close(c)
+    /// What the executor reports on a client.
+    private func handle(_ input: IOInput) {
+        switch input {
+        case .accepted(let id):
+            clients[id] = Client()
+        case .received(let id, let bytes):
+            guard var c = clients[id] else { return }
+            c.input.append(bytes)
+            var lines: [String] = []
+            c.input.consumeLines { lines.append(String(decoding: $0, as: UTF8.self)) }
+            let tooLong = c.input.pendingCount > Self.lineLimit
+            clients[id] = c
+            for line in lines { answer(id, line) }
+            if tooLong { close(id) }
+        case .peerClosed(let id):
+            close(id)  // a client that hung up (a watcher ends this way)
+        case .closed(let id):
+            clients[id] = nil
+        case .drained:
+            break
         }
     }
 
-    private func ready(_ c: Client, _ events: IOEvents) {
-        if events.contains(.writable) || events.contains(.error) { flush(c) }
-        guard clients[ObjectIdentifier(c)] != nil else { return }
-        if events.contains(.readable) || events.contains(.hangup) { read(c) }
-    }
-
-    private func read(_ c: Client) {
-        var bytes: [UInt8] = []
-        let result: FileDescriptor.ReadResult
-        do { result = try loop.read(c.fd, appendingTo: &bytes, maximum: 16384) } catch {
-            close(c)
-            return
-        }
-        if result == .endOfFile {
-            close(c)  // a client that hung up (a watcher ends this way)
-            return
-        }
-        c.input.append(bytes)
-        c.input.consumeLines { line in answer(c, String(decoding: line, as: UTF8.self)) }
-        if c.input.pendingCount > Self.lineLimit { close(c) }
-    }
-
-    private func answer(_ c: Client, _ line: String) {
-        guard clients[ObjectIdentifier(c)] != nil, !line.allSatisfy({ $0 == " " || $0 == "\r" }) else { return }
+    private func answer(_ id: ConnectionID, _ line: String) {
+        guard clients[id] != nil, !line.allSatisfy({ $0 == " " || $0 == "\r" }) else { return }
         var reply: JSONText
         switch ControlMessages.Request.parse(line) {
         case .status: reply = snapshot()
         case .watch:
             reply = snapshot()
-            c.watching = true
+            clients[id]?.watching = true
         case .maintenance:
             rereadMaintenance()
             reply = snapshot()
         case .invalid(let why): reply = ControlMessages.error(why)
         }
-        c.output += Array((reply.text + "\n").utf8)
-        flush(c)
+        send(id, Array((reply.text + "\n").utf8))
     }
 
-    /// Writes what the socket takes; waits for EPOLLOUT for the rest.
-    private func flush(_ c: Client) {
-        guard clients[ObjectIdentifier(c)] != nil else { return }
-        do {
-            while c.written < c.output.count {
-                let n = try loop.write(c.fd, c.output, from: c.written)
-                guard n > 0 else { break }
-                c.written += n
-            }
-        } catch {
-            close(c)
-            return
-        }
-        if c.written == c.output.count {
-            c.output.removeAll(keepingCapacity: c.output.count < 65536)
-            c.written = 0
-        }
-        let pending = !c.output.isEmpty
-        if pending != c.watchingWritable, let source = c.source {
-            c.watchingWritable = pending
-            do { try loop.modifyIO(source, events: pending ? [.readable, .writable] : .readable) } catch {
-                // Left watched for the wrong events, its reply would never go out: drop it instead.
-                logger.warning("Failed to watch a control connection: \(error); dropping it.")
-                close(c)
-            }
-        }
+    private func send(_ id: ConnectionID, _ bytes: [UInt8]) { perform(.send(id, bytes)) }
+
+    private func close(_ id: ConnectionID) {
+        clients[id] = nil
+        perform(.close(id))
     }
 
-    private func close(_ c: Client) {
-        guard clients.removeValue(forKey: ObjectIdentifier(c)) != nil else { return }
-        if let s = c.source { loop.removeIO(s) }
-        loop.close(c.fd)
+    /// Socket effects never fail here (a socket error comes back as `.closed`); anything else is logged.
+    private func perform(_ effect: IOEffect<[UInt8]>) {
+        if let failure = executor.perform(effect) { logger.warning("\(failure)") }
     }
 }

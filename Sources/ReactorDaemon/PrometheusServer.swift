@@ -17,23 +17,6 @@ public final class PrometheusServer: LoopPlugin {
     public static let maxConnections = 256
     private static let acceptor = Acceptor(what: "/metrics client", policy: AcceptPolicy(limit: maxConnections, evictsIdle: true))
 
-    /// One client socket and its unsent output.
-    private final class Client {
-        let fd: FileDescriptor
-        var source: EventLoop.SourceID?
-        /// Output ready to send, as shared buffers; `written` bytes of the first one are already sent.
-        var output: [[UInt8]] = []
-        var written = 0
-        /// Output after `output`, not yet in buffers: the text of a snapshot is made a chunk at a time
-        /// when the socket has taken everything before it (see `ByteChunks`).
-        var later: [ByteChunks.Piece] = []
-        var hasPendingOutput: Bool { !output.isEmpty || !later.isEmpty }
-        var closeWhenSent = false
-        var timer: EventLoop.SourceID?
-        var watchingWritable = false
-        init(fd: FileDescriptor) { self.fd = fd }
-    }
-
     private typealias Machine = MetricsServerMachine<MetricsEndpoint>
 
     public let config: PrometheusConfig
@@ -42,8 +25,10 @@ public final class PrometheusServer: LoopPlugin {
     private let endpoint: MetricsEndpoint
     private let pool: ListenerPool
     private var listeners: [(fd: FileDescriptor, address: Socket.Address, source: EventLoop.SourceID)] = []
-    private var clients: [ConnectionID: Client] = [:]
-    private var lastConnection: UInt64 = 0
+    /// The client sockets: reads, writes, closes (`IOEffect`/`IOInput`).
+    private let executor: IOExecutor<ByteChunks>
+    /// Each client's deadline timer, the one the machine last asked for.
+    private var timers: [ConnectionID: EventLoop.SourceID] = [:]
     private var machine: Machine
     /// The machine's runner; this object's own, so its closures' `unowned self` cannot outlive it.
     private lazy var runner = EffectRunner<Machine.Input, Machine.Effect>(clock: { [unowned loop] in loop.now }, logger: logger)
@@ -69,6 +54,11 @@ public final class PrometheusServer: LoopPlugin {
             return (w.generation, w.resources)
         }
         machine = Machine(source: endpoint)
+        executor = IOExecutor(loop: loop, logger: l, what: "/metrics connection", sourceName: "prometheus client")
+        executor.onInput = { [unowned self] input in
+            if case .closed(let id) = input { self.cancelTimer(id) }
+            self.feed(.io(input))
+        }
     }
 
     /// The port actually bound (tests bind port 0).
@@ -80,7 +70,7 @@ public final class PrometheusServer: LoopPlugin {
     }
 
     /// The number of open client connections.
-    public var connectionCount: Int { clients.count }
+    public var connectionCount: Int { executor.connectionCount }
 
     /// Takes the listening socket for the address from the pool (a failure to bind throws, naming it)
     /// and asks drbdadm for the DRBD versions. A host name is resolved first without blocking
@@ -165,7 +155,7 @@ public final class PrometheusServer: LoopPlugin {
     private func acceptAll(_ listener: FileDescriptor) {
         Self.acceptor.acceptAll(
             listener, on: loop,
-            into: .init(open: { [unowned self] in self.clients.count }, evictIdlest: { [unowned self] in self.evictIdlest() }) {
+            into: .init(open: { [unowned self] in self.executor.connectionCount }, evictIdlest: { [unowned self] in self.evictIdlest() }) {
                 [unowned self] fd in self.admit(fd)
             },
             logger: logger)
@@ -174,20 +164,7 @@ public final class PrometheusServer: LoopPlugin {
     /// Takes an admitted client: a watched socket, then the machine hears of it.
     private func admit(_ fd: FileDescriptor) {
         loop.setNoDelay(fd)
-        lastConnection += 1
-        let id = ConnectionID(raw: lastConnection)
-        let client = Client(fd: fd)
-        do {
-            client.source = try loop.addIO(fd, events: .readable, name: "prometheus client") { [unowned self] events in
-                self.ready(id, events)
-            }
-        } catch {
-            logger.warning("Failed to watch a /metrics client: \(error)")
-            loop.close(fd)
-            return
-        }
-        clients[id] = client
-        feed(.accepted(id))
+        executor.adopt(fd)
     }
 
     /// At the cap: the machine closes its longest idle client; false when every client is busy.
@@ -197,145 +174,24 @@ public final class PrometheusServer: LoopPlugin {
         return true
     }
 
-    private func ready(_ id: ConnectionID, _ events: IOEvents) {
-        if events.contains(.writable) || events.contains(.error) { flush(id) }
-        guard clients[id] != nil else { return }
-        if events.contains(.readable) || events.contains(.hangup) { read(id) }
-    }
-
-    private func read(_ id: ConnectionID) {
-        guard let client = clients[id] else { return }
-        var bytes: [UInt8] = []
-        var eof = false
-        do {
-            switch try loop.read(client.fd, appendingTo: &bytes, maximum: 16384) {
-            case .bytes, .wouldBlock: break
-            case .endOfFile: eof = true
-            }
-        } catch {
-            closed(id)  // reset by peer and the like: nothing to answer
-            return
-        }
-        if !bytes.isEmpty { feed(.received(id, bytes)) }
-        guard eof, clients[id] != nil else { return }
-        feed(.endOfInput(id))
-        if let client = clients[id] {
-            // Stop polling for input that will never come; only output remains.
-            watch(id, client.watchingWritable ? .writable : [])
-        }
-    }
-
     private func perform(_ effect: Machine.Effect) {
         switch effect {
-        case .send(let id, let chunks):
-            clients[id]?.later += chunks.pieces
-            flush(id)
-        case .closeWhenSent(let id):
-            clients[id]?.closeWhenSent = true
-            flush(id)
-        case .close(let id):
-            close(id)
+        case .io(let io):
+            if case .close(let id) = io { cancelTimer(id) }
+            if let failure = executor.perform(io) { logger.warning("\(failure)") }
         case .deadline(let id, let deadline):
-            guard let client = clients[id] else { return }
-            if let t = client.timer { loop.cancelTimer(t) }
-            client.timer = deadline.map {
-                loop.addTimer(at: $0, name: "prometheus client deadline") { [unowned self] in
-                    self.clients[id]?.timer = nil
-                    self.feed(.deadline(id))
-                }
+            cancelTimer(id)
+            guard executor.isOpen(id), let deadline else { return }
+            timers[id] = loop.addTimer(at: deadline, name: "prometheus client deadline") { [unowned self] in
+                self.timers[id] = nil
+                self.feed(.deadline(id))
             }
         case .stopped:
             break
         }
     }
 
-    /// Writes what the socket takes; waits for EPOLLOUT for the rest; tells the machine when all is sent.
-    private func flush(_ id: ConnectionID) {
-        guard let client = clients[id] else { return }
-        let hadOutput = client.hasPendingOutput
-        do {
-            while refill(client) {
-                var n = try loop.write(client.fd, gathering: client.output, from: client.written)
-                guard n > 0 else { break }
-                // Drop what went out; a buffer is released (or left to the cache) once fully sent.
-                while n > 0, !client.output.isEmpty, n >= client.output[0].count - client.written {
-                    n -= client.output[0].count - client.written
-                    client.output.removeFirst()
-                    client.written = 0
-                }
-                client.written += n
-            }
-        } catch {
-            closed(id)
-            return
-        }
-        if client.hasPendingOutput {
-            watchWritable(id, true)
-            return
-        }
-        client.written = 0
-        guard watchWritable(id, false) else { return }
-        if client.closeWhenSent {
-            closed(id)
-        } else if hadOutput {
-            feed(.drained(id))
-        }
-    }
-
-    /// Makes sure there is a buffer to send while output remains: moves the next pieces into `output`,
-    /// up to and including one chunk of a snapshot's text. Returns whether there is something to send.
-    private func refill(_ client: Client) -> Bool {
-        guard client.output.isEmpty else { return true }
-        while let piece = client.later.first {
-            switch piece {
-            case .bytes(let bytes):
-                client.output.append(bytes)
-                client.later.removeFirst()
-            case .stream(var stream):
-                guard let chunk = stream.next() else {
-                    client.later.removeFirst()
-                    continue
-                }
-                client.output.append(chunk)
-                client.later[0] = .stream(stream)
-                return true
-            }
-        }
-        return !client.output.isEmpty
-    }
-
-    /// Watches a client for EPOLLOUT while output waits; false when that failed and it was dropped.
-    @discardableResult
-    private func watchWritable(_ id: ConnectionID, _ on: Bool) -> Bool {
-        guard let client = clients[id], client.watchingWritable != on else { return true }
-        client.watchingWritable = on
-        return watch(id, on ? [.readable, .writable] : .readable)
-    }
-
-    /// Changes the events a client's socket is watched for. If epoll refuses (nothing but a bug of ours
-    /// makes it refuse a socket it watches already), the connection is logged and dropped rather than
-    /// left watched for the wrong events (a response that never goes out, or a busy loop); false then.
-    @discardableResult
-    private func watch(_ id: ConnectionID, _ events: IOEvents) -> Bool {
-        guard let source = clients[id]?.source else { return true }
-        do { try loop.modifyIO(source, events: events) } catch {
-            logger.warning("Failed to watch a /metrics connection: \(error); dropping it.")
-            closed(id)
-            return false
-        }
-        return true
-    }
-
-    /// The socket is gone on this side (an error, or closed after sending): the machine forgets it.
-    private func closed(_ id: ConnectionID) {
-        close(id)
-        feed(.closed(id))
-    }
-
-    private func close(_ id: ConnectionID) {
-        guard let client = clients.removeValue(forKey: id) else { return }
-        if let t = client.timer { loop.cancelTimer(t) }
-        if let s = client.source { loop.removeIO(s) }
-        loop.close(client.fd)
+    private func cancelTimer(_ id: ConnectionID) {
+        if let t = timers.removeValue(forKey: id) { loop.cancelTimer(t) }
     }
 }

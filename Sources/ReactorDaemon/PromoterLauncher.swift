@@ -6,7 +6,8 @@ import ReactorSystem
 
 /// Design note: promoter instances need their systemd drop-ins in place and loaded before they act, so
 /// the daemon does not start them at once. For each new instance the launcher generates the drop-ins
-/// (pure, `PromoterUnits`) and writes them (atomically, under the systemd directory); what happens then
+/// (pure, `PromoterUnits`) and writes them as `.writeFile` effects through its `IOExecutor` (atomically,
+/// under the systemd directory); what happens then
 /// (`drbdadm --version` and its gate, **one** `systemctl daemon-reload` per pass, starting the instances
 /// on the plugin host, a second reload for instances added meanwhile) is `PromoterLaunchMachine`'s, run
 /// on the one `EffectRunner`; this object runs its children on the loop. Nothing waits meanwhile:
@@ -30,8 +31,12 @@ final class PromoterLauncher {
         handle: { [unowned self] input, now in self.machine.handle(input, now: now) },
         perform: { [unowned self] effect in self.perform(effect) })
 
+    /// Carries out the drop-in writes.
+    private let files: IOExecutor<[UInt8]>
+
     init(loop: EventLoop, logger: Logger, host: PluginHost<PluginConfig>, versions: DRBDVersionSource, context: PromoterContext) {
         self.loop = loop
+        files = IOExecutor(loop: loop, logger: logger, what: "promoter drop-in", sourceName: "promoter drop-in")
         self.versions = versions
         self.logger = logger
         self.host = host
@@ -45,23 +50,31 @@ final class PromoterLauncher {
     /// the instance is not started (like the original: "Could not start plugin, ignoring it").
     func prepare(_ key: PluginConfig, _ config: PromoterConfig) {
         do {
-            var count = 0
-            for resource in config.resources where resource.runner == .systemd {
-                let (files, warnings) = try PromoterUnits.files(for: resource)
-                for w in warnings { logger.warning("\(w)", metadata: ["resource": .string(resource.name)]) }
-                for f in files {
-                    let path = context.systemdDirectory + "/" + f.path
-                    do { try FileSystem.writeAtomically(path, f.contents) } catch {
-                        throw PromoterLaunchError.write(path: path, reason: error.description)
-                    }
-                    count += 1
-                }
+            let (writes, warnings) = try Self.dropInWrites(config, under: context.systemdDirectory)
+            for w in warnings { logger.warning("\(w.text)", metadata: ["resource": .string(w.resource)]) }
+            for write in writes {
+                if let failure = files.perform(write) { throw PromoterLaunchError.write(failure.description) }
             }
-            logger.info("promoter: wrote \(count) systemd drop-in(s) under '\(context.systemdDirectory)'.")
+            logger.info("promoter: wrote \(writes.count) systemd drop-in(s) under '\(context.systemdDirectory)'.")
             feed(.prepared(key, config))
         } catch {
             logger.error("Could not start promoter plugin, ignoring it: \(error)")
         }
+    }
+
+    /// The drop-ins of every systemd-runner resource of `config` as file writes under `directory`, in
+    /// order, with the generation warnings (resource name, text).
+    static func dropInWrites(_ config: PromoterConfig, under directory: String) throws(PromoterUnitError)
+        -> (writes: [IOEffect<[UInt8]>], warnings: [(resource: String, text: String)])
+    {
+        var writes: [IOEffect<[UInt8]>] = []
+        var warnings: [(resource: String, text: String)] = []
+        for resource in config.resources where resource.runner == .systemd {
+            let (files, texts) = try PromoterUnits.files(for: resource)
+            warnings += texts.map { (resource.name, $0) }
+            writes += files.map { .writeFile(path: directory + "/" + $0.path, contents: $0.contents, mode: 0o644) }
+        }
+        return (writes, warnings)
     }
 
     /// Forgets pending instances whose configuration satisfies `predicate` (removed again, or stopping).
@@ -105,11 +118,12 @@ final class PromoterLauncher {
 
 /// Why a promoter instance could not be prepared.
 enum PromoterLaunchError: Error, CustomStringConvertible {
-    case write(path: String, reason: String)
+    /// A drop-in could not be written (the executor's reason names the path).
+    case write(String)
 
     var description: String {
         switch self {
-        case .write(let path, let reason): "cannot write '\(path)': \(reason)"
+        case .write(let reason): reason
         }
     }
 }

@@ -90,3 +90,27 @@ public struct ByteChunks: Hashable, Sendable, Sequence {
         for byte in self { hasher.combine(byte) }
     }
 }
+
+extension ByteChunks: OutgoingBytes {
+    /// The next buffer to send, taken off the front (a snapshot's text a chunk at a time); `count`
+    /// shrinks by what was taken.
+    public mutating func nextBuffer() -> [UInt8]? {
+        while let piece = pieces.first {
+            switch piece {
+            case .bytes(let bytes):
+                pieces.removeFirst()
+                count -= bytes.count
+                return bytes
+            case .stream(var stream):
+                guard let chunk = stream.next() else {
+                    pieces.removeFirst()
+                    continue
+                }
+                pieces[0] = .stream(stream)
+                count -= chunk.count
+                return chunk
+            }
+        }
+        return nil
+    }
+}

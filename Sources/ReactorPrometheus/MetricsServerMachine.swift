@@ -6,36 +6,26 @@ import ReactorCore
 /// It keeps one `HTTPConnection` per client, by `ConnectionID`, and decides everything the server used
 /// to decide inline: which client makes room at the connection cap (the longest idle one with no
 /// response pending, `AcceptPolicy`), when each connection's one deadline falls, what to send, when to
-/// close. The server (`PrometheusServer`) owns the sockets and the output buffers: it reports what
-/// happened on a connection (bytes, end of input, everything sent, an error, the deadline) and carries
-/// out the effects. Time comes with each input.
+/// close. The server (`PrometheusServer`) owns the sockets through its `IOExecutor`, which reports what
+/// happened on a connection (`IOInput`) and carries out the socket effects (`IOEffect`); the server
+/// runs the deadline timers. Time comes with each input.
 public struct MetricsServerMachine<Source: MetricsSource>: Machine {
     public enum Input {
-        /// A client was accepted (the accept loop admitted it, see `idlest` for making room).
-        case accepted(ConnectionID)
-        case received(ConnectionID, [UInt8])
-        /// The client closed its sending side.
-        case endOfInput(ConnectionID)
-        /// Everything handed out with `.send` has gone to the socket.
-        case drained(ConnectionID)
+        /// What the server's executor reports on a connection (`IOInput`): accepted (admitted by the
+        /// accept loop, see `idlest` for making room), bytes, end of input, everything sent, closed on
+        /// the server's side (an error, or everything sent after `.closeWhenSent`).
+        case io(IOInput)
         /// The connection's deadline (the last `.deadline` effect) passed.
         case deadline(ConnectionID)
         /// Close a client to make room for a new one (at the connection cap).
         case evict(ConnectionID)
-        /// The server closed the socket: a read or write failed (reset by peer and the like), or
-        /// everything was sent after `.closeWhenSent`.
-        case closed(ConnectionID)
         /// The instance stops: every client is closed.
         case stop
     }
 
     public enum Effect: MachineEffect {
-        /// Queue these bytes for the client.
-        case send(ConnectionID, ByteChunks)
-        /// Close once everything queued has been sent.
-        case closeWhenSent(ConnectionID)
-        /// Close now, dropping unsent bytes.
-        case close(ConnectionID)
+        /// Socket work, in the shared vocabulary: `.send`, `.closeWhenSent`, `.close`.
+        case io(IOEffect<ByteChunks>)
         /// The connection's one timer: at this instant (replacing the earlier one), or none.
         case deadline(ConnectionID, Instant?)
         case stopped
@@ -74,21 +64,21 @@ public struct MetricsServerMachine<Source: MetricsSource>: Machine {
 
     public mutating func handle(_ input: Input, now: Instant) -> [Effect] {
         switch input {
-        case .accepted(let id):
+        case .io(.accepted(let id)):
             clients[id] = Client(http: HTTPConnection(now: now, limits: limits), lastActivity: now)
             return rearm(id)
-        case .received(let id, let bytes):
+        case .io(.received(let id, let bytes)):
             guard var c = clients[id] else { return [] }
             c.lastActivity = now
             let actions = c.http.receive(bytes, now: now, source: source)
             clients[id] = c
             return perform(actions, id)
-        case .endOfInput(let id):
+        case .io(.peerClosed(let id)):
             guard var c = clients[id] else { return [] }
             let actions = c.http.endOfInput(now: now, source: source)
             clients[id] = c
             return perform(actions, id)
-        case .drained(let id):
+        case .io(.drained(let id)):
             guard var c = clients[id] else { return [] }
             c.sending = false
             c.lastActivity = now
@@ -105,13 +95,13 @@ public struct MetricsServerMachine<Source: MetricsSource>: Machine {
             return perform(actions, id)
         case .evict(let id):
             return clients[id] == nil ? [] : forget(id)
-        case .closed(let id):
+        case .io(.closed(let id)):
             clients[id] = nil
             return []
         case .stop:
             let all = clients.keys.sorted()
             clients.removeAll()
-            return all.map { .close($0) } + [.stopped]
+            return all.map { .io(.close($0)) } + [.stopped]
         }
     }
 
@@ -122,9 +112,9 @@ public struct MetricsServerMachine<Source: MetricsSource>: Machine {
             switch action {
             case .write(let chunks):
                 clients[id]?.sending = true
-                effects.append(.send(id, chunks))
+                effects.append(.io(.send(id, chunks)))
             case .close:
-                effects.append(.closeWhenSent(id))
+                effects.append(.io(.closeWhenSent(id)))
             case .abort:
                 return effects + forget(id)
             }
@@ -135,7 +125,7 @@ public struct MetricsServerMachine<Source: MetricsSource>: Machine {
     /// Closes a client now.
     private mutating func forget(_ id: ConnectionID) -> [Effect] {
         clients[id] = nil
-        return [.close(id)]
+        return [.io(.close(id))]
     }
 
     /// The deadline effect when the connection's deadline changed.

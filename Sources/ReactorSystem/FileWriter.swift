@@ -20,12 +20,12 @@ extension FileSystem {
 
     /// Writes `contents` to `path` atomically: `<path>.tmp` is written in full, then renamed over `path`,
     /// so systemd never reads a half-written file. Creates the parent directories.
-    public static func writeAtomically(_ path: String, _ contents: String) throws(Errno) {
+    public static func writeAtomically(_ path: String, _ contents: String, mode: UInt32 = 0o644) throws(Errno) {
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             try createDirectories(String(path[..<slash]))
         }
         let tmp = path + ".tmp"
-        let fd = FileDescriptor(owning: try retryingEINTR { Glibc.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) })
+        let fd = FileDescriptor(owning: try retryingEINTR { Glibc.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode)) })
         let bytes = Array(contents.utf8)
         var offset = 0
         do {

@@ -15,56 +15,68 @@ import Testing
     /// The text of the `.send` effects for `id`.
     func sent(_ effects: [M.Effect], to id: ConnectionID) -> String {
         var bytes: [UInt8] = []
-        for case .send(let target, let chunks) in effects where target == id { bytes += chunks.joined }
+        for case .io(.send(let target, let chunks)) in effects where target == id { bytes += chunks.joined }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     @Test func aScrapeIsAnsweredWithDeadlinesForEachPhase() {
         var m = M(source: StubMetricsSource())
         // A new client has the header timeout (10 s) to send its request.
-        #expect(m.handle(.accepted(a), now: at(0)) == [.deadline(a, at(10))])
-        let answer = m.handle(.received(a, Self.get), now: at(1))
+        #expect(m.handle(.io(.accepted(a)), now: at(0)) == [.deadline(a, at(10))])
+        let answer = m.handle(.io(.received(a, Self.get)), now: at(1))
         #expect(sent(answer, to: a).hasSuffix("metric 1\n"))
         #expect(answer.last == .deadline(a, at(31)))  // the write timeout, 30 s
         // Everything sent: idle, kept alive for 60 s.
-        #expect(m.handle(.drained(a), now: at(2)) == [.deadline(a, at(62))])
+        #expect(m.handle(.io(.drained(a)), now: at(2)) == [.deadline(a, at(62))])
         // Idle past the deadline: closed quietly, and forgotten.
-        #expect(m.handle(.deadline(a), now: at(62)) == [.closeWhenSent(a)])
-        #expect(m.handle(.closed(a), now: at(62)).isEmpty)
+        #expect(m.handle(.deadline(a), now: at(62)) == [.io(.closeWhenSent(a))])
+        #expect(m.handle(.io(.closed(a)), now: at(62)).isEmpty)
         #expect(m.count == 0)
     }
 
     /// The idlest client is the longest silent one without a response pending; evicting it closes it.
     @Test func evictionPicksTheLongestIdleClientNotSending() {
         var m = M(source: StubMetricsSource())
-        _ = m.handle(.accepted(a), now: at(0))
-        _ = m.handle(.accepted(b), now: at(1))
-        _ = m.handle(.accepted(c), now: at(2))
-        _ = m.handle(.received(a, Self.get), now: at(3))  // a: a response is pending (not drained)
+        _ = m.handle(.io(.accepted(a)), now: at(0))
+        _ = m.handle(.io(.accepted(b)), now: at(1))
+        _ = m.handle(.io(.accepted(c)), now: at(2))
+        _ = m.handle(.io(.received(a, Self.get)), now: at(3))  // a: a response is pending (not drained)
         #expect(m.idlest == b)
-        _ = m.handle(.received(b, Array("GET".utf8)), now: at(4))  // b spoke last at 4, c at 2
+        _ = m.handle(.io(.received(b, Array("GET".utf8))), now: at(4))  // b spoke last at 4, c at 2
         #expect(m.idlest == c)
-        #expect(m.handle(.evict(c), now: at(5)) == [.close(c)])
+        #expect(m.handle(.evict(c), now: at(5)) == [.io(.close(c))])
         #expect(m.idlest == b)
-        _ = m.handle(.received(b, Array(" /metrics HTTP/1.1\r\n\r\n".utf8)), now: at(6))
+        _ = m.handle(.io(.received(b, Array(" /metrics HTTP/1.1\r\n\r\n".utf8))), now: at(6))
         #expect(m.idlest == nil, "everyone is in the middle of a response")
     }
 
     @Test func aClientThatDoesNotReadIsAbortedAtItsWriteDeadline() {
         var m = M(source: StubMetricsSource())
-        _ = m.handle(.accepted(a), now: at(0))
-        _ = m.handle(.received(a, Self.get), now: at(0))
-        #expect(m.handle(.deadline(a), now: at(30)) == [.close(a)])
+        _ = m.handle(.io(.accepted(a)), now: at(0))
+        _ = m.handle(.io(.received(a, Self.get)), now: at(0))
+        #expect(m.handle(.deadline(a), now: at(30)) == [.io(.close(a))])
         #expect(m.count == 0)
-        #expect(m.handle(.drained(a), now: at(31)).isEmpty, "nothing for a forgotten connection")
+        #expect(m.handle(.io(.drained(a)), now: at(31)).isEmpty, "nothing for a forgotten connection")
+    }
+
+    /// A client that sends its request and closes its sending side gets the answer, then the close.
+    @Test func endOfInputAnswersWhatIsCompleteThenCloses() {
+        var m = M(source: StubMetricsSource())
+        _ = m.handle(.io(.accepted(a)), now: at(0))
+        #expect(m.handle(.io(.received(a, Array("GET /metrics HTTP/1.1\r\n".utf8))), now: at(1)).allSatisfy {
+            if case .io = $0 { false } else { true }
+        }, "half a head: nothing to send yet")
+        let effects = m.handle(.io(.peerClosed(a)), now: at(2))
+        #expect(sent(effects, to: a).isEmpty, "an incomplete request is not answered")
+        #expect(effects.contains(.io(.closeWhenSent(a))) || effects.contains(.io(.close(a))))
     }
 
     @Test func stopClosesEveryClientThenEnds() {
         var m = M(source: StubMetricsSource())
-        _ = m.handle(.accepted(b), now: at(0))
-        _ = m.handle(.accepted(a), now: at(0))
+        _ = m.handle(.io(.accepted(b)), now: at(0))
+        _ = m.handle(.io(.accepted(a)), now: at(0))
         let effects = m.handle(.stop, now: at(1))
-        #expect(effects == [.close(a), .close(b), .stopped])
+        #expect(effects == [.io(.close(a)), .io(.close(b)), .stopped])
         #expect(effects.last?.endsMachine == true)
     }
 }
@@ -72,8 +84,7 @@ import Testing
 extension MetricsServerMachine.Effect: Equatable {
     public static func == (x: Self, y: Self) -> Bool {
         switch (x, y) {
-        case (.send(let i, let a), .send(let j, let b)): i == j && a == b
-        case (.closeWhenSent(let i), .closeWhenSent(let j)), (.close(let i), .close(let j)): i == j
+        case (.io(let a), .io(let b)): a == b
         case (.deadline(let i, let a), .deadline(let j, let b)): i == j && a == b
         case (.stopped, .stopped): true
         default: false
