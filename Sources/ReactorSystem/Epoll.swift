@@ -17,6 +17,12 @@ public struct IOEvents: OptionSet, Hashable, Sendable {
 /// An epoll instance. Registrations carry a token (never reused) so that events for an fd that was
 /// closed and whose number was reused in the same iteration can be recognised and dropped.
 public final class Epoll {
+    /// The layout Swift sees for the C mirror of `struct epoll_event` (size, stride, offset of `data`),
+    /// so tests check it against the kernel's without importing the C module themselves.
+    public static let eventLayout = (
+        size: MemoryLayout<reactor_epoll_event>.size, stride: MemoryLayout<reactor_epoll_event>.stride,
+        dataOffset: MemoryLayout<reactor_epoll_event>.offset(of: \.data) ?? -1)
+
     private let fd: FileDescriptor
     /// The fd is this object's: it goes when the object goes.
     deinit { fd.close() }

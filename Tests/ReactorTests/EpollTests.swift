@@ -1,4 +1,3 @@
-import CEpoll
 import Testing
 @testable import ReactorSystem
 
@@ -6,14 +5,11 @@ import Testing
 @Suite struct EpollTests {
     /// The kernel writes an array of `struct epoll_event`; Swift indexes the mirror's array by its stride.
     @Test func theMirrorHasTheKernelsLayout() {
+        let layout = Epoll.eventLayout
         #if arch(x86_64)
-        #expect(MemoryLayout<reactor_epoll_event>.size == 12)
-        #expect(MemoryLayout<reactor_epoll_event>.stride == 12)
-        #expect(MemoryLayout<reactor_epoll_event>.offset(of: \.data) == 4)
+        #expect(layout.size == 12 && layout.stride == 12 && layout.dataOffset == 4, "\(layout)")
         #else
-        #expect(MemoryLayout<reactor_epoll_event>.size == 16)
-        #expect(MemoryLayout<reactor_epoll_event>.stride == 16)
-        #expect(MemoryLayout<reactor_epoll_event>.offset(of: \.data) == 8)
+        #expect(layout.size == 16 && layout.stride == 16 && layout.dataOffset == 8, "\(layout)")
         #endif
     }
 
