@@ -60,6 +60,11 @@ public final class Daemon {
     private var control: ControlServer?
     /// systemd's unit changes and job results for the promoters, while any is configured (SystemdWatch).
     private let systemd: SystemdWatch
+    /// Carries out the daemon's own I/O effects (sd_notify messages, the plugins' and drbdsetup's counts)
+    /// in the vocabulary every machine speaks. The per-line ingest counts stay direct: the hot path.
+    private lazy var io = IOExecutor<[UInt8]>(
+        loop: loop, logger: logger, what: "daemon connection", sourceName: "daemon", notifier: notifier,
+        count: { [unowned self] in self.stats.count($0) })
 
     /// `promoterContext` is what promoters get instead of reading it themselves (node name, environment,
     /// systemd directory), normally `PromoterContext.current()`. `passedSockets` are the listening sockets
@@ -83,7 +88,7 @@ public final class Daemon {
         versions = DRBDVersionSource(loop: loop, logger: logger)
         promoters = PromoterLauncher(loop: loop, logger: logger, host: host, versions: versions, context: promoterContext)
         promoters.replay = { [unowned self] in self.world.replay() }
-        host.onCount = { [unowned self] in self.stats.count($0) }
+        host.onCount = { [unowned self] in self.performIO(.count($0)) }
         loop.onTurn = { [unowned self] in self.stats.recordTurn($0) }
     }
 
@@ -99,12 +104,12 @@ public final class Daemon {
         }
         if let interval = notifier.watchdogInterval {
             logger.info("systemd watchdog enabled: pinging every \(interval / 2).")
-            loop.enableWatchdog(interval: interval) { [unowned self] in self.notify("WATCHDOG=1") }
+            loop.enableWatchdog(interval: interval) { [unowned self] in self.performIO(.notify("WATCHDOG=1")) }
         }
         for w in config.warnings { logger.warning("\(w)") }
         events2.onLine = { [unowned self] line in self.ingest(line) }
         events2.onGone = { [unowned self] in self.flush() }
-        events2.onCount = { [unowned self] in self.stats.count($0) }
+        events2.onCount = { [unowned self] in self.performIO(.count($0)) }
         feed(.started)
     }
 
@@ -118,7 +123,7 @@ public final class Daemon {
     /// Carries out one of the lifecycle machine's effects.
     private func perform(_ effect: DaemonLifecycleMachine.Effect) {
         switch effect {
-        case .notify(let message): notify(message)
+        case .io(let effect): performIO(effect)
         case .startPlugins:
             readMaintenance()
             startControlSocket()
@@ -347,10 +352,9 @@ public final class Daemon {
     /// A file's modification time in ns since the epoch, nil when it cannot be read.
     private static func modification(_ path: String) -> Int64? { (try? FileSystem.info(path))?.modification }
 
-    private func notify(_ message: String) {
-        do { try notifier.send(message) } catch {
-            logger.warning("Failed to notify systemd (\(message.prefix(20))...): \(error)")
-        }
+    /// Carries out one of the daemon's own I/O effects; a failed one is logged.
+    private func performIO(_ effect: IOEffect<[UInt8]>) {
+        if let failure = io.perform(effect) { logger.warning("\(failure)") }
     }
 }
 

@@ -48,8 +48,8 @@ struct DaemonLifecycleMachine: Machine {
     }
 
     enum Effect: MachineEffect, Equatable {
-        /// Tell systemd (sd_notify) this text.
-        case notify(String)
+        /// I/O in the one vocabulary every machine speaks; the lifecycle uses `.notify` (sd_notify).
+        case io(IOEffect<[UInt8]>)
         /// Read the maintenance state, open the control socket, start the configured plugins.
         case startPlugins
         case startEvents2
@@ -138,4 +138,9 @@ struct DaemonLifecycleMachine: Machine {
         lastStatus = "STATUS=Running: \(r) resource\(r == 1 ? "" : "s"), \(p) plugin\(p == 1 ? "" : "s")"
         return lastStatus
     }
+}
+
+extension DaemonLifecycleMachine.Effect {
+    /// Tell systemd (sd_notify) this text: the vocabulary's notify effect.
+    static func notify(_ message: String) -> Self { .io(.notify(message)) }
 }

@@ -117,7 +117,7 @@ public final class IOExecutor<Bytes: OutgoingBytes> {
             self.counter(counter)
         case .notify(let message):
             do { try notifier?.send(message) } catch {
-                return Failure(description: "cannot notify the service manager: \(error.description)")
+                return Failure(description: "cannot notify the service manager (\(message.prefix(20))...): \(error.description)")
             }
         }
         return nil

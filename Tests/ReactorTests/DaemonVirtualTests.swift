@@ -13,10 +13,15 @@ final class RecordingNotifier: ServiceNotifier {
     var watchdogInterval: Duration?
     var messages: [(at: Instant, text: String)] = []
     var clock: () -> Instant = { .zero }
+    /// When set, every send fails with it (a service manager that went away).
+    var failure: Errno?
 
     init(watchdogInterval: Duration? = nil) { self.watchdogInterval = watchdogInterval }
 
-    func send(_ message: String) throws(Errno) { messages.append((clock(), message)) }
+    func send(_ message: String) throws(Errno) {
+        if let failure { throw failure }
+        messages.append((clock(), message))
+    }
     func store(_ fd: FileDescriptor, name: String) throws(Errno) {}
     func removeStored(name: String) throws(Errno) {}
 

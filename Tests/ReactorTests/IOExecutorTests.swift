@@ -123,6 +123,9 @@ import Testing
         #expect(counted == [.scrapes])
         #expect(executor.perform(.notify("READY=1")) == nil)
         #expect(notifier.messages.map(\.text) == ["READY=1"])
+        notifier.failure = Errno(ECONNREFUSED)
+        let refused = try #require(executor.perform(.notify("STOPPING=1\nSTATUS=Stopping")))
+        #expect(refused.description.contains("cannot notify the service manager (STOPPING=1"), "\(refused)")
     }
 
     func currentUmask() -> mode_t {
