@@ -84,11 +84,15 @@ public struct AgentXSession {
     private(set) var phase = Phase.idle
     private var sessionID: UInt32 = 0
     private var nextPacketID: UInt32 = 1
-    private var backoff = Self.reconnectBackoff
+    private var backoff: Backoff
     private var failing = false
     private var buffer: [UInt8] = []
 
-    public init(config: AgentXConfig) { self.config = config }
+    /// `reconnect` is the delay between connection attempts (`reconnectBackoff` in production).
+    public init(config: AgentXConfig, reconnect: Backoff = Self.reconnectBackoff) {
+        self.config = config
+        backoff = reconnect
+    }
 
     /// Whether a session is registered and answering.
     public var isServing: Bool { phase == .ready }

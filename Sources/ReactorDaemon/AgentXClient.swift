@@ -44,14 +44,17 @@ final class AgentXClient: LoopPlugin {
         handle: { [unowned self] input, now in self.machine.handle(input, now: now, source: self.source) },
         perform: { [unowned self] effect in self.run(effect) })
 
-    init(config: AgentXConfig, loop: EventLoop, versions: DRBDVersionSource, logger: Logger, world: @escaping () -> World) {
+    init(
+        config: AgentXConfig, loop: EventLoop, versions: DRBDVersionSource, logger: Logger,
+        reconnect: Backoff = AgentXSession.reconnectBackoff, world: @escaping () -> World
+    ) {
         self.versions = versions
         self.config = config
         self.loop = loop
         var l = logger
         l[metadataKey: "plugin"] = "agentx"
         self.logger = l
-        machine = AgentXSession(config: config)
+        machine = AgentXSession(config: config, reconnect: reconnect)
         source = AgentXMIBSource(config: config) {
             let w = world()
             return (w.generation, w.resources)

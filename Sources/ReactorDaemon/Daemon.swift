@@ -83,7 +83,9 @@ public final class Daemon {
         self.logger = logger
         let host = PluginHost<PluginConfig>(loop: loop, logger: logger)
         self.host = host
-        systemd = SystemdWatch(loop: loop, logger: logger) { [unowned host] event in host.deliver(systemd: event) }
+        systemd = SystemdWatch(loop: loop, logger: logger, retry: timings.systemdBusRetry) { [unowned host] event in
+            host.deliver(systemd: event)
+        }
         events2 = Events2Source(loop: loop, logger: logger, pollInterval: Self.pollInterval(config), timings: timings.events2)
         versions = DRBDVersionSource(loop: loop, logger: logger)
         promoters = PromoterLauncher(loop: loop, logger: logger, host: host, versions: versions, context: promoterContext)
@@ -216,7 +218,7 @@ public final class Daemon {
             case .debugger(let c):
                 host.start(p, machine: DebuggerPlugin(config: c), replay: world.replay())
             case .umh(let c):
-                host.start(p, machine: UMHPlugin(config: c), replay: world.replay())
+                host.start(p, machine: UMHPlugin(config: c, killGrace: timings.umhKillGrace), replay: world.replay())
             case .prometheus(let c):
                 let server = PrometheusServer(
                     config: c, loop: loop, pool: listeners, versions: versions, logger: logger, stats: { [unowned self] in self.statsSnapshot() },
@@ -226,7 +228,9 @@ public final class Daemon {
                 }
                 startLoopPlugin(p, server, what: "prometheus plugin on '\(c.address)'")
             case .agentx(let c):
-                let client = AgentXClient(config: c, loop: loop, versions: versions, logger: logger) { [unowned self] in self.world }
+                let client = AgentXClient(config: c, loop: loop, versions: versions, logger: logger, reconnect: timings.agentxReconnect) {
+                    [unowned self] in self.world
+                }
                 startLoopPlugin(p, client, what: "agentx plugin for '\(c.address)'")
             case .promoter(let c):
                 promoters.prepare(p, c)

@@ -34,15 +34,16 @@ final class SystemdWatch {
     private var decoder = SystemdUnitDecoder()
     private var wanted = false
     private var retry: EventLoop.SourceID?
-    private var backoff = SystemdWatch.retryBackoff
+    private var backoff: Backoff
     /// Whether "not used" was logged since the last working connection (it is said once).
     private var toldUnused = false
 
     /// `endpoints` says where to connect, best first, or nil when there is no systemd to talk to.
     init(
         loop: EventLoop, logger: Logger, endpoints: @escaping () -> [SystemdBus.Endpoint]? = SystemdWatch.currentEndpoints,
-        onEvent: @escaping (SystemdUnitEvent) -> Void
+        retry: Backoff = SystemdWatch.retryBackoff, onEvent: @escaping (SystemdUnitEvent) -> Void
     ) {
+        backoff = retry
         self.loop = loop
         self.logger = logger
         self.endpoints = endpoints

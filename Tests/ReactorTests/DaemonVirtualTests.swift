@@ -286,6 +286,26 @@ final class VirtualDaemon {
         #expect(d.loop.now == t + .seconds(5), "exit as soon as the plugin stopped")
     }
 
+    /// The umh kill grace is the daemon's timing to give (`DaemonTimings.umhKillGrace`).
+    @Test func theUMHKillGraceIsInjected() throws {
+        var timings = DaemonTimings()
+        timings.umhKillGrace = .seconds(1)
+        let umh = "[[umh]]\n[[umh.resource]]\ncommand = \"stubborn\"\nevent-type = \"Exists\"\n"
+        let d = try VirtualDaemon(config: Self.quiet + umh, timings: timings)
+        var command: VirtualChild?
+        d.backend.install("sh") { child in
+            command = child
+            child.onSignal = { _ in }
+        }
+        try d.daemon.start()
+        try d.run(until: { command != nil })
+        let t = d.backend.now
+        d.backend.raise(Signal.terminate)
+        try d.run(to: t + .seconds(30))
+        #expect(command?.signals == [Signal.terminate, Signal.kill])
+        #expect(d.loop.now == t + .seconds(1), "killed and gone after the injected 1 s grace")
+    }
+
     @Test func stopBoundKillsWhatIsLeftAndExits() throws {
         var timings = DaemonTimings()
         timings.stopBound = .seconds(2)  // shorter than umh's 5 s grace: the daemon's bound decides
@@ -454,5 +474,19 @@ final class VirtualDaemon {
         // AgentX header: version 1, type 1 (Open).
         #expect(open.count > 20 && open[0] == 1 && open[1] == 1, "\(open.prefix(20))")
         #expect(String(decoding: open, as: UTF8.self).contains(AgentXSession.agentDescription))
+    }
+
+    /// The reconnect backoff is the daemon's timing to give (`DaemonTimings.agentxReconnect`).
+    @Test func theReconnectBackoffIsInjected() throws {
+        var timings = DaemonTimings()
+        timings.agentxReconnect = Backoff(first: .seconds(3), limit: .seconds(10))
+        let d = try VirtualDaemon(config: "[[log]]\nlevel = \"debug\"\n[[agentx]]\naddress = \"127.0.0.1:705\"\n", timings: timings)
+        try d.daemon.start()
+        try d.run(to: d.start + .seconds(40))
+        // Attempts at 0, 3, 9, 19, 29, 39 s.
+        let waits = d.log.entries.filter { $0.message.contains("AgentX master at 127.0.0.1") }.map {
+            String($0.message.split(separator: "retrying in ").last ?? "")
+        }
+        #expect(waits == ["3.0 seconds.", "6.0 seconds.", "10.0 seconds.", "10.0 seconds.", "10.0 seconds.", "10.0 seconds."])
     }
 }
