@@ -259,17 +259,11 @@ final class VirtualDaemon {
         #expect(d.drbdsetups.first?.signals == [Signal.terminate])
     }
 
-    @Test func sigtermWaitsForAUMHCommandAndKillsItAfterTheGrace() throws {
-        // A umh command that ignores SIGTERM: the plugin's own 5 s grace kills it; the daemon exits then,
-        // well inside its 15 s stop bound.
-        let umh = """
-            [[umh]]
-            [[umh.resource]]
-            command = "stubborn"
-            event-type = "Exists"
-
-            """
-        let d = try VirtualDaemon(config: Self.quiet + umh)
+    /// A daemon whose one umh command ignores SIGTERM, started with that command running, then sent
+    /// SIGTERM: the daemon, the command and the instant of the SIGTERM.
+    func stubbornUMHAtSigterm(timings: DaemonTimings = DaemonTimings()) throws -> (VirtualDaemon, VirtualChild, Instant) {
+        let umh = "[[umh]]\n[[umh.resource]]\ncommand = \"stubborn\"\nevent-type = \"Exists\"\n"
+        let d = try VirtualDaemon(config: Self.quiet + umh, timings: timings)
         var command: VirtualChild?
         d.backend.install("sh") { child in
             command = child
@@ -279,10 +273,17 @@ final class VirtualDaemon {
         try d.run(until: { command != nil })
         let t = d.backend.now
         d.backend.raise(Signal.terminate)
+        return (d, try #require(command), t)
+    }
+
+    @Test func sigtermWaitsForAUMHCommandAndKillsItAfterTheGrace() throws {
+        // A umh command that ignores SIGTERM: the plugin's own 5 s grace kills it; the daemon exits then,
+        // well inside its 15 s stop bound.
+        let (d, command, t) = try stubbornUMHAtSigterm()
         try d.run(to: t + .seconds(30))
         #expect(d.loop.exitRequested)
-        #expect(command?.signals == [Signal.terminate, Signal.kill])
-        #expect(command?.exit == .signaled(Signal.kill))
+        #expect(command.signals == [Signal.terminate, Signal.kill])
+        #expect(command.exit == .signaled(Signal.kill))
         #expect(d.loop.now == t + .seconds(5), "exit as soon as the plugin stopped")
     }
 
@@ -290,59 +291,29 @@ final class VirtualDaemon {
     @Test func theUMHKillGraceIsInjected() throws {
         var timings = DaemonTimings()
         timings.umhKillGrace = .seconds(1)
-        let umh = "[[umh]]\n[[umh.resource]]\ncommand = \"stubborn\"\nevent-type = \"Exists\"\n"
-        let d = try VirtualDaemon(config: Self.quiet + umh, timings: timings)
-        var command: VirtualChild?
-        d.backend.install("sh") { child in
-            command = child
-            child.onSignal = { _ in }
-        }
-        try d.daemon.start()
-        try d.run(until: { command != nil })
-        let t = d.backend.now
-        d.backend.raise(Signal.terminate)
+        let (d, command, t) = try stubbornUMHAtSigterm(timings: timings)
         try d.run(to: t + .seconds(30))
-        #expect(command?.signals == [Signal.terminate, Signal.kill])
+        #expect(command.signals == [Signal.terminate, Signal.kill])
         #expect(d.loop.now == t + .seconds(1), "killed and gone after the injected 1 s grace")
     }
 
     @Test func stopBoundKillsWhatIsLeftAndExits() throws {
         var timings = DaemonTimings()
         timings.stopBound = .seconds(2)  // shorter than umh's 5 s grace: the daemon's bound decides
-        let umh = "[[umh]]\n[[umh.resource]]\ncommand = \"stubborn\"\nevent-type = \"Exists\"\n"
-        let d = try VirtualDaemon(config: Self.quiet + umh, timings: timings)
-        var command: VirtualChild?
-        d.backend.install("sh") { child in
-            command = child
-            child.onSignal = { _ in }
-        }
-        try d.daemon.start()
-        try d.run(until: { command != nil })
-        let t = d.backend.now
-        d.backend.raise(Signal.terminate)
+        let (d, command, t) = try stubbornUMHAtSigterm(timings: timings)
         try d.run(to: t + .seconds(30))
         #expect(d.loop.exitRequested)
         #expect(d.loop.now == t + .seconds(2))
         #expect(d.logged("did not stop within"))
-        #expect(command?.signals.last == Signal.kill)
+        #expect(command.signals.last == Signal.kill)
     }
 
     @Test func secondSigtermStopsAtOnce() throws {
-        let umh = "[[umh]]\n[[umh.resource]]\ncommand = \"stubborn\"\nevent-type = \"Exists\"\n"
-        let d = try VirtualDaemon(config: Self.quiet + umh)
-        var command: VirtualChild?
-        d.backend.install("sh") { child in
-            command = child
-            child.onSignal = { _ in }
-        }
-        try d.daemon.start()
-        try d.run(until: { command != nil })
-        let t = d.backend.now
-        d.backend.raise(Signal.terminate)
+        let (d, command, t) = try stubbornUMHAtSigterm()
         d.backend.schedule(after: .seconds(1)) { d.backend.raise(Signal.interrupt) }
         try d.run(to: t + .seconds(30))
         #expect(d.loop.exitRequested && d.loop.now == t + .seconds(1))
-        #expect(command?.signals == [Signal.terminate, Signal.kill])
+        #expect(command.signals == [Signal.terminate, Signal.kill])
     }
 
     @Test func reloadAddsAPluginAndKeepsTheRunningOnes() throws {
@@ -457,15 +428,23 @@ final class VirtualDaemon {
 /// refused and retried with the backoff (1 s doubling to 30 s); once a master listens, the next attempt
 /// connects and sends its Open PDU.
 @Suite struct DaemonVirtualAgentXTests {
+    /// An agentx subagent whose master (127.0.0.1:705) is not there yet.
+    static let config = "[[log]]\nlevel = \"debug\"\n[[agentx]]\naddress = \"127.0.0.1:705\"\n"
+
+    /// The waits the AgentX client announced after each refused connect ("1.0 seconds.", ...).
+    static func reconnectWaits(_ d: VirtualDaemon) -> [String] {
+        d.log.entries.filter { $0.message.contains("AgentX master at 127.0.0.1") }.map {
+            String($0.message.split(separator: "retrying in ").last ?? "")
+        }
+    }
+
     @Test func refusedConnectsBackOffAndTheNextAttemptAfterTheMasterAppearsOpens() throws {
-        let d = try VirtualDaemon(config: "[[log]]\nlevel = \"debug\"\n[[agentx]]\naddress = \"127.0.0.1:705\"\n")
+        let d = try VirtualDaemon(config: Self.config)
         let t0 = d.start
         try d.daemon.start()
         try d.run(to: t0 + .seconds(100))
         // Attempts at 0, 1, 3, 7, 15, 31, 61, 91 s: no more than the backoff allows in 100 s.
-        let waits = d.log.entries.filter { $0.message.contains("AgentX master at 127.0.0.1") }.map {
-            String($0.message.split(separator: "retrying in ").last ?? "")
-        }
+        let waits = Self.reconnectWaits(d)
         #expect(waits == ["1.0 seconds.", "2.0 seconds.", "4.0 seconds.", "8.0 seconds.", "16.0 seconds.", "30.0 seconds.", "30.0 seconds.", "30.0 seconds."])
         let master = try d.loop.listen(.ipv4("127.0.0.1", 705))
         try d.run(to: t0 + .seconds(135))  // the next attempt is at most 30 s away
@@ -480,13 +459,11 @@ final class VirtualDaemon {
     @Test func theReconnectBackoffIsInjected() throws {
         var timings = DaemonTimings()
         timings.agentxReconnect = Backoff(first: .seconds(3), limit: .seconds(10))
-        let d = try VirtualDaemon(config: "[[log]]\nlevel = \"debug\"\n[[agentx]]\naddress = \"127.0.0.1:705\"\n", timings: timings)
+        let d = try VirtualDaemon(config: Self.config, timings: timings)
         try d.daemon.start()
         try d.run(to: d.start + .seconds(40))
         // Attempts at 0, 3, 9, 19, 29, 39 s.
-        let waits = d.log.entries.filter { $0.message.contains("AgentX master at 127.0.0.1") }.map {
-            String($0.message.split(separator: "retrying in ").last ?? "")
-        }
+        let waits = Self.reconnectWaits(d)
         #expect(waits == ["3.0 seconds.", "6.0 seconds.", "10.0 seconds.", "10.0 seconds.", "10.0 seconds.", "10.0 seconds."])
     }
 }
