@@ -46,12 +46,13 @@ extension FileSystem {
         }
     }
 
-    /// `rm -r`: removes `path` and, for a directory, everything under it. Meant for trees of plain files
-    /// and directories the caller made (it uses `stat`, so a symlink to a directory would be descended).
+    /// `rm -r`: removes `path` and, for a directory, everything under it. A symlink is removed itself,
+    /// never followed (lstat), so a link to a directory outside the tree leaves that directory alone.
     /// A path that is already gone is fine.
     public static func removeTree(_ path: String) throws(Errno) {
-        guard let i = try? info(path) else { return }
-        guard i.isDirectory else { return try remove(path) }
+        var st = stat()
+        guard (try? retryingEINTR { lstat(path, &st) }) != nil else { return }
+        guard st.st_mode & S_IFMT == S_IFDIR else { return try remove(path) }
         for name in try listDirectory(path) { try removeTree(path + "/" + name) }
         do { _ = try retryingEINTR { rmdir(path) } } catch {
             if error != .noEntry { throw error }

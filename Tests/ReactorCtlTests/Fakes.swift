@@ -57,7 +57,7 @@ func fakeDirectory(_ files: [String], path: String = "/etc/drbd-reactor.d") -> S
 /// so runs leave nothing behind in /tmp.
 let temporaryRoot: String = {
     let root = makeTemporaryDirectory(in: "/tmp", prefix: "reactorctl-test-")
-    atexit { _ = system("rm -rf '\(temporaryRoot)'") }
+    atexit { try? FileSystem.removeTree(temporaryRoot) }
     return root
 }()
 

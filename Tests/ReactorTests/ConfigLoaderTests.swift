@@ -32,7 +32,7 @@ final class TempDir {
         Glibc.mkdir(p, 0o755)
         return p
     }
-    deinit { _ = system("rm -rf '\(path)'") }
+    deinit { try? FileSystem.removeTree(path) }
 }
 
 @Suite struct ConfigLoaderTests {

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import ReactorCore
 @testable import ReactorSystem
@@ -31,5 +32,21 @@ import Testing
         let file = d.write("plain", "x")
         #expect(throws: Errno.self) { try FileSystem.writeAtomically(file + "/below/it.conf", "x") }
         #expect(throws: Errno.self) { try FileSystem.remove(d.path) }  // a directory
+    }
+
+    /// `removeTree` removes a tree with its files and subdirectories, and a symlink inside it as a link:
+    /// the directory it points to, outside the tree, keeps its files.
+    @Test func removeTreeRemovesLinksNotWhatTheyPointTo() throws {
+        let d = TempDir()
+        let outside = d.mkdir("outside")
+        let kept = d.write("outside/kept", "x")
+        let tree = d.mkdir("tree")
+        _ = d.mkdir("tree/sub")
+        d.write("tree/sub/file", "y")
+        #expect(symlink(outside, tree + "/link") == 0)
+        try FileSystem.removeTree(tree)
+        #expect(!Blocking.exists(tree))
+        #expect(Blocking.exists(kept), "the linked directory's contents stay")
+        try FileSystem.removeTree(tree)  // already gone: fine
     }
 }
