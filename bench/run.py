@@ -253,7 +253,7 @@ class Daemon:
     """One run of the daemon under test, in its own temporary directory and session."""
 
     def __init__(self, bench, label, events_file, prometheus=True, umh_rules=(), gate=False,
-                 control=False):
+                 control=False, debugger=False):
         self.bench = bench
         self.label = label
         self.dir = tempfile.mkdtemp(prefix=f"{label}-", dir=bench.tmp)
@@ -280,6 +280,8 @@ class Daemon:
                 for k, v in rule.items():
                     cfg.append(f"{k} = {json.dumps(v)}")
                 cfg.append("")
+        if debugger:
+            cfg += ["[[debugger]]", ""]
         with open(self.config, "w") as f:
             f.write("\n".join(cfg))
         self.notify_path = os.path.join(self.dir, "notify.sock")
@@ -535,7 +537,11 @@ class Bench:
     def ingest_once(self, changes):
         a = self.args
         path, lines = self.stream(a.ingest_resources, changes)
-        d = self.daemon("ingest", path, gate=True)
+        # --ingest-plugins: every line also goes through change plugins (the runner's per-input cost)
+        plugins = set(a.ingest_plugins)
+        rules = [{"resource-name": "no-such-resource", "event-type": "Change", "command": "true"}] \
+            if "umh" in plugins else ()
+        d = self.daemon("ingest", path, gate=True, umh_rules=rules, debugger="debugger" in plugins)
         try:
             fd = d.open_fifo_writer(d.gate, a.timeout, "the start gate")
             # let the daemon settle: CPU time unchanged over 3 consecutive 100 ms samples
@@ -933,6 +939,7 @@ def meta(bin_path, args):
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "host": platform.node(),
             "kernel": platform.release(), "cpus": os.cpu_count(), "python": platform.python_version(),
             "wrk": shutil.which("wrk"), "log_level": args.log_level, "quick": args.quick,
+            "ingest_plugins": args.ingest_plugins,
             "clk_tck": CLK_TCK, "load_average_at_start": os.getloadavg()}
 
 
@@ -1023,6 +1030,9 @@ def main():
     ap.add_argument("--poll-interval", type=int, default=3600, help="statistics-poll-interval in the config")
     ap.add_argument("--ingest-resources", type=int, default=1000)
     ap.add_argument("--ingest-changes", default=None, help="comma-separated sizes (change lines), one run each")
+    ap.add_argument("--ingest-plugins", default="",
+                    help="comma-separated change plugins the ingest daemon also runs: debugger,umh "
+                    "(umh: one rule that never matches)")
     ap.add_argument("--memory-resources", default="100,1000,5000")
     ap.add_argument("--memory-changes", type=int, default=None)
     ap.add_argument("--scrape-resources", type=int, default=1000)
@@ -1043,6 +1053,10 @@ def main():
             setattr(a, name, quick if q else full)
     dflt("ingest_changes", "100000,1000000", "10000,50000")
     a.ingest_changes = [int(x) for x in str(a.ingest_changes).split(",") if x]
+    a.ingest_plugins = [x for x in a.ingest_plugins.split(",") if x]
+    for x in a.ingest_plugins:
+        if x not in ("debugger", "umh"):
+            ap.error(f"unknown ingest plugin {x!r}")
     dflt("memory_changes", 100_000, 10_000)
     dflt("scrape_requests", 500, 100)
     dflt("scrape_change_requests", 100, 20)
