@@ -120,10 +120,10 @@ public final class PrometheusServer: LoopPlugin {
     private func feed(_ input: Machine.Input) { runner.send(input, to: instance) }
 
     private func acceptAll(_ listener: FileDescriptor) {
-        Self.acceptor.acceptAll(listener, on: loop, into: .init(open: { 0 }) { [unowned self] fd in
-            self.waiting.append(fd)
-            self.feed(.incoming)
-        }, logger: logger)
+        Self.acceptor.takeAll(listener, on: loop, logger: logger) { fd in
+            waiting.append(fd)
+            feed(.incoming)
+        }
     }
 
     private func perform(_ effect: Machine.Effect) {

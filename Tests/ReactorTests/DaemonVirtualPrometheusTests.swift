@@ -125,4 +125,21 @@ import Testing
         #expect(!d.logged("Closing the listening socket"))
         #expect(try d.scrape(.ipv4("127.0.0.1", 9942)).contains("drbd_resource_role{name=\"db\",drbd_resource_role=\"Primary\"} 1"))
     }
+
+    /// At the cap (256 clients) a new connection is admitted by closing the longest idle client, which
+    /// the machine picks; the newcomer's scrape is answered.
+    @Test func atTheCapTheLongestIdleClientMakesRoom() throws {
+        let d = try ready("127.0.0.1:9942")
+        var idle: [FileDescriptor] = []
+        for _ in 0..<256 {
+            idle.append(try d.loop.connect(.ipv4("127.0.0.1", 9942)))
+            try d.run(to: d.loop.now + .milliseconds(1))
+        }
+        #expect(!idle.contains { d.backend.drain($0).ended })
+        #expect(try d.scrape(.ipv4("127.0.0.1", 9942)).contains("drbd_resource_resources 2"))
+        #expect(d.backend.drain(idle[0]).ended, "the longest idle client was closed")
+        #expect(!idle[1...].contains { d.backend.drain($0).ended })
+        #expect(d.logged("Connection limit (256) reached; closed the longest idle /metrics client."))
+        for fd in idle { d.loop.close(fd) }
+    }
 }
