@@ -140,9 +140,6 @@ final class HostResolver {
         self.getent = getent
     }
 
-    /// Whether a resolution is under way.
-    var isResolving: Bool { pending != nil }
-
     /// Resolves `name` (addresses with `port`); `answer` is called once, on a later loop turn.
     func resolve(_ name: String, port: UInt16, answer: @escaping (Answer) -> Void) {
         cancel()
