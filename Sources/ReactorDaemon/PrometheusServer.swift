@@ -16,6 +16,8 @@ import ReactorSystem
 /// for. A client that connects and sends nothing, trickles, or stops reading costs one fd and a few
 /// bytes until its deadline; everyone else's scrape proceeds in the same loop iteration.
 public final class PrometheusServer: LoopPlugin {
+    /// At most this many clients; at the cap the longest idle one makes room (the machine's decision).
+    public static let maxConnections = AcceptPolicy.metricsClients.limit
     /// Takes every waiting connection; whether each one is admitted is the machine's decision.
     private static let acceptor = Acceptor(what: "/metrics client", policy: .unlimited)
 

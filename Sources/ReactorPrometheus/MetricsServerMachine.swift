@@ -64,10 +64,9 @@ public struct MetricsServerMachine<Source: MetricsSource>: Machine {
     public private(set) var listener: Listener
     private(set) var clients: [ConnectionID: Client] = [:]
 
-    /// `configured` names the configured address in the log; by default at most 256 clients, and at
-    /// the cap the longest idle one makes room.
+    /// `configured` names the configured address in the log.
     public init(source: Source, configured: String = "", limits: HTTPLimits = HTTPLimits(),
-                policy: AcceptPolicy = AcceptPolicy(limit: 256, evictsIdle: true)) {
+                policy: AcceptPolicy = .metricsClients) {
         self.source = source
         self.limits = limits
         self.policy = policy
@@ -176,4 +175,9 @@ public struct MetricsServerMachine<Source: MetricsSource>: Machine {
         clients[id] = c
         return [.deadline(id, deadline)]
     }
+}
+
+extension AcceptPolicy {
+    /// The `/metrics` server's: at most 256 clients; at the cap the longest idle one makes room.
+    public static let metricsClients = AcceptPolicy(limit: 256, evictsIdle: true)
 }
