@@ -132,18 +132,14 @@ final class HostResolver {
     }
 
     private let loop: EventLoop
-    private let getent: String
     private var pending: HostResolution?
 
-    init(loop: EventLoop, getent: String = "getent") {
-        self.loop = loop
-        self.getent = getent
-    }
+    init(loop: EventLoop) { self.loop = loop }
 
     /// Resolves `name` (addresses with `port`); `answer` is called once, on a later loop turn.
     func resolve(_ name: String, port: UInt16, answer: @escaping (Answer) -> Void) {
         cancel()
-        pending = HostResolution(name, port: port, loop: loop, getent: getent) { [weak self] result in
+        pending = HostResolution(name, port: port, loop: loop) { [weak self] result in
             self?.pending = nil
             switch result {
             case .success(let list): answer(.resolved(list))

@@ -54,15 +54,15 @@ public final class PrometheusServer: LoopPlugin {
     private let versions: DRBDVersionSource
 
     /// Listening sockets come from `pool` and go back to it on stop (see `ListenerPool`); host names
-    /// are resolved by a `getent` found in PATH (or the one named).
+    /// are resolved by `getent` found in PATH.
     public init(config: PrometheusConfig, loop: EventLoop, pool: ListenerPool, versions: DRBDVersionSource, logger: Logger,
-                getent: String = "getent", stats: @escaping () -> ReactorStats, count: @escaping (ReactorCounter) -> Void,
+                stats: @escaping () -> ReactorStats, count: @escaping (ReactorCounter) -> Void,
                 world: @escaping () -> World) {
         self.config = config
         self.loop = loop
         self.pool = pool
         self.versions = versions
-        resolver = HostResolver(loop: loop, getent: getent)
+        resolver = HostResolver(loop: loop)
         var l = logger
         l[metadataKey: "plugin"] = "prometheus"
         self.logger = l
@@ -85,9 +85,6 @@ public final class PrometheusServer: LoopPlugin {
         default: nil
         }
     }
-
-    /// The addresses listened on.
-    public var listeningAddresses: [Socket.Address] { listeners.map(\.address) }
 
     /// The number of open client connections.
     public var connectionCount: Int { executor.connectionCount }
