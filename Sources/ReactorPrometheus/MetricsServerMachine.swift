@@ -16,13 +16,14 @@ public struct MetricsServerMachine<Source: MetricsSource>: Machine {
     public typealias Listener = ListenerMachine<Socket.Address>
 
     public enum Input {
-        /// What the listening side hears: the start, the answers to its effects, the stop (`.stop`
-        /// carries the listener's stop too).
+        /// What the listening side hears: the start and the answers to its effects (its stop comes
+        /// with the instance's `.stop`).
         case listener(Listener.Input)
         /// A connection waits on a listening socket (accepted, not yet admitted): `.admit` or `.refuse`.
         case incoming
-        /// What the server's executor reports on a connection (`IOInput`): accepted (after `.admit`), bytes, end of input, everything sent, closed on
-        /// the server's side (an error, or everything sent after `.closeWhenSent`).
+        /// What the server's executor reports on a connection (`IOInput`): accepted (after `.admit`),
+        /// bytes, end of input, everything sent, closed on the server's side (an error, or everything
+        /// sent after `.closeWhenSent`).
         case io(IOInput)
         /// The connection's deadline (the last `.deadline` effect) passed.
         case deadline(ConnectionID)

@@ -97,6 +97,17 @@ import Testing
         #expect(effects.contains(.io(.closeWhenSent(a))) || effects.contains(.io(.close(a))))
     }
 
+    /// The listening side is the composed `ListenerMachine`'s; a stop while the name is resolved cancels
+    /// the resolution before the clients are closed and the machine ends.
+    @Test func theListeningSideIsComposedAndStopsWithTheInstance() {
+        var m = M(source: StubMetricsSource(), configured: "db.example:9942")
+        #expect(m.handle(.listener(.start(.resolve(name: "db.example", port: 9942))), now: at(0))
+            == [.listener(.resolve(name: "db.example", port: 9942))])
+        _ = m.handle(.io(.accepted(a)), now: at(0))
+        #expect(m.handle(.stop, now: at(1)) == [.listener(.cancelResolve), .listener(.release), .io(.close(a)), .stopped])
+        #expect(m.handle(.listener(.resolved([.ipv4("192.0.2.7", 9942)])), now: at(2)).isEmpty)
+    }
+
     @Test func stopClosesEveryClientThenEnds() {
         var m = M(source: StubMetricsSource())
         _ = m.handle(.io(.accepted(b)), now: at(0))
