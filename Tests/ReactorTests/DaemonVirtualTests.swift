@@ -375,9 +375,9 @@ final class VirtualDaemon {
 
     /// A daemon whose drbdsetup reports r0 and, 5 s later, that it may be promoted; `systemctl` calls
     /// are recorded with their virtual time.
-    func daemon(maintenance: PromoterMaintenance?) throws -> (VirtualDaemon, () -> [(Instant, [String])]) {
+    func daemon(maintenance: PromoterMaintenance?, config: String = Self.config) throws -> (VirtualDaemon, () -> [(Instant, [String])]) {
         var calls: [(Instant, [String])] = []
-        let d = try VirtualDaemon(config: Self.config, drbdsetup: { child in
+        let d = try VirtualDaemon(config: config, drbdsetup: { child in
             switch child.argv.dropFirst().first {
             case "events2": break
             case "status":  // r0 alone, Secondary
