@@ -71,7 +71,7 @@ final class SimNode {
         daemon?.die()
         daemon = nil
         systemd = nil
-        fileSystem.removeTree("/run")
+        fileSystem.empty("/run")
     }
 
     func boot() {

@@ -57,10 +57,15 @@ public final class VirtualFileSystem {
         return nodes.keys.filter { $0.hasPrefix(prefix) && $0 != "/" }.sorted()
     }
 
-    /// Removes `path` and everything below it (what a reboot does to a tmpfs); nothing there is fine.
+    /// Removes everything below `directory`, which stays (what a reboot does to a tmpfs like /run).
+    public func empty(_ directory: String) {
+        for q in paths(under: directory) { nodes[q] = nil }
+    }
+
+    /// Removes `path` and everything below it; nothing there is fine.
     public func removeTree(_ path: String) {
+        empty(path)
         let p = Self.normalised(path)
-        for q in paths(under: p) { nodes[q] = nil }
         if p != "/" { nodes[p] = nil }
     }
 

@@ -101,6 +101,8 @@ import Testing
         backend.fileSystem.failing["/run/x"] = .permissionDenied
         #expect(failure { _ = try loop.readFile("/run/x/f") } == .permissionDenied, "a directory that cannot be searched")
         #expect(backend.fileSystem.paths(under: "/run") == ["/run/x", "/run/x/f"])
+        backend.fileSystem.empty("/run")
+        #expect(backend.fileSystem.kind("/run") == .directory && backend.fileSystem.paths(under: "/run").isEmpty)
         backend.fileSystem.removeTree("/run")
         #expect(backend.fileSystem.kind("/run") == nil && backend.fileSystem.paths(under: "/").contains("/etc"))
     }
