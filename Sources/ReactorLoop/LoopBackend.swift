@@ -24,9 +24,7 @@ import ReactorSystem
 /// logger:)`, `loop.read(fd, appendingTo:maximum:)`, `loop.write(fd, bytes, from:)`, `loop.write(fd,
 /// gathering:from:)`, `loop.close(fd)`, `loop.listen(address)`, `loop.accept(listener)`,
 /// `loop.connect(address)`, `loop.connectionError(fd)`, `loop.localAddress(fd)`, `loop.setNoDelay(fd)`,
-/// `loop.wallNanoseconds`, the file calls (`loop.readFile(path)`, `loop.fileInfo`, `loop.listDirectory`,
-/// `loop.writeFile(path, contents, mode:)`, `loop.removeFile`, `loop.createDirectories`, `loop.setMode`),
-/// plus the sources: `addIO(_:events:priority:name:handler:)`, timers, `spawn`
+/// `loop.wallNanoseconds`, plus the sources: `addIO(_:events:priority:name:handler:)`, timers, `spawn`
 /// (returns a `SpawnedChild`), `handleSignals`, `enableWatchdog(period:ping:)`.
 ///
 /// Contract of `wait`: it returns the ready registrations (level-triggered, like epoll: an fd that is
@@ -99,6 +97,8 @@ public protocol LoopBackend: AnyObject {
     func setNoDelay(_ fd: FileDescriptor)
 
     // MARK: files
+    // The loop's forwarders are `loop.readFile(path)`, `loop.fileInfo`, `loop.listDirectory`,
+    // `loop.writeFile(path, contents, mode:)`, `loop.removeFile`, `loop.createDirectories`, `loop.setMode`.
     // Small, local files (the configuration and its snippets, the maintenance state, the promoter's
     // drop-ins under /run, /proc and /sys probes, the control socket's node): blocking calls that return
     // at once, made synchronously, as 1.x does. A `listen(.unix(path))` above makes the socket's node.
