@@ -117,6 +117,21 @@ import Testing
     }
 }
 
+/// The promoters' context (node name, cgroup v2) is probed through the loop's files.
+@Suite struct PromoterContextProbeTests {
+    @Test func nodeNameAndCgroupsComeFromProcAndSys() throws {
+        let backend = VirtualBackend()
+        let loop = EventLoop(backend: backend, logger: Logger(label: "test"))
+        let bare = PromoterContext.current(files: loop)
+        #expect(bare.nodeName == nil && !bare.unifiedCgroups, "no /proc, no /sys: no name, cgroup v1")
+        try backend.fileSystem.write("/proc/sys/kernel/hostname", "node7\n")
+        try backend.fileSystem.write("/sys/fs/cgroup/cgroup.controllers", "cpu io memory\n")
+        let probed = PromoterContext.current(files: loop)
+        #expect(probed.nodeName == "node7")
+        #expect(probed.unifiedCgroups)
+    }
+}
+
 /// The promoter's generated systemd files land in the virtual file system, and `stop-services-on-exit`
 /// removes its shutdown ordering drop-in there before it stops the target.
 @Suite struct DaemonVirtualDropInTests {
