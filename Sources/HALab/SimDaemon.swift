@@ -17,9 +17,10 @@ import ReactorSystem
 /// `SystemdModel` (exit once the job is done, so a hanging start keeps its child running), anything
 /// else (`journalctl`, `sh -c`) succeeds; each takes a latency drawn from the seed.
 ///
-/// The configuration is written to a file under the node's directory (so a reload re-reads it); the
-/// generated drop-ins go to the node's `/run/systemd/system` stand-in directory, which the systemd
-/// model reads at `daemon-reload`.
+/// Files are the node's `VirtualFileSystem`, which outlives the daemon's runs: the configuration is
+/// `/etc/drbd-reactor.toml` there (so a reload re-reads it), the generated drop-ins go to
+/// `/run/systemd/system`, which the systemd model reads at `daemon-reload`, and the control socket and
+/// maintenance state to `/run/drbd-reactor`.
 final class SimDaemon {
     unowned let node: SimNode
     var sim: Simulation { node.sim }
@@ -39,22 +40,23 @@ final class SimDaemon {
     init(node: SimNode, config: PromoterConfig) throws {
         self.node = node
         self.config = config
-        backend = VirtualBackend(start: node.sim.instant)
+        backend = VirtualBackend(start: node.sim.instant, fileSystem: node.fileSystem)
         let trace = TraceLogHandler(sink: { [unowned node] line in node.sim.trace(node.name, line) })
         var logger = Logger(label: "halab", factory: { _ in trace })
         logger.logLevel = .info
         loop = EventLoop(backend: backend, logger: logger)
-        let path = node.directory + "/drbd-reactor.toml"
-        try FileSystem.writeAtomically(path, Self.configText(config))
+        try loop.writeFile(Self.configPath, Self.configText(config))
         var timings = DaemonTimings()
         timings.statusRefresh = .seconds(3600)  // STATUS= goes nowhere here; fewer wake-ups
         daemon = Daemon(
-            config: try ConfigLoader.load(path: path), loop: loop, notifier: SilentNotifier(), logger: logger,
+            config: try ConfigLoader.load(path: Self.configPath, files: loop), loop: loop, notifier: SilentNotifier(), logger: logger,
             promoterContext: PromoterContext(nodeName: node.name, environment: [], systemdDirectory: node.systemdDirectory),
-            runDirectory: node.directory, timings: timings)
+            runDirectory: RuntimeDirectory.standard, timings: timings)
         daemon.releasesStartupPages = false
         install()
     }
+
+    static let configPath = "/etc/drbd-reactor.toml"
 
     /// The daemon's configuration file: the scenario's promoter section, statistics polling off (the
     /// model prints no statistics).
@@ -78,7 +80,7 @@ final class SimDaemon {
         reloads += 1
         config.id = "reload-\(reloads)"
         sim.trace(node.name, "daemon: reload")
-        do { try FileSystem.writeAtomically(node.directory + "/drbd-reactor.toml", Self.configText(config)) } catch {
+        do { try loop.writeFile(Self.configPath, Self.configText(config)) } catch {
             sim.trace(node.name, "daemon: cannot write the config: \(error)")
         }
         backend.raise(Signal.hangup)

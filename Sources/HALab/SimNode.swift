@@ -1,10 +1,11 @@
 import DRBDSim
 import ReactorCore
 import ReactorPromoter
+import ReactorLoop
 import ReactorSystem
 
-/// One simulated machine: its file system (vendor unit files; the daemon's drop-ins in a real directory,
-/// emptied by a crash as /run is), its systemd, and the daemon running on it (`SimDaemon`: the real
+/// One simulated machine: its file system (vendor unit files; the daemon's files in memory, /run
+/// emptied by a crash as a tmpfs is), its systemd, and the daemon running on it (`SimDaemon`: the real
 /// daemon, whose children answer from the models). Programs systemd starts for units run here:
 /// `drbdsetup`/`drbdadm` (and drbd-utils' `drbd-service-shim.sh`) against the DRBD model; the
 /// services' own processes simply succeed.
@@ -16,10 +17,10 @@ final class SimNode {
     private(set) var life = 0
     /// The vendor unit files (under /lib/systemd/system), which survive a crash.
     private let vendorUnits: [String: String]
-    /// The node's own directory on the real file system: the daemon's config and run directory.
-    let directory: String
-    /// Where the daemon writes its drop-ins: the node's `/run/systemd/system` (emptied by a crash).
-    var systemdDirectory: String { directory + "/run-systemd-system" }
+    /// The node's files as its daemon runs see them: config, run directory, drop-ins.
+    let fileSystem = VirtualFileSystem()
+    /// Where the daemon writes its drop-ins (emptied by a crash).
+    let systemdDirectory = "/run/systemd/system"
     private(set) var systemd: SystemdModel!
     var daemon: SimDaemon?
     /// `systemctl` calls take this much longer until `slowUntil` (a fault).
@@ -29,11 +30,10 @@ final class SimNode {
     /// preferred-node invariant does not expect a move back to this node).
     var hadServiceFault = false
 
-    init(name: String, sim: Simulation, vendorUnits: [String: String], directory: String) {
+    init(name: String, sim: Simulation, vendorUnits: [String: String]) {
         self.name = name
         self.sim = sim
         self.vendorUnits = vendorUnits
-        self.directory = directory
         systemd = makeSystemd()
     }
 
@@ -41,17 +41,9 @@ final class SimNode {
     /// they have on a real node.
     var files: [String: String] {
         var all = vendorUnits
-        func walk(_ dir: String, _ prefix: String) {
-            for name in ((try? FileSystem.listDirectory(dir)) ?? []).sorted() {
-                let path = dir + "/" + name
-                if (try? FileSystem.info(path))?.isDirectory == true {
-                    walk(path, prefix + name + "/")
-                } else if let bytes = try? FileSystem.readFile(path) {
-                    all["/run/systemd/system/" + prefix + name] = String(decoding: bytes, as: UTF8.self)
-                }
-            }
+        for path in fileSystem.paths(under: systemdDirectory) where fileSystem.kind(path) == .regularFile {
+            all[path] = fileSystem.contents(path)
         }
-        walk(systemdDirectory, "")
         return all
     }
 
@@ -79,8 +71,7 @@ final class SimNode {
         daemon?.die()
         daemon = nil
         systemd = nil
-        try? FileSystem.removeTree(systemdDirectory)
-        try? FileSystem.createDirectories(systemdDirectory)
+        fileSystem.empty("/run")
     }
 
     func boot() {

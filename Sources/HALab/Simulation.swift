@@ -21,9 +21,6 @@ public final class Simulation {
     private(set) var invariants: Invariants!
     /// `systemctl start drbd-services@...` spawns per resource, with their times.
     private(set) var startAttempts: [String: [Duration]] = [:]
-    /// The run's directory on the real file system (the nodes' config, run and drop-in directories;
-    /// its name is random so parallel runs never share it, which does not touch the seeded run).
-    public let directory: String
     /// How many loop turns one instant may take before the run counts as stuck (a source that stays
     /// ready without its handler making progress).
     static let maximumTurnsPerInstant = 100_000
@@ -36,18 +33,9 @@ public final class Simulation {
         rng = SplitMix64(seed: scenario.seed ^ 0x5EED_1A7E_0C10_C4)
         let services = scenario.promoter.resources.flatMap(\.start)
         let vendor = VendorUnits.files(services: services)
-        directory = Self.scratch + "/halab-\(scenario.seed)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
-        let root = directory
-        nodes = scenario.spec.nodes.map { SimNode(name: $0.name, sim: self, vendorUnits: vendor, directory: root + "/" + $0.name) }
-        for n in nodes { try? FileSystem.createDirectories(n.systemdDirectory) }
+        nodes = scenario.spec.nodes.map { SimNode(name: $0.name, sim: self, vendorUnits: vendor) }
         invariants = Invariants(sim: self)
     }
-
-    deinit { try? FileSystem.removeTree(directory) }
-
-    /// Where runs keep their directories: the tmpfs /dev/shm where there is one (each daemon start writes
-    /// the drop-ins; on a disk that costs more than the rest of the run), else /tmp.
-    static let scratch = (try? FileSystem.info("/dev/shm"))?.isDirectory == true ? "/dev/shm" : "/tmp"
 
     /// Runs to the horizon; nil if every invariant held, else what broke.
     public func run() -> Violation? {

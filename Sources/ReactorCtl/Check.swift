@@ -1,4 +1,5 @@
 import ReactorDaemon
+import ReactorLoop
 import ReactorPromoter
 
 /// One result of `check`.
@@ -27,7 +28,7 @@ extension CtlContext {
     /// (`systemctl show --property=LoadState`). Returns the findings in file order.
     public func check(_ args: [String], config: String) -> [Finding] {
         var findings: [Finding] = []
-        do { _ = try ConfigLoader.load(path: config) } catch { findings.append(Finding(config, .error, error.description)) }
+        do { _ = try ConfigLoader.load(path: config, files: HostFiles()) } catch { findings.append(Finding(config, .error, error.description)) }
         let drbdResources = runner.output(["drbdadm", "sh-resources"]).map { Set($0.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)) }
         if drbdResources == nil { findings.append(Finding(config, .error, "'drbdadm sh-resources' failed: the DRBD resources of this node are unknown")) }
         let systemctl = Systemctl(runner)

@@ -1,5 +1,6 @@
 import ReactorCore
 import ReactorDaemon
+import ReactorLoop
 import ReactorPromoter
 import ReactorSystem
 
@@ -80,7 +81,7 @@ public struct ProcessFacts: Sendable {
                 guard let eq = entry.firstIndex(of: "=") else { return nil }
                 return (String(entry[..<eq]), String(entry[entry.index(after: eq)...]))
             }, uniquingKeysWith: { a, _ in a })
-        let promoter = PromoterContext.current()
+        let promoter = PromoterContext.current(files: HostFiles())
         return ProcessFacts(environment: environment, nodeName: promoter.nodeName ?? "localhost", systemdDirectory: promoter.systemdDirectory)
     }
 }

@@ -1,4 +1,5 @@
 import ReactorDaemon
+import ReactorLoop
 import ReactorPromoter
 
 /// One snippet file, decoded with the daemon's own loader (`ConfigLoader.loadSnippet`: the same strict
@@ -12,7 +13,7 @@ public struct Snippet: Sendable {
     /// Loads `path`.
     public static func load(_ path: String) throws(CtlError) -> Snippet {
         let config: DaemonConfig
-        do { config = try ConfigLoader.loadSnippet(path: path) } catch { throw .config(error) }
+        do { config = try ConfigLoader.loadSnippet(path: path, files: HostFiles()) } catch { throw .config(error) }
         return Snippet(path: path, config: config)
     }
 

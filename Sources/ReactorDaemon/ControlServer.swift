@@ -53,10 +53,10 @@ public final class ControlServer {
 
     /// Binds the socket (its directory is created, a stale socket replaced) and makes it root-only.
     public func start() throws {
-        try FileSystem.createDirectories(FileSystem.parentDirectory(of: path))
+        try loop.createDirectories(FileSystem.parentDirectory(of: path))
         let fd = try loop.listen(.unix(path))
         do {
-            try FileSystem.setMode(path, 0o600)
+            try loop.setMode(path, 0o600)
             let source = try loop.addIO(fd, events: .readable, name: "control socket") { [unowned self] _ in self.acceptAll(fd) }
             listener = (fd, source)
         } catch {
@@ -71,7 +71,7 @@ public final class ControlServer {
         if let l = listener {
             loop.removeIO(l.source)
             loop.close(l.fd)
-            try? FileSystem.remove(path)
+            try? loop.removeFile(path)
         }
         listener = nil
         for id in clients.keys.sorted() { close(id) }

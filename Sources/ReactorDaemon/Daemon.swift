@@ -268,7 +268,7 @@ public final class Daemon {
         readMaintenance()
         versions.forget()  // a reload is how to make the daemon look again (drbd-utils updated)
         do {
-            let new = try ConfigLoader.load(path: config.path)
+            let new = try ConfigLoader.load(path: config.path, files: loop)
             for w in new.warnings { logger.warning("\(w)") }
             if new.logs != config.logs {
                 logger.warning("[[log]] changes take effect at the next restart, not on reload.")
@@ -285,7 +285,7 @@ public final class Daemon {
 
     /// Reads the maintenance state and hands it to the promoters (running and yet to start).
     private func readMaintenance() {
-        let (maintenance, problem) = MaintenanceFile.read(maintenanceFile)
+        let (maintenance, problem) = MaintenanceFile.read(maintenanceFile, files: loop)
         if let problem { logger.warning("\(problem)") }
         self.maintenance = maintenance
         promoters.maintenance = maintenance
@@ -335,7 +335,7 @@ public final class Daemon {
             self.checkSnippets()
             let paths = TargetDropInDrift.paths(self.config.plugins, systemdDirectory: self.promoters.context.systemdDirectory)
             let now = Int64(clamping: self.loop.wallNanoseconds)
-            for w in TargetDropInDrift.warnings(paths: paths, lastReload: lastReload, now: now, modification: Self.modification) {
+            for w in TargetDropInDrift.warnings(paths: paths, lastReload: lastReload, now: now, modification: self.modification) {
                 self.logger.warning("\(w)")
             }
         }
@@ -344,7 +344,7 @@ public final class Daemon {
     private func checkSnippets() {
         guard let dir = config.snippets else { return }
         var ignored: [String] = []
-        let onDisk = ConfigLoader.snippetPaths(dir, warnings: &ignored)
+        let onDisk = ConfigLoader.snippetPaths(dir, files: loop, warnings: &ignored)
         guard onDisk != config.snippetFiles else { return }
         let loaded = Set(config.snippetFiles.map(\.path))
         let changed = onDisk.filter { !config.snippetFiles.contains($0) }.map(\.path)
@@ -354,7 +354,7 @@ public final class Daemon {
     }
 
     /// A file's modification time in ns since the epoch, nil when it cannot be read.
-    private static func modification(_ path: String) -> Int64? { (try? FileSystem.info(path))?.modification }
+    private func modification(_ path: String) -> Int64? { (try? loop.fileInfo(path))?.modification }
 
     /// Carries out one of the daemon's own I/O effects; a failed one is logged.
     private func performIO(_ effect: IOEffect<[UInt8]>) {

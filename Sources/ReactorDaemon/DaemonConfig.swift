@@ -2,6 +2,7 @@ import ReactorAgentX
 import ReactorCore
 import ReactorDebugger
 import ReactorLog
+import ReactorLoop
 import ReactorPrometheus
 import ReactorPromoter
 import ReactorSystem
@@ -79,14 +80,15 @@ public enum ConfigLoader {
     static let globalKeys = ["snippets", "snippets-monitoring-interval", "statistics-poll-interval"]
     static let pluginKinds = ["debugger", "promoter", "umh", "prometheus", "agentx"]
 
-    /// Loads `path` and its snippets. Throws the first error, naming file, line and key.
-    public static func load(path: String) throws(ConfigError) -> DaemonConfig {
+    /// Loads `path` and its snippets from `files` (the daemon's loop; `HostFiles()` without one). Throws
+    /// the first error, naming file, line and key.
+    public static func load(path: String, files: some FileReading) throws(ConfigError) -> DaemonConfig {
         var config = DaemonConfig(path: path)
-        let main = try readTable(path)
+        let main = try readTable(path, files: files)
         try decodeFile(main.table, text: main.text, file: path, isMain: true, into: &config)
         if let dir = config.snippets {
-            for file in snippetPaths(dir, warnings: &config.warnings) {
-                let snippet = try readTable(file.path)
+            for file in snippetPaths(dir, files: files, warnings: &config.warnings) {
+                let snippet = try readTable(file.path, files: files)
                 config.snippetFiles.append(file)
                 try decodeFile(snippet.table, text: snippet.text, file: file.path, isMain: false, into: &config)
             }
@@ -115,8 +117,8 @@ public enum ConfigLoader {
     }
 
     /// Reads and decodes the snippet at `path` (see `decodeSnippet`).
-    public static func loadSnippet(path: String) throws(ConfigError) -> DaemonConfig {
-        let snippet = try readTable(path)
+    public static func loadSnippet(path: String, files: some FileReading) throws(ConfigError) -> DaemonConfig {
+        let snippet = try readTable(path, files: files)
         var config = DaemonConfig(path: path)
         try decodeFile(snippet.table, text: snippet.text, file: path, isMain: false, into: &config)
         try rejectDuplicates(config)
@@ -124,9 +126,9 @@ public enum ConfigLoader {
     }
 
     /// Parses one file.
-    static func readTable(_ path: String) throws(ConfigError) -> (table: ConfigTable, text: String) {
+    static func readTable(_ path: String, files: some FileReading) throws(ConfigError) -> (table: ConfigTable, text: String) {
         let bytes: [UInt8]
-        do { bytes = try FileSystem.readFile(path) } catch {
+        do { bytes = try files.readFile(path) } catch {
             throw ConfigError(file: path, line: nil, keyPath: "", message: "cannot read: \(error)")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -137,24 +139,24 @@ public enum ConfigLoader {
 
     /// The `*.toml` files of the snippets directory (`SnippetNames`: dot-files included), sorted by name. A missing, relative or non-directory
     /// path is a warning, not an error (the daemon still starts).
-    static func snippetPaths(_ dir: String, warnings: inout [String]) -> [SnippetFile] {
+    static func snippetPaths(_ dir: String, files: some FileReading, warnings: inout [String]) -> [SnippetFile] {
         guard dir.hasPrefix("/") else {
             warnings.append("Snippets path '\(dir)' is not absolute, ignoring it.")
             return []
         }
-        guard let info = try? FileSystem.info(dir), info.isDirectory else {
+        guard let info = try? files.fileInfo(dir), info.isDirectory else {
             warnings.append("Snippets path '\(dir)' does not exist or is not a directory, ignoring it.")
             return []
         }
         let names: [String]
-        do { names = try FileSystem.listDirectory(dir) } catch {
+        do { names = try files.listDirectory(dir) } catch {
             warnings.append("Cannot list snippets directory '\(dir)': \(error), ignoring it.")
             return []
         }
         let base = dir.hasSuffix("/") ? dir : dir + "/"
         return SnippetNames.select(names, suffixes: [".toml"]).compactMap { name in
                 let path = base + name
-                guard let st = try? FileSystem.info(path), st.isRegularFile else { return nil }
+                guard let st = try? files.fileInfo(path), st.isRegularFile else { return nil }
                 return SnippetFile(path: path, modification: st.modification)
             }
     }

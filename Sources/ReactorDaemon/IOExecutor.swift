@@ -10,7 +10,7 @@ import ReactorSystem
 /// of input, after which the socket is no longer watched for input), writes what the socket takes and
 /// waits for EPOLLOUT for the rest (`.drained` when all is out), closes (`.closed` when it closed on its
 /// own: an error, or everything sent after `.closeWhenSent`). Files are written atomically through
-/// `FileSystem`, counters go to the daemon's tally, notify messages to the service manager. Inputs go
+/// the loop's backend (the kernel's file system, or the virtual one), counters go to the daemon's tally, notify messages to the service manager. Inputs go
 /// to `onInput`, which sends them through the machine's `EffectRunner` (so an input caused by an effect
 /// waits until the current effect list is done).
 public final class IOExecutor<Bytes: OutgoingBytes> {
@@ -106,11 +106,11 @@ public final class IOExecutor<Bytes: OutgoingBytes> {
         case .stopReading(let id):
             stopReading(id)
         case .writeFile(let path, let contents, let mode):
-            do { try FileSystem.writeAtomically(path, contents, mode: mode) } catch {
+            do { try loop.writeFile(path, contents, mode: mode) } catch {
                 return Failure(description: "cannot write '\(path)': \(error.description)")
             }
         case .removeFile(let path):
-            do { try FileSystem.remove(path) } catch {
+            do { try loop.removeFile(path) } catch {
                 return Failure(description: "cannot remove '\(path)': \(error.description)")
             }
         case .count(let counter):

@@ -173,7 +173,7 @@ public final class PluginHost<Key: Hashable> {
         case .cancelTimer(let token):
             if let id = instance.timers.removeValue(forKey: token) { loop.cancelTimer(id) }
         case .removeFile(let path):
-            do { try FileSystem.remove(path) } catch {
+            do { try loop.removeFile(path) } catch {
                 instance.logger.warning("Failed to remove '\(path)': \(error), ignoring.")
             }
         case .count(let counter):

@@ -133,15 +133,16 @@ extension PromoterContext {
     /// `/run/systemd/system`).
     public static let systemdDirectoryVariable = "DRBD_REACTOR_SYSTEMD_DIR"
 
-    /// The context of this process, read once at daemon start: the node name (`uname -n`, from
-    /// /proc/sys/kernel/hostname), the children's environment, the systemd directory, cgroup v2.
-    public static func current() -> PromoterContext {
-        let hostname = (try? FileSystem.readFile("/proc/sys/kernel/hostname")).map { String(decoding: $0, as: UTF8.self).trimmingBlanks }
+    /// The context of this process, read once at daemon start through `files` (the daemon's loop): the
+    /// node name (`uname -n`, from /proc/sys/kernel/hostname), the children's environment, the systemd
+    /// directory, cgroup v2.
+    public static func current(files: some FileReading) -> PromoterContext {
+        let hostname = (try? files.readFile("/proc/sys/kernel/hostname")).map { String(decoding: $0, as: UTF8.self).trimmingBlanks }
         var dir = ProcessEnvironment.get(systemdDirectoryVariable) ?? ""
         if dir.isEmpty { dir = "/run/systemd/system" }
         while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
         return PromoterContext(
             nodeName: hostname.flatMap { $0.isEmpty ? nil : $0 }, environment: ChildProcess.inheritedEnvironment(),
-            systemdDirectory: dir, unifiedCgroups: (try? FileSystem.info("/sys/fs/cgroup/cgroup.controllers")) != nil)
+            systemdDirectory: dir, unifiedCgroups: (try? files.fileInfo("/sys/fs/cgroup/cgroup.controllers")) != nil)
     }
 }

@@ -100,4 +100,22 @@ public final class EpollBackend: LoopBackend {
     public func localAddress(_ fd: FileDescriptor) -> Socket.Address? { Socket.localAddress(fd) }
 
     public func setNoDelay(_ fd: FileDescriptor) { Socket.disableNagle(fd) }
+
+    // MARK: files
+
+    public func readFile(_ path: String) throws(Errno) -> [UInt8] { try FileSystem.readFile(path) }
+
+    public func fileInfo(_ path: String) throws(Errno) -> FileSystem.FileInfo { try FileSystem.info(path) }
+
+    public func listDirectory(_ path: String) throws(Errno) -> [String] { try FileSystem.listDirectory(path) }
+
+    public func writeFile(_ path: String, _ contents: String, mode: UInt32) throws(Errno) {
+        try FileSystem.writeAtomically(path, contents, mode: mode)
+    }
+
+    public func removeFile(_ path: String) throws(Errno) { try FileSystem.remove(path) }
+
+    public func createDirectories(_ path: String) throws(Errno) { try FileSystem.createDirectories(path) }
+
+    public func setMode(_ path: String, _ mode: UInt32) throws(Errno) { try FileSystem.setMode(path, mode) }
 }

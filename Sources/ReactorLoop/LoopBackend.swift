@@ -95,6 +95,29 @@ public protocol LoopBackend: AnyObject {
     func localAddress(_ fd: FileDescriptor) -> Socket.Address?
     /// Sends small writes at once (TCP_NODELAY); best effort, a no-op where it does not apply.
     func setNoDelay(_ fd: FileDescriptor)
+
+    // MARK: files
+    // The loop's forwarders are `loop.readFile(path)`, `loop.fileInfo`, `loop.listDirectory`,
+    // `loop.writeFile(path, contents, mode:)`, `loop.removeFile`, `loop.createDirectories`, `loop.setMode`.
+    // Small, local files (the configuration and its snippets, the maintenance state, the promoter's
+    // drop-ins under /run, /proc and /sys probes, the control socket's node): blocking calls that return
+    // at once, made synchronously, as 1.x does. A `listen(.unix(path))` above makes the socket's node.
+
+    /// The whole contents of a file (read until end of file: procfs reports size 0).
+    func readFile(_ path: String) throws(Errno) -> [UInt8]
+    /// stat(2), following symlinks: the kind, size and modification time.
+    func fileInfo(_ path: String) throws(Errno) -> FileSystem.FileInfo
+    /// The names in a directory (without `.` and `..`), unsorted.
+    func listDirectory(_ path: String) throws(Errno) -> [String]
+    /// Writes `contents` to `path` atomically (a temporary file renamed over it) with `mode` (less the
+    /// umask), creating missing parent directories.
+    func writeFile(_ path: String, _ contents: String, mode: UInt32) throws(Errno)
+    /// unlink(2); a file already gone is fine.
+    func removeFile(_ path: String) throws(Errno)
+    /// `mkdir -p` (mode 0755 less the umask); existing directories are fine.
+    func createDirectories(_ path: String) throws(Errno)
+    /// chmod(2).
+    func setMode(_ path: String, _ mode: UInt32) throws(Errno)
 }
 
 /// A child started by a `LoopBackend`: its pid, the pidfd that becomes readable when it exits, and

@@ -15,7 +15,8 @@ import ReactorSystem
 /// (`install("drbdsetup") { child in ... }`); a spawn of anything else fails with ENOENT, as
 /// posix_spawnp does. A program writes to its stdout/stderr, hears its stdin, schedules work, exits,
 /// and dies of signals (unless it handles them). Tests talk to listeners with `connect` and the same
-/// `read`/`write`/`close` calls the daemon uses, and raise signals with `raise`.
+/// `read`/`write`/`close` calls the daemon uses, and raise signals with `raise`. Files (configuration,
+/// drop-ins, a unix listener's socket node) live in `fileSystem`, in memory.
 public final class VirtualBackend: LoopBackend {
     /// What a virtual child runs: called once, at spawn, with the child.
     public typealias Program = (VirtualChild) -> Void
@@ -51,9 +52,14 @@ public final class VirtualBackend: LoopBackend {
         static func < (a: Scheduled, b: Scheduled) -> Bool { (a.at, a.seq) < (b.at, b.seq) }
     }
 
+    /// The files this process sees (`VirtualBackend+Files.swift`); shared by the backends of successive
+    /// daemon runs on one HA lab node.
+    public let fileSystem: VirtualFileSystem
+
     /// Starts the virtual clock at `start` (not zero, so `now - someDuration` stays positive).
-    public init(start: Instant = Instant(nanoseconds: 1_000_000_000_000)) {
+    public init(start: Instant = Instant(nanoseconds: 1_000_000_000_000), fileSystem: VirtualFileSystem = VirtualFileSystem()) {
         now = start
+        self.fileSystem = fileSystem
     }
 
     // MARK: test side
@@ -295,8 +301,11 @@ public final class VirtualBackend: LoopBackend {
     // MARK: sockets
 
     private var listeners: [Socket.Address: Int32] = [:]
+    /// When set, IPv6 sockets cannot be bound (EAFNOSUPPORT), as on a host booted with `ipv6.disable=1`.
+    public var ipv6Disabled = false
 
     public func listen(_ address: Socket.Address) throws(Errno) -> FileDescriptor {
+        if ipv6Disabled, case .ipv6 = address { throw Errno.addressFamilyNotSupported }
         var bound = address
         switch address {
         case .ipv4(let h, 0): bound = .ipv4(h, freePort())
@@ -304,6 +313,7 @@ public final class VirtualBackend: LoopBackend {
         default: break
         }
         guard listeners[bound] == nil else { throw Errno.addressInUse }
+        if case .unix(let path) = bound { try fileSystem.bindSocket(path, at: wallNanoseconds) }
         let fd = open(.listener(bound, VirtualQueue()))
         listeners[bound] = fd.rawValue
         return fd

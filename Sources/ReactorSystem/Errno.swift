@@ -17,6 +17,11 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public static let addressInUse = Errno(EADDRINUSE)
     public static let noChild = Errno(ECHILD)
     public static let noProcess = Errno(ESRCH)
+    public static let notADirectory = Errno(ENOTDIR)
+    public static let isADirectory = Errno(EISDIR)
+    public static let permissionDenied = Errno(EACCES)
+    /// open(2) of a unix socket's file.
+    public static let noDeviceOrAddress = Errno(ENXIO)
 
     public var description: String { String(cString: strerror(rawValue)) }
 

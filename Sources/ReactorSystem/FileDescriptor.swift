@@ -161,6 +161,14 @@ public enum FileSystem {
         public var size: Int64
         /// The modification time in nanoseconds since the epoch.
         public var modification: Int64 { modificationSeconds * 1_000_000_000 + modificationNanoseconds }
+
+        public init(isDirectory: Bool, isRegularFile: Bool, modificationSeconds: Int64, modificationNanoseconds: Int64, size: Int64) {
+            self.isDirectory = isDirectory
+            self.isRegularFile = isRegularFile
+            self.modificationSeconds = modificationSeconds
+            self.modificationNanoseconds = modificationNanoseconds
+            self.size = size
+        }
     }
 
     /// stat(2), following symlinks.

@@ -35,7 +35,8 @@ enum DrbdReactor {
         // Before anything opens a descriptor of its own: the passed ones start at fd 3.
         let passed = ListenFDs.take()
         let loaded: DaemonConfig
-        do { loaded = try ConfigLoader.load(path: config) } catch {
+        // Read before the loop exists (its logging is configured here), so from the host directly.
+        do { loaded = try ConfigLoader.load(path: config, files: HostFiles()) } catch {
             printError("drbd-reactor: invalid configuration: \(error)")
             ProcessExit.exit(1)
         }
@@ -50,7 +51,7 @@ enum DrbdReactor {
         let notifier = Notifier()
         let loop = try EventLoop(logger: logger)
         LogSetup.attach(sinks, to: loop)
-        let daemon = Daemon(config: loaded, loop: loop, notifier: notifier, logger: logger, promoterContext: .current(),
+        let daemon = Daemon(config: loaded, loop: loop, notifier: notifier, logger: logger, promoterContext: .current(files: loop),
                             passedSockets: passed)
         try daemon.start()
         logger.info("drbd-reactor \(reactorVersion) running with '\(config)'.")

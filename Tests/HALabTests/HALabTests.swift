@@ -1,5 +1,5 @@
 import DRBDSim
-import HALab
+@testable import HALab
 import Testing
 import ReactorCore
 import ReactorSystem
@@ -94,25 +94,28 @@ struct RegressionSeed: Sendable, CustomTestStringConvertible {
 }
 
 /// The lab runs the real daemon (its own log lines are in the trace), a seed replays identically, and a
-/// run leaves nothing behind on the file system.
+/// run's files are the nodes' own, in memory.
 @Suite struct HALabDeterminismTests {
-    /// One run of `seed` with a long trace, the run's directory name replaced (it is random, so parallel
-    /// runs never share it).
-    static func trace(_ seed: UInt64) -> (events: [String], directory: String) {
+    /// One run of `seed` with a long trace.
+    static func trace(_ seed: UInt64) -> (events: [String], sim: Simulation) {
         let sim = Simulation(scenario: .generate(seed: seed))
         sim.traceLength = 5000
         if let v = sim.run() { Issue.record("\(v)") }
-        return (sim.lastEvents.map { $0.replacingAll(sim.directory, with: "<dir>") }, sim.directory)
+        return (sim.lastEvents, sim)
     }
 
     @Test func aSeedReplaysIdenticallyOnTheRealDaemon() throws {
-        let (first, directory) = Self.trace(5)
+        let (first, sim) = Self.trace(5)
         let (second, _) = Self.trace(5)
         #expect(first.count > 100)
         #expect(first == second)
         #expect(first.contains { $0.contains("info: Started 'drbdsetup events2 --full --poll'") }, "the Daemon's own log")
         #expect(first.contains { $0.contains("info: Started promoter plugin.") }, "the PluginHost's own log")
-        #expect((try? FileSystem.info(directory)) == nil, "the run's directory is removed with the run")
+        // Each node's daemon read its configuration and wrote its drop-ins in the node's virtual file system.
+        for node in sim.nodes where node.up {
+            #expect(node.fileSystem.contents(SimDaemon.configPath)?.contains("[[promoter]]") == true, "\(node.name)")
+            #expect(node.fileSystem.paths(under: node.systemdDirectory).contains { $0.hasSuffix(".conf") }, "\(node.name)")
+        }
     }
 }
 

@@ -24,3 +24,9 @@ func configError(_ body: () throws -> Void) -> ConfigError? {
         return error as? ConfigError
     }
 }
+
+extension ConfigLoader {
+    /// The loader on the host's files: these tests write real temporary files (the daemon's own loads
+    /// go through its loop, see DaemonVirtualTests).
+    static func load(path: String) throws(ConfigError) -> DaemonConfig { try load(path: path, files: HostFiles()) }
+}

@@ -31,28 +31,35 @@ final class RecordingNotifier: ServiceNotifier {
     }
 }
 
-/// The whole daemon on the virtual backend: a config file, drbdsetup as a virtual child, plugins, an
-/// HTTP scrape over a virtual connection, signals; hours of its timings pass in milliseconds.
+/// The whole daemon on the virtual backend: a config file in its in-memory file system, drbdsetup as a
+/// virtual child, plugins, an HTTP scrape over a virtual connection, signals; hours of its timings pass
+/// in milliseconds.
 final class VirtualDaemon {
     final class Memory: LogOutput, @unchecked Sendable {
         var entries: [LogEntry] = []
         func write(_ entry: LogEntry) { entries.append(entry) }
     }
 
-    let dir = TempDir()
+    static let configPath = "/etc/drbd-reactor.toml"
+    static let runDirectory = "/run/drbd-reactor"
+    static let systemdDirectory = "/run/systemd/system"
+    static var maintenancePath: String { RuntimeDirectory.maintenanceFile(runDirectory) }
+    static var controlSocket: String { RuntimeDirectory.controlSocket(runDirectory) }
+
     let backend = VirtualBackend()
     let loop: EventLoop
     let notifier: RecordingNotifier
     let log = Memory()
     let daemon: Daemon
-    let configPath: String
     /// The drbdsetup children started so far.
     var drbdsetups: [VirtualChild] = []
 
     /// `drbdsetup` is what each `drbdsetup events2` child does (default: print `events2` and keep running).
-    init(config: String, watchdog: Duration? = nil, timings: DaemonTimings = DaemonTimings(),
+    /// `config` is `/etc/drbd-reactor.toml`; `files` (path: text) are written before it is loaded.
+    init(config: String, files: [String: String] = [:], watchdog: Duration? = nil, timings: DaemonTimings = DaemonTimings(),
          events2: String? = VirtualDaemon.fixture, drbdsetup: ((VirtualChild) -> Void)? = nil) throws {
-        configPath = dir.write("drbd-reactor.toml", config)
+        try backend.writeFile(Self.configPath, config, mode: 0o644)
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) { try backend.writeFile(path, text, mode: 0o644) }
         let handler = SinkLogHandler(level: .debug, output: log)
         var logger = Logger(label: "virtual", factory: { _ in handler })
         logger.logLevel = .debug
@@ -61,9 +68,9 @@ final class VirtualDaemon {
         let backend = backend
         notifier.clock = { backend.now }
         daemon = Daemon(
-            config: try ConfigLoader.load(path: configPath), loop: loop, notifier: notifier, logger: logger,
-            promoterContext: PromoterContext(nodeName: "n1", environment: [], systemdDirectory: dir.mkdir("systemd")),
-            runDirectory: dir.path, timings: timings)
+            config: try ConfigLoader.load(path: Self.configPath, files: loop), loop: loop, notifier: notifier, logger: logger,
+            promoterContext: PromoterContext(nodeName: "n1", environment: [], systemdDirectory: Self.systemdDirectory),
+            runDirectory: Self.runDirectory, timings: timings)
         backend.install("drbdsetup") { [unowned self] child in
             self.drbdsetups.append(child)
             if let drbdsetup { drbdsetup(child) } else if let events2 { child.write(events2) }
@@ -87,6 +94,9 @@ final class VirtualDaemon {
         """
 
     var start: Instant { backend.now }
+
+    /// Writes (or replaces) a file as an editor would, stamped with the virtual wall clock.
+    func write(_ path: String, _ text: String) throws { try backend.writeFile(path, text, mode: 0o644) }
 
     func run(until done: () -> Bool, turns: Int = 10000) throws {
         var n = 0
@@ -320,7 +330,7 @@ final class VirtualDaemon {
         let d = try VirtualDaemon(config: Self.quiet + "[[prometheus]]\naddress = \"127.0.0.1:9942\"\n")
         try d.daemon.start()
         try d.run(until: { !d.notifier.times("READY=1").isEmpty })
-        d.dir.write("drbd-reactor.toml", Self.quiet + "[[prometheus]]\naddress = \"127.0.0.1:9942\"\n[[prometheus]]\naddress = \"127.0.0.1:9943\"\n")
+        try d.write(VirtualDaemon.configPath, Self.quiet + "[[prometheus]]\naddress = \"127.0.0.1:9942\"\n[[prometheus]]\naddress = \"127.0.0.1:9943\"\n")
         d.backend.raise(Signal.hangup)
         try d.run(until: { d.notifier.times("READY=1").count == 2 })
         let reloading = try #require(d.notifier.messages.first { $0.text.hasPrefix("RELOADING=1") })
@@ -329,7 +339,7 @@ final class VirtualDaemon {
         #expect(try d.scrape(.ipv4("127.0.0.1", 9942)).contains("drbd_resource_resources 2"))
         #expect(try d.scrape(.ipv4("127.0.0.1", 9943)).contains("drbd_resource_resources 2"))
         // A broken config keeps the running one.
-        d.dir.write("drbd-reactor.toml", "[[prometheus]\n")
+        try d.write(VirtualDaemon.configPath, "[[prometheus]\n")
         d.backend.raise(Signal.hangup)
         try d.run(until: { d.notifier.times("READY=1").count == 3 })
         #expect(d.logged("keeping the running one"))
@@ -365,9 +375,9 @@ final class VirtualDaemon {
 
     /// A daemon whose drbdsetup reports r0 and, 5 s later, that it may be promoted; `systemctl` calls
     /// are recorded with their virtual time.
-    func daemon(maintenance: PromoterMaintenance?) throws -> (VirtualDaemon, () -> [(Instant, [String])]) {
+    func daemon(maintenance: PromoterMaintenance?, config: String = Self.config) throws -> (VirtualDaemon, () -> [(Instant, [String])]) {
         var calls: [(Instant, [String])] = []
-        let d = try VirtualDaemon(config: Self.config, drbdsetup: { child in
+        let d = try VirtualDaemon(config: config, drbdsetup: { child in
             switch child.argv.dropFirst().first {
             case "events2": break
             case "status":  // r0 alone, Secondary
@@ -392,7 +402,7 @@ final class VirtualDaemon {
             calls.append((child.now, Array(child.argv.dropFirst())))
             child.exit(0)
         }
-        if let maintenance { d.dir.write("maintenance", maintenance.text) }
+        if let maintenance { try d.write(VirtualDaemon.maintenancePath, maintenance.text) }
         return (d, { calls })
     }
 
@@ -415,7 +425,7 @@ final class VirtualDaemon {
         try d.run(to: t0 + .seconds(60))
         #expect(d.logged("resource 'r0' is in maintenance: not starting or stopping anything"))
         #expect(!calls().contains { $0.1.contains("start") || $0.1.contains("stop") }, "\(calls())")
-        d.dir.write("maintenance", PromoterMaintenance().text)
+        try d.write(VirtualDaemon.maintenancePath, PromoterMaintenance().text)
         d.backend.raise(Signal.hangup)
         try d.run(to: t0 + .seconds(90))
         #expect(d.logged("resource 'r0' left maintenance"))

@@ -97,4 +97,31 @@ import Testing
             #expect(Self.allowed[p]!.isDisjoint(with: plugins), "\(p)")
         }
     }
+
+    /// The daemon and the HA lab reach files only through the loop (`loop.readFile`, `loop.writeFile`,
+    /// ...), so the virtual backend's file system is the whole daemon's: no direct `FileSystem.` call
+    /// but the pure ones named here (path arithmetic, the stat result's type). drbd-reactorctl (a CLI
+    /// without a loop) and the executable's first config read use `HostFiles` instead.
+    @Test func theDaemonReachesFilesOnlyThroughTheLoop() throws {
+        let pure = ["FileSystem.parentDirectory(", "FileSystem.FileInfo"]
+        let fm = FileManager.default
+        var offenders: [String] = []
+        for module in ["ReactorDaemon", "HALab"] {
+            let dir = Self.sources.appendingPathComponent(module)
+            for file in try fm.contentsOfDirectory(atPath: dir.path).sorted() where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+                for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                    var rest = code[...]
+                    while let r = rest.range(of: "FileSystem.") {
+                        let call = rest[r.lowerBound...]
+                        let partOfAName = r.lowerBound > code.startIndex && code[code.index(before: r.lowerBound)].isLetter
+                        if !partOfAName && !pure.contains(where: { call.hasPrefix($0) }) { offenders.append("\(module)/\(file):\(n + 1): \(line)") }
+                        rest = rest[r.upperBound...]
+                    }
+                }
+            }
+        }
+        #expect(offenders.isEmpty, "direct file system calls: \(offenders)")
+    }
 }
