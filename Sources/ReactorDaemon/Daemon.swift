@@ -61,10 +61,10 @@ public final class Daemon {
     /// systemd's unit changes and job results for the promoters, while any is configured (SystemdWatch).
     private let systemd: SystemdWatch
     /// Carries out the daemon's own I/O effects (sd_notify messages, the plugins' and drbdsetup's counts)
-    /// in the vocabulary every machine speaks. The per-line ingest counts stay direct: the hot path.
+    /// in the vocabulary every machine speaks; the events2 lines are counted per read chunk, not per line.
     private lazy var io = IOExecutor<[UInt8]>(
         loop: loop, logger: logger, what: "daemon connection", sourceName: "daemon", notifier: notifier,
-        count: { [unowned self] in self.stats.count($0) })
+        count: { [unowned self] in self.stats.count($0, by: $1) })
 
     /// `promoterContext` is what promoters get instead of reading it themselves (node name, environment,
     /// systemd directory), normally `PromoterContext.current()`. `passedSockets` are the listening sockets
@@ -111,7 +111,7 @@ public final class Daemon {
         for w in config.warnings { logger.warning("\(w)") }
         events2.onLine = { [unowned self] line in self.ingest(line) }
         events2.onGone = { [unowned self] in self.flush() }
-        events2.onCount = { [unowned self] in self.performIO(.count($0)) }
+        events2.onCount = { [unowned self] in self.performIO(.count($0, by: $1)) }
         feed(.started)
     }
 
@@ -172,20 +172,21 @@ public final class Daemon {
 
     // MARK: events2
 
-    private func ingest(_ line: ArraySlice<UInt8>) {
-        stats.count(.events2Lines)
+    /// One events2 line: parsed, applied to the World, delivered. Returns whether it was parsed; the
+    /// events2 source counts lines and unparsed ones per read chunk (its machine's `.count` effects).
+    private func ingest(_ line: ArraySlice<UInt8>) -> Bool {
         let record: Events2Record
         do {
             record = try Events2Parser.parse(line)
         } catch {
-            stats.count(.events2Unparsed)
             garbageLog.log(logger, now: loop.now, "Ignoring events2 line: \(error): '\(Self.excerpt(line))'")
-            return
+            return false
         }
         let updates = world.apply(record)
         host.deliver(updates)
         control?.publish(updates)
         if record.object == .endOfInitialState { feed(.initialState(counts)) }
+        return true
     }
 
     static func excerpt(_ line: ArraySlice<UInt8>) -> String {

@@ -10,7 +10,9 @@ import ReactorSystem
 /// started after a backoff, doubling from `initial` to `maximum` and back to `initial` once a child ran
 /// for `healthyAfter`. `.stop` closes its stdin (it exits at EOF) and sends SIGTERM; nothing is started
 /// after it. The lines themselves do not pass through here: they go from the pipe to the parser
-/// directly, the daemon's hot path.
+/// directly, the daemon's hot path; what they count (lines read, lines not parsed) comes as one
+/// `.linesRead` per read chunk (up to 64 KiB, a few hundred lines), so counting costs one input per
+/// chunk, not one per line.
 struct Events2Machine: Machine {
     enum Input: Hashable, Sendable {
         case start
@@ -25,6 +27,8 @@ struct Events2Machine: Machine {
         case exited(ChildExit)
         case pollDue
         case respawnDue
+        /// One read chunk's lines were handed to the parser: `lines` in all, `unparsed` of them rejected.
+        case linesRead(lines: UInt64, unparsed: UInt64)
     }
 
     enum Effect: Hashable, Sendable, MachineEffect {
@@ -39,7 +43,8 @@ struct Events2Machine: Machine {
         case cancelRespawn
         /// Forget everything drbdsetup said.
         case gone
-        case count(ReactorCounter)
+        /// Count `by` of a daemon counter (`IOEffect.count`).
+        case count(ReactorCounter, by: UInt64 = 1)
         case log(Logger.Level, String)
 
         /// The source runs as long as the daemon: no last word.
@@ -90,6 +95,11 @@ struct Events2Machine: Machine {
             return running && !stopped ? [.poll] : []
         case .respawnDue:
             return stopped || running ? [] : spawn()
+        case .linesRead(let lines, let unparsed):
+            var effects: [Effect] = []
+            if lines > 0 { effects.append(.count(.events2Lines, by: lines)) }
+            if unparsed > 0 { effects.append(.count(.events2Unparsed, by: unparsed)) }
+            return effects
         }
     }
 

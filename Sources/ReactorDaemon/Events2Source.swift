@@ -7,7 +7,9 @@ import ReactorSystem
 /// loop. What to do when is `Events2Machine`'s (start, poll, respawn backoff from `DaemonTimings.Respawn`,
 /// stop); this object carries its effects out on the loop through the one `EffectRunner` and hands the
 /// child's stdout lines to `onLine` as they arrive, without passing them through the machine (the hot
-/// path). `onGone` tells the daemon to forget the state drbdsetup described; `onCount` counts restarts.
+/// path); it tallies them (and those `onLine` did not parse) per read chunk and tells the machine once
+/// per chunk, whose `.count` effects reach `onCount` with the restarts. `onGone` tells the daemon to
+/// forget the state drbdsetup described.
 public final class Events2Source {
     public static let argv = ["drbdsetup", "events2", "--full", "--poll"]
 
@@ -23,9 +25,14 @@ public final class Events2Source {
         handle: { [unowned self] input, now in self.machine.handle(input, now: now) },
         perform: { [unowned self] effect in self.perform(effect) })
 
-    public var onLine: (ArraySlice<UInt8>) -> Void = { _ in }
+    /// One stdout line; returns whether it was parsed (a `false` counts as unparsed).
+    public var onLine: (ArraySlice<UInt8>) -> Bool = { _ in true }
     public var onGone: () -> Void = {}
-    public var onCount: (ReactorCounter) -> Void = { _ in }
+    /// A counter and how many to count (`.count` effects of the machine).
+    public var onCount: (ReactorCounter, UInt64) -> Void = { _, _ in }
+    /// The current read chunk's lines so far, and how many of them `onLine` did not parse.
+    private var chunkLines: UInt64 = 0
+    private var chunkUnparsed: UInt64 = 0
 
     public init(loop: EventLoop, logger: Logger, pollInterval: Duration?, timings: DaemonTimings.Respawn = DaemonTimings().events2) {
         self.loop = loop
@@ -70,7 +77,7 @@ public final class Events2Source {
             if let t = respawnTimer { loop.cancelTimer(t) }
             respawnTimer = nil
         case .gone: onGone()
-        case .count(let counter): onCount(counter)
+        case .count(let counter, let n): onCount(counter, n)
         case .log(let level, let message): logger.log(level: level, "\(message)")
         }
     }
@@ -82,11 +89,13 @@ public final class Events2Source {
                 stdio: .init(pipeStdin: true, captureStdout: true, captureStderr: true), name: "drbdsetup",
                 onLine: { [unowned self] stream, line in
                     if stream == .stdout {
-                        self.onLine(line)
+                        self.chunkLines &+= 1
+                        if !self.onLine(line) { self.chunkUnparsed &+= 1 }
                     } else {
                         self.logger.warning("drbdsetup: \(String(decoding: line, as: UTF8.self))")
                     }
                 },
+                onChunkEnd: { [unowned self] stream in if stream == .stdout { self.countChunk() } },
                 onStreamEnd: { [unowned self] stream in if stream == .stdout { self.feed(.stdoutEnded) } },
                 onExit: { [unowned self] exit in
                     self.child = nil
@@ -97,6 +106,15 @@ public final class Events2Source {
         } catch {
             feed(.spawnFailed("\(error)"))
         }
+    }
+
+    /// Hands the machine what the read chunk's lines counted: one input per chunk, not per line.
+    private func countChunk() {
+        guard chunkLines > 0 else { return }
+        let read = Events2Machine.Input.linesRead(lines: chunkLines, unparsed: chunkUnparsed)
+        chunkLines = 0
+        chunkUnparsed = 0
+        feed(read)
     }
 
     /// Asks drbdsetup for fresh statistics. A full pipe means drbdsetup is not reading; skip this round.

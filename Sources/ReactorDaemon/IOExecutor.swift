@@ -41,7 +41,7 @@ public final class IOExecutor<Bytes: OutgoingBytes> {
     private let what: String
     /// Names each socket's loop source ("prometheus client").
     private let sourceName: String
-    private let counter: (ReactorCounter) -> Void
+    private let counter: (ReactorCounter, UInt64) -> Void
     private let notifier: ServiceNotifier?
     private var connections: [ConnectionID: Connection] = [:]
     private var lastConnection: UInt64 = 0
@@ -49,7 +49,7 @@ public final class IOExecutor<Bytes: OutgoingBytes> {
     public var onInput: (IOInput) -> Void = { _ in }
 
     public init(loop: EventLoop, logger: Logger, what: String, sourceName: String, notifier: ServiceNotifier? = nil,
-                count: @escaping (ReactorCounter) -> Void = { _ in }) {
+                count: @escaping (ReactorCounter, UInt64) -> Void = { _, _ in }) {
         self.loop = loop
         self.logger = logger
         self.what = what
@@ -113,8 +113,8 @@ public final class IOExecutor<Bytes: OutgoingBytes> {
             do { try loop.removeFile(path) } catch {
                 return Failure(description: "cannot remove '\(path)': \(error.description)")
             }
-        case .count(let counter):
-            self.counter(counter)
+        case .count(let counter, let n):
+            self.counter(counter, n)
         case .notify(let message):
             do { try notifier?.send(message) } catch {
                 return Failure(description: "cannot notify the service manager (\(message.prefix(20))...): \(error.description)")

@@ -37,6 +37,8 @@ extension EventLoop {
         let onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?
         let onExit: (ChildExit) -> Void
         var onStreamEnd: ((OutputStream) -> Void)?
+        /// Told after the lines of each read were handed out (a reader that tallies per chunk, not per line).
+        var onChunkEnd: ((OutputStream) -> Void)?
         init(process: SpawnedChild, name: String, onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?, onExit: @escaping (ChildExit) -> Void) {
             self.process = process
             self.name = name
@@ -47,17 +49,19 @@ extension EventLoop {
 
     /// Spawns a child and watches it: its output lines go to `onLine` as they arrive, its exit status to
     /// `onExit` exactly once, after the output it wrote before exiting. The child is reaped (no zombie).
-    /// stdin, when piped, is returned for the caller to write to (and close).
+    /// stdin, when piped, is returned for the caller to write to (and close). `onChunkEnd` is told after
+    /// the lines of each read (at most `readChunk` bytes) were handed to `onLine`.
     @discardableResult
     public func spawn(
         argv: [String], environment: [String], stdio: ChildProcess.Stdio = .init(), name: String,
-        onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?, onStreamEnd: ((OutputStream) -> Void)? = nil,
-        onExit: @escaping (ChildExit) -> Void
+        onLine: ((OutputStream, ArraySlice<UInt8>) -> Void)?, onChunkEnd: ((OutputStream) -> Void)? = nil,
+        onStreamEnd: ((OutputStream) -> Void)? = nil, onExit: @escaping (ChildExit) -> Void
     ) throws(Errno) -> (id: SourceID, process: SpawnedChild) {
         let process = try backend.spawn(argv: argv, environment: environment, stdio: stdio)
         let token = newToken()
         let watch = ChildWatch(process: process, name: name, onLine: onLine, onExit: onExit)
         watch.onStreamEnd = onStreamEnd
+        watch.onChunkEnd = onChunkEnd
         children[token] = watch
         for (stream, fd) in [(OutputStream.stdout, process.stdout), (.stderr, process.stderr)] {
             guard let fd else { continue }
@@ -105,11 +109,15 @@ extension EventLoop {
             }
             if let onLine = watch.onLine {
                 pipe.buffer.consumeLines { onLine(stream, $0) }
+                watch.onChunkEnd?(stream)
             } else {
                 pipe.buffer.bytes.removeAll(keepingCapacity: true)  // nobody listens: do not accumulate
             }
         }
-        if let onLine = watch.onLine, eof || final { pipe.buffer.consumeRemainder { onLine(stream, $0) } }
+        if let onLine = watch.onLine, eof || final {
+            pipe.buffer.consumeRemainder { onLine(stream, $0) }
+            watch.onChunkEnd?(stream)
+        }
         reportDroppedLines(pipe, of: watch.name)
         guard eof || final else { return }
         if let source = pipe.source { removeIO(source) }

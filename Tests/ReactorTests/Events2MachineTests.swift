@@ -23,6 +23,16 @@ import Testing
         #expect(m.handle(.respawnDue, now: Self.t0 + .seconds(10)).isEmpty, "nothing starts after stop")
     }
 
+    /// A read chunk's tally becomes one count effect per counter, whatever the number of lines in it.
+    @Test func aReadChunkCountsItsLinesAtOnce() {
+        var m = Events2Machine(timings: Self.timings, pollInterval: nil)
+        #expect(m.handle(.linesRead(lines: 270, unparsed: 0), now: Self.t0) == [.count(.events2Lines, by: 270)])
+        #expect(m.handle(.linesRead(lines: 3, unparsed: 2), now: Self.t0) == [
+            .count(.events2Lines, by: 3), .count(.events2Unparsed, by: 2),
+        ])
+        #expect(m.handle(.linesRead(lines: 0, unparsed: 0), now: Self.t0).isEmpty)
+    }
+
     /// Quick failures double the delay up to the maximum; each new start after the first is counted.
     @Test func respawnBacksOffAndCountsRestarts() {
         var m = Events2Machine(timings: Self.timings, pollInterval: nil)

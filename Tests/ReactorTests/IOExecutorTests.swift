@@ -101,7 +101,7 @@ import Testing
         let notifier = RecordingNotifier()
         var counted: [ReactorCounter] = []
         let executor = IOExecutor<[UInt8]>(
-            loop: loop, logger: Logger(label: "test"), what: "test", sourceName: "test", notifier: notifier, count: { counted.append($0) })
+            loop: loop, logger: Logger(label: "test"), what: "test", sourceName: "test", notifier: notifier, count: { counter, n in counted.append(contentsOf: repeatElement(counter, count: Int(n))) })
         let path = "/run/sub/dir/unit.conf"
         #expect(executor.perform(.writeFile(path: path, contents: "[Unit]\n", mode: 0o600)) == nil)
         #expect(backend.fileSystem.contents(path) == "[Unit]\n", "written in the backend's file system, parents made")
@@ -119,6 +119,8 @@ import Testing
 
         #expect(executor.perform(.count(.scrapes)) == nil)
         #expect(counted == [.scrapes])
+        #expect(executor.perform(.count(.events2Lines, by: 3)) == nil)
+        #expect(counted == [.scrapes, .events2Lines, .events2Lines, .events2Lines], "a batch counts as many")
         #expect(executor.perform(.notify("READY=1")) == nil)
         #expect(notifier.messages.map(\.text) == ["READY=1"])
         notifier.failure = Errno(ECONNREFUSED)

@@ -18,7 +18,8 @@ public enum IOEffect<Bytes: OutgoingBytes> {
     /// Replace the file at `path` with `contents` (atomically), with permission bits `mode`.
     case writeFile(path: String, contents: String, mode: UInt32)
     case removeFile(path: String)
-    case count(ReactorCounter)
+    /// Count `by` of a counter (more than one at once: the events2 lines of one read, tallied per chunk).
+    case count(ReactorCounter, by: UInt64 = 1)
     /// One sd_notify message (newline-separated `KEY=value` assignments).
     case notify(String)
 }

@@ -1,7 +1,8 @@
 /// The daemon's own health counters (`drbdreactor_*`), exported by the prometheus plugin beyond the
 /// original's metrics. A value: the daemon owns the one tally and changes it when a machine returns a
-/// `.count` effect, when the loop reports a turn, or when it reads a line itself; the prometheus plugin
-/// renders a copy taken at scrape time. Nothing writes into a shared object.
+/// `.count` effect (the events2 source returns one per read chunk of lines, not one per line) or when
+/// the loop reports a turn; the prometheus plugin renders a copy taken at scrape time. Nothing writes
+/// into a shared object.
 public struct ReactorStats: Sendable {
     /// events2 lines read from drbdsetup (parsed or not).
     public var events2Lines: UInt64 = 0
