@@ -85,7 +85,9 @@ public final class PluginHost<Key: Hashable> {
     public init(loop: EventLoop, logger: Logger) {
         self.loop = loop
         self.logger = logger
-        runner = Runner(clock: { [unowned loop] in loop.now }, logger: logger)
+        // unowned(unsafe): the host holds the loop for as long as its runner lives; read once per input,
+        // so no reference counting there.
+        runner = Runner(clock: { [unowned(unsafe) loop] in loop.now }, logger: logger)
     }
 
     /// The configurations of the running (not stopping) instances.
@@ -111,14 +113,14 @@ public final class PluginHost<Key: Hashable> {
         byID[instance.id] = instance
         l.info("Started \(machine.kind) plugin.")
         runner.send(.plugin(.start), to: instance.id)
-        for u in replay { runner.send(.plugin(.update(u)), to: instance.id) }
+        runner.send(contentsOf: replay.lazy.map { .plugin(.update($0)) }, to: instance.id)
     }
 
     /// Delivers diffs, in order, to every running instance.
     public func deliver(_ updates: [StateUpdate]) {
         guard !updates.isEmpty else { return }
         for instance in instances where !instance.stopping {
-            for u in updates { runner.send(.plugin(.update(u)), to: instance.id) }
+            runner.send(contentsOf: updates.lazy.map { .plugin(.update($0)) }, to: instance.id)
         }
     }
 

@@ -37,7 +37,8 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
         case effect
     }
 
-    @usableFromInline struct Slot {
+    /// A class, so that looking an instance up per input costs one reference count, not one per closure.
+    @usableFromInline final class Slot {
         @usableFromInline let handle: (Input, Instant) -> [Effect]
         @usableFromInline let perform: (Effect) -> Void
         @inlinable init(handle: @escaping (Input, Instant) -> [Effect], perform: @escaping (Effect) -> Void) {
@@ -120,11 +121,40 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
         }
         draining = true
         defer { draining = false }
-        run(input, for: id)
+        run(input, for: id, slot(id))
+        drainQueue()
+    }
+
+    /// Sends each of `inputs` to `id` in order, exactly as that many `send`s would (what an input's
+    /// effects send to others is handled before the next one), looking the instance up once rather
+    /// than once per input: the plugin host hands every instance each line's updates this way.
+    @inlinable
+    public func send<S: Sequence<Input>>(contentsOf inputs: S, to id: InstanceID) {
+        if draining {
+            for input in inputs { queue.append(Pending(id: id, input: input)) }
+            return
+        }
+        draining = true
+        defer { draining = false }
+        var slot = slot(id)
+        var seen = removals
+        for input in inputs {
+            if removals != seen {  // an instance went away: this one may be among them
+                slot = self.slot(id)
+                seen = removals
+            }
+            run(input, for: id, slot)
+            if head < queue.count { drainQueue() }
+        }
+    }
+
+    /// Handles what effects queued, in order, then empties the queue (keeping its storage).
+    @inlinable
+    func drainQueue() {
         while head < queue.count {
             let next = queue[head]
             head += 1
-            run(next.input, for: next.id)
+            run(next.input, for: next.id, slot(next.id))
         }
         if head > 0 {
             queue.removeAll(keepingCapacity: true)
@@ -132,9 +162,10 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
         }
     }
 
+    /// Handles one input with `id`'s slot as looked up by the caller (nil: gone).
     @inlinable
-    func run(_ input: Input, for id: InstanceID) {
-        guard let slot = slot(id) else {
+    func run(_ input: Input, for id: InstanceID, _ slot: Slot?) {
+        guard let slot else {
             drop(.input, id)
             return
         }
