@@ -103,7 +103,7 @@ import Testing
             }
         }
         let child = try #require(resolver)
-        d.dir.write("drbd-reactor.toml", DaemonVirtualTests.quiet + "[[debugger]]\n")
+        try d.write(VirtualDaemon.configPath, DaemonVirtualTests.quiet + "[[debugger]]\n")
         d.backend.raise(Signal.hangup)
         try d.run(until: { d.notifier.times("READY=1").count == 2 })
         #expect(child.signals == [Signal.kill])
@@ -118,7 +118,7 @@ import Testing
         let d = try ready("127.0.0.1:9942")
         let before = listeners(d, at: .ipv4("127.0.0.1", 9942))
         #expect(before.count == 1)
-        d.dir.write("drbd-reactor.toml", Self.config("127.0.0.1:9942", enums: true))
+        try d.write(VirtualDaemon.configPath, Self.config("127.0.0.1:9942", enums: true))
         d.backend.raise(Signal.hangup)
         try d.run(until: { d.notifier.times("READY=1").count == 2 })
         #expect(listeners(d, at: .ipv4("127.0.0.1", 9942)) == before)
