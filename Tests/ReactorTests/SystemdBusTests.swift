@@ -157,7 +157,7 @@ import Testing
     }
 }
 
-/// `SystemdWatch`'s fallback: no systemd to talk to, and a bus where systemd does not answer.
+/// `SystemdWatch` on a real bus where systemd does not answer: Subscribe refused, warned about, retried.
 @Suite(.serialized) struct SystemdWatchTests {
     final class Memory: LogOutput, @unchecked Sendable {
         var entries: [LogEntry] = []
