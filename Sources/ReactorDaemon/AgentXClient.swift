@@ -10,7 +10,7 @@ import ReactorSystem
 /// out the machine's effects without ever blocking: the connect is non-blocking (completion is the
 /// socket becoming writable, its outcome `SO_ERROR`), unsent bytes wait for EPOLLOUT, reads take what
 /// is there. Which address to try is a `ConnectMachine`'s (on a runner of its own): a host name is
-/// resolved before each attempt without blocking (`HostResolution`: a child `getent`, `localhost`
+/// resolved before each attempt without blocking (`HostResolver`: a child `getent`, `localhost`
 /// directly); when it has several addresses they are tried in turn before the attempt counts as
 /// failed. The session runs on the one `EffectRunner`: an input an effect causes
 /// synchronously (a connect refused at once) is handled after the current effects, so the machine sees
@@ -29,7 +29,7 @@ final class AgentXClient: LoopPlugin {
     private var output: [UInt8] = []
     private var timer: EventLoop.SourceID?
     private let versions: DRBDVersionSource
-    private var resolution: HostResolution?
+    private lazy var resolver = HostResolver(loop: loop)
     private typealias Connector = ConnectMachine<Socket.Address>
     /// The current connect attempt: which address next (a host name may have several).
     private var connector = Connector()
@@ -130,20 +130,17 @@ final class AgentXClient: LoopPlugin {
     }
 
     private func cancelAttempt() {
-        resolution?.cancel()
-        resolution = nil
+        resolver.cancel()
         feedConnector(.cancel)
     }
 
     private func perform(_ effect: Connector.Effect) {
         switch effect {
         case .resolve(let name, let port):
-            resolution = HostResolution(name, port: port, loop: loop) { [weak self] result in
-                guard let self else { return }
-                self.resolution = nil
-                switch result {
-                case .success(let list): self.feedConnector(.resolved(list))
-                case .failure(let failure): self.feedConnector(.resolveFailed("\(failure)"))
+            resolver.resolve(name, port: port) { [weak self] answer in
+                switch answer {
+                case .resolved(let list): self?.feedConnector(.resolved(list))
+                case .failed(let reason): self?.feedConnector(.resolveFailed(reason))
                 }
             }
         case .connect(let address):

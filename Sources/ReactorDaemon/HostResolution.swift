@@ -121,6 +121,40 @@ final class HostResolution {
     }
 }
 
+/// The executor of a machine's `.resolve` effect, shared by the AgentX client (`ConnectMachine`) and the
+/// `/metrics` server (`ListenerMachine`): at most one resolution at a time, a new one replacing the
+/// pending one, and no answer after `cancel()` (the machine's `.cancelResolve`, or its owner stopping).
+final class HostResolver {
+    /// What the machine hears: `.resolved(addresses)` or `.resolveFailed(reason)`.
+    enum Answer {
+        case resolved([Socket.Address])
+        case failed(String)
+    }
+
+    private let loop: EventLoop
+    private var pending: HostResolution?
+
+    init(loop: EventLoop) { self.loop = loop }
+
+    /// Resolves `name` (addresses with `port`); `answer` is called once, on a later loop turn.
+    func resolve(_ name: String, port: UInt16, answer: @escaping (Answer) -> Void) {
+        cancel()
+        pending = HostResolution(name, port: port, loop: loop) { [weak self] result in
+            self?.pending = nil
+            switch result {
+            case .success(let list): answer(.resolved(list))
+            case .failure(let failure): answer(.failed("\(failure)"))
+            }
+        }
+    }
+
+    /// Drops the pending resolution (its child is killed); its answer never comes.
+    func cancel() {
+        pending?.cancel()
+        pending = nil
+    }
+}
+
 extension ListenAddress {
     /// What a socket needs for this address: every address (`.any`), numeric addresses, or a name to
     /// resolve first (`HostResolution`).

@@ -5,7 +5,8 @@ import Logging
 /// The one accept loop, shared by every server on the loop (through the loop's backend, so it runs on
 /// virtual time too): takes every
 /// connection waiting on a listening socket (the listener is level-triggered: what is left would wake
-/// the loop again), applies the `AcceptPolicy`, and hands each admitted socket to the server. An accept
+/// the loop again), applies the `AcceptPolicy`, and hands each admitted socket to the server (or, with
+/// `takeAll`, every socket to a server whose machine applies the policy). An accept
 /// error other than "nothing waiting" is logged once and ends this round.
 public struct Acceptor: Sendable {
     /// What the server serves, for the log ("/metrics client").
@@ -37,13 +38,7 @@ public struct Acceptor: Sendable {
     @discardableResult
     public func acceptAll(_ listener: FileDescriptor, on loop: EventLoop, into server: Server, logger: Logger) -> Int {
         var refused = 0
-        while true {
-            let fd: FileDescriptor?
-            do { fd = try loop.accept(listener) } catch {
-                logger.warning("Failed to accept a \(what): \(error)")
-                return refused
-            }
-            guard let fd else { return refused }
+        takeAll(listener, on: loop, logger: logger) { fd in
             switch policy.decide(open: server.open()) {
             case .admit:
                 server.admit(fd)
@@ -55,6 +50,21 @@ public struct Acceptor: Sendable {
                 loop.close(fd)
                 refused += 1
             }
+        }
+        return refused
+    }
+
+    /// Accepts until nothing waits and hands every connection to `take`, for a server whose machine
+    /// applies the policy itself (the `/metrics` server).
+    public func takeAll(_ listener: FileDescriptor, on loop: EventLoop, logger: Logger, _ take: (FileDescriptor) -> Void) {
+        while true {
+            let fd: FileDescriptor?
+            do { fd = try loop.accept(listener) } catch {
+                logger.warning("Failed to accept a \(what): \(error)")
+                return
+            }
+            guard let fd else { return }
+            take(fd)
         }
     }
 }

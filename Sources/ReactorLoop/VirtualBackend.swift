@@ -299,8 +299,11 @@ public final class VirtualBackend: LoopBackend {
     // MARK: sockets
 
     private var listeners: [Socket.Address: Int32] = [:]
+    /// When set, IPv6 sockets cannot be bound (EAFNOSUPPORT), as on a host booted with `ipv6.disable=1`.
+    public var ipv6Disabled = false
 
     public func listen(_ address: Socket.Address) throws(Errno) -> FileDescriptor {
+        if ipv6Disabled, case .ipv6 = address { throw Errno.addressFamilyNotSupported }
         var bound = address
         switch address {
         case .ipv4(let h, 0): bound = .ipv4(h, freePort())

@@ -1,29 +1,44 @@
 import Logging
 import ReactorCore
+import ReactorSystem
 
-/// Design note: the client side of one `[[prometheus]]` instance as a machine.
+/// Design note: one `[[prometheus]]` instance as a machine: its listening side and its clients.
 ///
-/// It keeps one `HTTPConnection` per client, by `ConnectionID`, and decides everything the server used
-/// to decide inline: which client makes room at the connection cap (the longest idle one with no
-/// response pending, `AcceptPolicy`), when each connection's one deadline falls, what to send, when to
-/// close. The server (`PrometheusServer`) owns the sockets through its `IOExecutor`, which reports what
-/// happened on a connection (`IOInput`) and carries out the socket effects (`IOEffect`); the server
-/// runs the deadline timers. Time comes with each input.
+/// What to listen on (the any-address with its IPv6 fallback, a host name resolved first) and what to
+/// log about it is the composed `ListenerMachine`'s. For the clients it keeps one `HTTPConnection` per
+/// client, by `ConnectionID`, and decides everything the server used to decide inline: whether a new
+/// connection is admitted, and which client makes room at the connection cap (the longest idle one with
+/// no response pending, `AcceptPolicy`), when each connection's one deadline falls, what to send, when
+/// to close. The server (`PrometheusServer`) owns the sockets: its `IOExecutor` reports what happened on
+/// a connection (`IOInput`) and carries out the socket effects (`IOEffect`); it carries out the
+/// listener's effects and runs the deadline timers. Time comes with each input.
 public struct MetricsServerMachine<Source: MetricsSource>: Machine {
+    public typealias Listener = ListenerMachine<Socket.Address>
+
     public enum Input {
-        /// What the server's executor reports on a connection (`IOInput`): accepted (admitted by the
-        /// accept loop, see `idlest` for making room), bytes, end of input, everything sent, closed on
-        /// the server's side (an error, or everything sent after `.closeWhenSent`).
+        /// What the listening side hears: the start and the answers to its effects (its stop comes
+        /// with the instance's `.stop`).
+        case listener(Listener.Input)
+        /// A connection waits on a listening socket (accepted, not yet admitted): `.admit` or `.refuse`.
+        case incoming
+        /// What the server's executor reports on a connection (`IOInput`): accepted (after `.admit`),
+        /// bytes, end of input, everything sent, closed on the server's side (an error, or everything
+        /// sent after `.closeWhenSent`).
         case io(IOInput)
         /// The connection's deadline (the last `.deadline` effect) passed.
         case deadline(ConnectionID)
-        /// Close a client to make room for a new one (at the connection cap).
-        case evict(ConnectionID)
-        /// The instance stops: every client is closed.
+        /// The instance stops: the listening sockets go back, every client is closed.
         case stop
     }
 
     public enum Effect: MachineEffect {
+        /// What the listening side asks for: probe, resolve, listen, release, log, failed.
+        case listener(Listener.Effect)
+        /// Take the waiting connection (the executor reports `.io(.accepted)`).
+        case admit
+        /// Close the waiting connection unanswered.
+        case refuse
+        case log(Logger.Level, String)
         /// Socket work, in the shared vocabulary: `.send`, `.closeWhenSent`, `.close`.
         case io(IOEffect<ByteChunks>)
         /// The connection's one timer: at this instant (replacing the earlier one), or none.
@@ -46,11 +61,17 @@ public struct MetricsServerMachine<Source: MetricsSource>: Machine {
 
     public let source: Source
     public let limits: HTTPLimits
+    public let policy: AcceptPolicy
+    public private(set) var listener: Listener
     private(set) var clients: [ConnectionID: Client] = [:]
 
-    public init(source: Source, limits: HTTPLimits = HTTPLimits()) {
+    /// `configured` names the configured address in the log.
+    public init(source: Source, configured: String = "", limits: HTTPLimits = HTTPLimits(),
+                policy: AcceptPolicy = .metricsClients) {
         self.source = source
         self.limits = limits
+        self.policy = policy
+        listener = Listener(service: "/metrics", configured: configured)
     }
 
     /// The number of open clients.
@@ -64,6 +85,10 @@ public struct MetricsServerMachine<Source: MetricsSource>: Machine {
 
     public mutating func handle(_ input: Input, now: Instant) -> [Effect] {
         switch input {
+        case .listener(let input):
+            return listener.handle(input, now: now).map { .listener($0) }
+        case .incoming:
+            return admission()
         case .io(.accepted(let id)):
             clients[id] = Client(http: HTTPConnection(now: now, limits: limits), lastActivity: now)
             return rearm(id)
@@ -93,15 +118,29 @@ public struct MetricsServerMachine<Source: MetricsSource>: Machine {
             clients[id] = c
             if actions.isEmpty && c.http.isClosed { return forget(id) }
             return perform(actions, id)
-        case .evict(let id):
-            return clients[id] == nil ? [] : forget(id)
         case .io(.closed(let id)):
             clients[id] = nil
             return []
         case .stop:
             let all = clients.keys.sorted()
             clients.removeAll()
-            return all.map { .io(.close($0)) } + [.stopped]
+            return listener.handle(.stop, now: now).map { .listener($0) } + all.map { .io(.close($0)) } + [.stopped]
+        }
+    }
+
+    /// The decision for a waiting connection: admitted below the cap; at the cap the idlest client
+    /// makes room for it, and when every client is in the middle of a response it is refused.
+    private mutating func admission() -> [Effect] {
+        switch policy.decide(open: clients.count) {
+        case .admit:
+            return [.admit]
+        case .makeRoom:
+            if let victim = idlest {
+                return forget(victim) + [.log(.debug, "Connection limit (\(policy.limit)) reached; closed the longest idle /metrics client."), .admit]
+            }
+            fallthrough
+        case .refuse:
+            return [.log(.debug, "Too many busy connections (\(clients.count)); closing a new /metrics client."), .refuse]
         }
     }
 
@@ -137,4 +176,9 @@ public struct MetricsServerMachine<Source: MetricsSource>: Machine {
         clients[id] = c
         return [.deadline(id, deadline)]
     }
+}
+
+extension AcceptPolicy {
+    /// The `/metrics` server's: at most 256 clients; at the cap the longest idle one makes room.
+    public static let metricsClients = AcceptPolicy(limit: 256, evictsIdle: true)
 }

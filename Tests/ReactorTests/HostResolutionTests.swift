@@ -86,3 +86,62 @@ import Testing
         #expect(!called)
     }
 }
+
+/// The one `.resolve` executor of the AgentX client and the `/metrics` server, on virtual time: a new
+/// resolution replaces the pending one (its child killed, its answer never delivered), `cancel` too.
+@Suite struct HostResolverTests {
+    let backend = VirtualBackend()
+    let loop: EventLoop
+    var children: [VirtualChild] { spawned.children }
+    let spawned = Spawned()
+
+    final class Spawned { var children: [VirtualChild] = [] }
+
+    init() {
+        loop = EventLoop(backend: backend, logger: Logger(label: "test"))
+        backend.install("getent") { [spawned] child in
+            spawned.children.append(child)
+            child.after(.seconds(1)) {
+                child.print("192.0.2.\(spawned.children.count) STREAM \(child.argv[2])")
+                child.exit(0)
+            }
+        }
+    }
+
+    func run(for duration: Duration) throws {
+        let end = loop.now + duration
+        while loop.now < end { try loop.runOnce(timeout: end - loop.now) }
+    }
+
+    @Test func aNewResolutionReplacesThePendingOne() throws {
+        let resolver = HostResolver(loop: loop)
+        var answers: [String] = []
+        resolver.resolve("a.example", port: 1) { answers.append("a: \($0)") }
+        resolver.resolve("b.example", port: 2) { answers.append("b: \($0)") }
+        try run(for: .seconds(3))
+        #expect(children.map { $0.argv } == [["getent", "ahosts", "a.example"], ["getent", "ahosts", "b.example"]])
+        #expect(children.first?.signals == [Signal.kill])
+        #expect(answers.count == 1 && answers[0].hasPrefix("b: resolved") && answers[0].contains("192.0.2.2"), "\(answers)")
+    }
+
+    @Test func aCancelledResolutionNeverAnswers() throws {
+        let resolver = HostResolver(loop: loop)
+        var answered = false
+        resolver.resolve("a.example", port: 1) { _ in answered = true }
+        resolver.cancel()
+        try run(for: .seconds(3))
+        #expect(!answered)
+        #expect(children.first?.signals == [Signal.kill])
+    }
+
+    @Test func aFailureIsAnsweredWithItsReason() throws {
+        backend.install("getent") { $0.exit(2) }
+        let resolver = HostResolver(loop: loop)
+        var answer: String?
+        resolver.resolve("nowhere.example", port: 1) {
+            if case .failed(let reason) = $0 { answer = reason }
+        }
+        try run(for: .seconds(1))
+        #expect(answer == "the name has no address")
+    }
+}

@@ -146,7 +146,7 @@ import Testing
             switch effect {
             case .io(let io): #expect(executor.perform(io) == nil)
             case .deadline(_, let at): deadlines.append(at)
-            case .stopped: break
+            case .stopped, .listener, .admit, .refuse, .log: break
             }
         }
         executor.onInput = { runner.send(.io($0), to: instance) }

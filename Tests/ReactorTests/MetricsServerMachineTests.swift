@@ -44,10 +44,36 @@ import Testing
         #expect(m.idlest == b)
         _ = m.handle(.io(.received(b, Array("GET".utf8))), now: at(4))  // b spoke last at 4, c at 2
         #expect(m.idlest == c)
-        #expect(m.handle(.evict(c), now: at(5)) == [.io(.close(c))])
-        #expect(m.idlest == b)
+    }
+
+    /// Below the cap a waiting connection is admitted; at the cap the idlest client is closed to make
+    /// room for it, and when every client is in the middle of a response it is refused.
+    @Test func atTheCapTheIdlestMakesRoomOrTheNewcomerIsRefused() {
+        var m = M(source: StubMetricsSource(), policy: AcceptPolicy(limit: 3, evictsIdle: true))
+        #expect(m.handle(.incoming, now: at(0)) == [.admit])
+        _ = m.handle(.io(.accepted(a)), now: at(0))
+        _ = m.handle(.io(.accepted(b)), now: at(1))
+        _ = m.handle(.io(.accepted(c)), now: at(2))
+        _ = m.handle(.io(.received(a, Self.get)), now: at(3))  // a: a response is pending (not drained)
+        _ = m.handle(.io(.received(b, Array("GET".utf8))), now: at(4))  // b spoke last at 4, c at 2
+        let room = m.handle(.incoming, now: at(5))
+        #expect(room.first == .io(.close(c)) && room.last == .admit, "\(room)")
+        #expect(room.contains { if case .log(_, let text) = $0 { text.contains("limit (3) reached") } else { false } })
+        #expect(m.count == 2 && m.idlest == b)
+        _ = m.handle(.io(.accepted(ConnectionID(raw: 4))), now: at(5))
+        _ = m.handle(.io(.received(ConnectionID(raw: 4), Self.get)), now: at(5))
         _ = m.handle(.io(.received(b, Array(" /metrics HTTP/1.1\r\n\r\n".utf8))), now: at(6))
         #expect(m.idlest == nil, "everyone is in the middle of a response")
+        #expect(m.handle(.incoming, now: at(7)).last == .refuse)
+        #expect(m.count == 3)
+    }
+
+    /// Without eviction (a policy that refuses at the cap) a newcomer is refused even when clients idle.
+    @Test func aCapThatDoesNotEvictRefuses() {
+        var m = M(source: StubMetricsSource(), policy: AcceptPolicy(limit: 1, evictsIdle: false))
+        _ = m.handle(.io(.accepted(a)), now: at(0))
+        #expect(m.handle(.incoming, now: at(1)).last == .refuse)
+        #expect(m.count == 1)
     }
 
     @Test func aClientThatDoesNotReadIsAbortedAtItsWriteDeadline() {
@@ -71,12 +97,23 @@ import Testing
         #expect(effects.contains(.io(.closeWhenSent(a))) || effects.contains(.io(.close(a))))
     }
 
+    /// The listening side is the composed `ListenerMachine`'s; a stop while the name is resolved cancels
+    /// the resolution before the clients are closed and the machine ends.
+    @Test func theListeningSideIsComposedAndStopsWithTheInstance() {
+        var m = M(source: StubMetricsSource(), configured: "db.example:9942")
+        #expect(m.handle(.listener(.start(.resolve(name: "db.example", port: 9942))), now: at(0))
+            == [.listener(.resolve(name: "db.example", port: 9942))])
+        _ = m.handle(.io(.accepted(a)), now: at(0))
+        #expect(m.handle(.stop, now: at(1)) == [.listener(.cancelResolve), .listener(.release), .io(.close(a)), .stopped])
+        #expect(m.handle(.listener(.resolved([.ipv4("192.0.2.7", 9942)])), now: at(2)).isEmpty)
+    }
+
     @Test func stopClosesEveryClientThenEnds() {
         var m = M(source: StubMetricsSource())
         _ = m.handle(.io(.accepted(b)), now: at(0))
         _ = m.handle(.io(.accepted(a)), now: at(0))
         let effects = m.handle(.stop, now: at(1))
-        #expect(effects == [.io(.close(a)), .io(.close(b)), .stopped])
+        #expect(effects == [.listener(.release), .io(.close(a)), .io(.close(b)), .stopped])
         #expect(effects.last?.endsMachine == true)
     }
 }
@@ -86,7 +123,9 @@ extension MetricsServerMachine.Effect: Equatable {
         switch (x, y) {
         case (.io(let a), .io(let b)): a == b
         case (.deadline(let i, let a), .deadline(let j, let b)): i == j && a == b
-        case (.stopped, .stopped): true
+        case (.stopped, .stopped), (.admit, .admit), (.refuse, .refuse): true
+        case (.listener(let a), .listener(let b)): a == b
+        case (.log(let l, let a), .log(let k, let b)): l == k && a == b
         default: false
         }
     }
