@@ -66,7 +66,7 @@ import Testing
         #expect(exit == .exited(0))
     }
 
-    /// Opens a connection on the loop; its deliveries are appended to the returned box.
+    /// What a connection delivered, in order, with views by kind.
     final class Deliveries {
         var items: [BusDelivery] = []
         var replies: [UInt64: Result<BusMessage, BusCallError>] {
@@ -78,6 +78,7 @@ import Testing
         var closed: Errno? { items.lazy.compactMap { if case .closed(let e) = $0 { e } else { nil } }.first }
     }
 
+    /// Opens a connection on the loop; its deliveries are appended to the returned box.
     func open(_ address: String) throws -> (EventLoop.SourceID, Deliveries) {
         let d = Deliveries()
         let id = try loop.openBus(.bus(address), name: "test bus") { d.items.append($0) }
