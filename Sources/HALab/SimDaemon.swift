@@ -15,7 +15,8 @@ import ReactorSystem
 /// is a subscription to the DRBD model (its lines are handed over by `pump`, its end is drbdsetup's
 /// EOF), other `drbdsetup`/`drbdadm` calls run against the model, `systemctl` against the node's
 /// `SystemdModel` (exit once the job is done, so a hanging start keeps its child running), anything
-/// else (`journalctl`, `sh -c`) succeeds; each takes a latency drawn from the seed.
+/// else (`journalctl`, `sh -c`) succeeds; each takes a latency drawn from the seed. The model's signals
+/// (unit changes, job ends) reach the daemon's systemd watch on the backend's virtual bus.
 ///
 /// Files are the node's `VirtualFileSystem`, which outlives the daemon's runs: the configuration is
 /// `/etc/drbd-reactor.toml` there (so a reload re-reads it), the generated drop-ins go to
@@ -41,6 +42,8 @@ final class SimDaemon {
         self.node = node
         self.config = config
         backend = VirtualBackend(start: node.sim.instant, fileSystem: node.fileSystem)
+        // The node's systemd is the init system and the daemon runs as root: its private socket.
+        backend.bus.endpoints = [.systemdPrivate]
         let trace = TraceLogHandler(sink: { [unowned node] line in node.sim.trace(node.name, line) })
         var logger = Logger(label: "halab", factory: { _ in trace })
         logger.logLevel = .info
@@ -100,6 +103,11 @@ final class SimDaemon {
         alive = false
         if let e = events2 { sim.cluster.unsubscribe(e.id) }
         events2 = nil
+    }
+
+    /// What the node's systemd signals reaches this process's bus (while it lives).
+    func publish(_ message: BusMessage) {
+        if alive { backend.bus.publish(message) }
     }
 
     /// Fault: drbdsetup exits.

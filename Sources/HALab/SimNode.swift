@@ -59,7 +59,8 @@ final class SimNode {
                 self.sim.trace(self.name, "systemd: FailureAction=\(action)")
                 self.sim.after(.zero) { if self.life == life { self.sim.reboot(self.name) } }
             },
-            trace: { [unowned self] line in self.sim.trace(self.name, "systemd: " + line) }))
+            trace: { [unowned self] line in self.sim.trace(self.name, "systemd: " + line) },
+            publish: { [unowned self] message in self.daemon?.publish(message) }))
     }
 
     // MARK: - Life cycle

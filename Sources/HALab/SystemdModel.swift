@@ -1,3 +1,5 @@
+import ReactorCore
+import ReactorDaemon
 
 /// One node's systemd, close enough for the promoter's units: it reads the unit files and drop-ins
 /// from the node's file system at `daemon-reload` (so the promoter's drop-ins count only as written and
@@ -13,6 +15,8 @@
 ///   the node; `Conflicts=` stops the other unit first;
 /// - a service can be made to fail its next start, to hang in `activating` until its start timeout
 ///   (`TimeoutStartSec=`, default 10 s here) and then fail, or to crash while active (the faults).
+/// Every state change is signalled on the node's bus (`Host.publish`: PropertiesChanged, and JobRemoved
+/// when a start job ends), so the daemon's systemd watch hears the lab's systemd as it hears the real one.
 /// Not modelled: `Restart=`, start rate limits, job merging beyond "a stop cancels a pending start".
 public final class SystemdModel {
     /// A unit's `ActiveState=`.
@@ -32,6 +36,8 @@ public final class SystemdModel {
         /// A `FailureAction=` other than none fired.
         var failureAction: (String) -> Void
         var trace: (String) -> Void
+        /// Tells the node's bus what systemd would signal (a unit's change, a job's end).
+        var publish: (BusMessage) -> Void = { _ in }
     }
 
     let host: Host
@@ -101,7 +107,7 @@ public final class SystemdModel {
             for u in units { stop(u) }
             reply(0, [])
         case "reset-failed":
-            for u in units where state(u) == .failed { states[u] = .inactive }
+            for u in units where state(u) == .failed { set(u, .inactive) }
             reply(0, [])
         case "show":
             reply(0, units.map { _ in "ActiveState=\(state(units[0]).rawValue)" })
@@ -189,6 +195,7 @@ public final class SystemdModel {
         pending.removeAll { $0 === job }
         enforceBindings()
         let ok = isActive(job.anchor)
+        host.publish(SystemdSignals.jobRemoved(id: UInt32(truncatingIfNeeded: job.id), unit: job.anchor, result: ok ? "done" : "failed"))
         for w in job.waiters { w(ok, ok ? "" : "Job for \(job.anchor) failed (\(state(job.anchor).rawValue)).") }
     }
 
@@ -196,25 +203,25 @@ public final class SystemdModel {
     private func activate(_ def: UnitDefinition) {
         let u = def.name
         if def.isTarget {
-            states[u] = .active
+            set(u, .active)
             return
         }
         for (argv, _) in def.commands("ExecCondition") {
             let rc = host.run(argv)
             if rc != 0 {
                 host.trace("\(u): condition '\(argv.joined(separator: " "))' failed (\(rc)), not starting")
-                states[u] = rc == 255 ? .failed : .inactive
+                set(u, rc == 255 ? .failed : .inactive)
                 return
             }
         }
         switch startFaults.removeValue(forKey: u) {
         case .fail?:
             host.trace("\(u): start failed (fault)")
-            failed(u)
+            failed(u, result: "exit-code")
             return
         case .hang?:
             host.trace("\(u): start hangs (fault)")
-            states[u] = .activating
+            set(u, .activating)
             let timeout = Duration.seconds(Int(def.value("TimeoutStartSec") ?? "10") ?? 10)
             host.after(timeout) { [weak self] in self?.startTimedOut(u) }
             return
@@ -222,16 +229,16 @@ public final class SystemdModel {
             break
         }
         for (argv, ignore) in def.commands("ExecStart") where host.run(argv) != 0 && !ignore {
-            failed(u)
+            failed(u, result: "exit-code")
             return
         }
-        states[u] = def.value("Type") == "oneshot" && def.value("RemainAfterExit") != "yes" ? .inactive : .active
+        set(u, def.value("Type") == "oneshot" && def.value("RemainAfterExit") != "yes" ? .inactive : .active)
     }
 
     private func startTimedOut(_ unit: String) {
         guard state(unit) == .activating else { return }
         host.trace("\(unit): start timed out")
-        failed(unit)
+        failed(unit, result: "timeout")
         for job in pending where job.order.contains(unit) { run(job) }
     }
 
@@ -258,16 +265,16 @@ public final class SystemdModel {
         if state(u) == .failed { return }  // stays failed until reset-failed
         frozen.remove(u)
         if state(u) == .activating {
-            states[u] = .inactive
+            set(u, .inactive)
             return
         }
         let def = definition(u)
         for (argv, ignore) in def?.commands("ExecStop") ?? [] where host.run(argv) != 0 && !ignore {
             host.trace("\(u): stop command '\(argv.joined(separator: " "))' failed")
-            failed(u)
+            failed(u, result: "exit-code")
             return
         }
-        states[u] = .inactive
+        set(u, .inactive)
     }
 
     private func cancelJobs(touching units: Set<String>) {
@@ -294,11 +301,31 @@ public final class SystemdModel {
         }
     }
 
+    // MARK: - States
+
+    /// Sets a unit's state and, when it changed, signals it on the node's bus as systemd does: for a
+    /// service that failed, first its `Result`, then the unit's `ActiveState`/`SubState`.
+    private func set(_ u: String, _ new: State, result: String? = nil) {
+        let old = state(u)
+        states[u] = new
+        guard new != old else { return }
+        let target = u.hasSuffix(".target")
+        let sub =
+            switch new {
+            case .inactive: "dead"
+            case .activating: "start"
+            case .active: target ? "active" : "running"
+            case .deactivating: "stop"
+            case .failed: "failed"
+            }
+        for m in SystemdSignals.unitChanged(u, activeState: new.rawValue, subState: sub, result: target ? nil : result) { host.publish(m) }
+    }
+
     // MARK: - Failures
 
     /// The unit failed: `OnFailure=` units start, `FailureAction=` fires.
-    private func failed(_ u: String) {
-        states[u] = .failed
+    private func failed(_ u: String, result: String) {
+        set(u, .failed, result: result)
         frozen.remove(u)
         guard let def = definition(u) else { return }
         for f in def.units("OnFailure") { start(f) { _, _ in } }
@@ -309,7 +336,7 @@ public final class SystemdModel {
     public func crash(_ unit: String) {
         guard isActive(unit) else { return }
         host.trace("\(unit): crashed (fault)")
-        failed(unit)
+        failed(unit, result: "signal")
         enforceBindings()
     }
 

@@ -1,8 +1,8 @@
-import ReactorPromoter
-import ReactorSystem
 import ReactorCore
+import ReactorPromoter
 
-/// Turns systemd's signals, as `SystemdBus` decodes them, into `SystemdUnitEvent`s for the promoters.
+/// Turns systemd's signals, as plain `BusMessage`s (from sd-bus, or the virtual bus), into
+/// `SystemdUnitEvent`s for the promoters.
 ///
 /// Two signals matter: the manager's `JobRemoved(u id, o job, s unit, s result)` and
 /// `PropertiesChanged(s interface, a{sv} changed, as invalidated)` of a unit object
@@ -21,7 +21,7 @@ struct SystemdUnitDecoder {
     private var results: [String: String] = [:]
 
     /// The event a message means, if any.
-    mutating func decode(_ message: SystemdBus.Message) -> SystemdUnitEvent? {
+    mutating func decode(_ message: BusMessage) -> SystemdUnitEvent? {
         switch message.member {
         case "JobRemoved":
             let a = message.arguments

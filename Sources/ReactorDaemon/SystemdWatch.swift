@@ -1,163 +1,135 @@
 import Logging
+import ReactorCore
 import ReactorLoop
 import ReactorPromoter
 import ReactorSystem
-import ReactorCore
 
 /// Design note: the daemon's one connection to systemd's manager, for the promoters.
 ///
 /// While any promoter is configured, the watch connects (systemd's private socket as root, else the
-/// system bus), asks for the manager's `JobRemoved` signals and the units' `PropertiesChanged`, and calls
-/// `Subscribe` (systemd sends unit changes only to subscribers). Every signal becomes a
-/// `SystemdUnitEvent` (`SystemdUnitDecoder`) handed to `onEvent`, which gives it to every promoter; each
-/// promoter picks its own units. All of it runs on the loop through `SystemdBus`; nothing waits.
+/// system bus, or `DRBD_REACTOR_SYSTEMD_BUS`: whatever the loop's backend names; the virtual bus on
+/// virtual time), asks for the manager's `JobRemoved` signals and the units' `PropertiesChanged`, and
+/// calls `Subscribe` (systemd sends unit changes only to subscribers). Every signal becomes a
+/// `SystemdUnitEvent` handed to `onEvent`, which gives it to every promoter; each promoter picks its own
+/// units. What to do when is `SystemdWatchMachine`'s decision; this object carries its effects out on the
+/// loop's bus (`openBus`, `addBusMatch`, `callBus`) and reports back what the bus did. Nothing waits.
 ///
 /// The bus only makes promoters quicker: without it (systemd not the init system, as in containers and
 /// the stand-in tests; no permission; the connection lost, e.g. by `systemctl daemon-reexec`) they work
-/// as before, their 20 s ticker included. That is said once at info; a lost or refused connection is
-/// tried again after 1 s, doubling up to a minute.
+/// as before, their 20 s ticker included.
 final class SystemdWatch {
-    /// The variable that points the watch at another bus (`unix:path=...`, a bus client): tests with a
-    /// bus daemon of their own.
-    static let busVariable = "DRBD_REACTOR_SYSTEMD_BUS"
     static let retryBackoff = Backoff(first: .seconds(1), limit: .seconds(60))
-
-    static let destination = "org.freedesktop.systemd1"
-    static let managerPath = "/org/freedesktop/systemd1"
-    static let managerInterface = "org.freedesktop.systemd1.Manager"
 
     private let loop: EventLoop
     private let logger: Logger
-    private let endpoints: () -> [SystemdBus.Endpoint]?
     private let onEvent: (SystemdUnitEvent) -> Void
-    private var bus: SystemdBus?
-    private var decoder = SystemdUnitDecoder()
-    private var wanted = false
+    private var machine: SystemdWatchMachine
+    private lazy var runner = EffectRunner<SystemdWatchMachine.Input, SystemdWatchMachine.Effect>(
+        clock: { [unowned loop] in loop.now }, logger: logger)
+    private lazy var id = runner.add(
+        handle: { [unowned self] input, now in self.machine.handle(input, now: now) },
+        perform: { [unowned self] effect in self.perform(effect) })
+    private var bus: EventLoop.SourceID?
+    /// The serial of the pending `Subscribe` call.
+    private var subscribe: UInt64?
     private var retry: EventLoop.SourceID?
-    private var backoff: Backoff
-    /// Whether "not used" was logged since the last working connection (it is said once).
-    private var toldUnused = false
 
-    /// `endpoints` says where to connect, best first, or nil when there is no systemd to talk to.
+    /// Where systemd is: the loop backend's answer, unless a test names its own bus.
+    private let endpoints: () -> [BusEndpoint]?
+
     init(
-        loop: EventLoop, logger: Logger, endpoints: @escaping () -> [SystemdBus.Endpoint]? = SystemdWatch.currentEndpoints,
-        retry: Backoff = SystemdWatch.retryBackoff, onEvent: @escaping (SystemdUnitEvent) -> Void
+        loop: EventLoop, logger: Logger, retry: Backoff = SystemdWatch.retryBackoff, endpoints: (() -> [BusEndpoint]?)? = nil,
+        onEvent: @escaping (SystemdUnitEvent) -> Void
     ) {
-        backoff = retry
+        machine = SystemdWatchMachine(retry: retry)
+        self.endpoints = endpoints ?? { [unowned loop] in loop.busEndpoints }
         self.loop = loop
         self.logger = logger
-        self.endpoints = endpoints
         self.onEvent = onEvent
     }
 
-    /// Where systemd is reached in this process: `DRBD_REACTOR_SYSTEMD_BUS` if set, else nil unless
-    /// systemd is the init system.
-    static func currentEndpoints() -> [SystemdBus.Endpoint]? {
-        if let address = ProcessEnvironment.get(busVariable), !address.isEmpty { return [.bus(address)] }
-        return SystemdBus.isSystemdBooted ? SystemdBus.systemdEndpoints() : nil
-    }
-
     /// Whether the watch is connected (not necessarily subscribed yet).
-    var isConnected: Bool { bus?.isOpen ?? false }
+    var isConnected: Bool { bus != nil }
 
     /// Connects when some promoter is configured, disconnects when none is.
-    func want(_ w: Bool) {
-        guard w != wanted else { return }
-        wanted = w
-        if w {
-            connect()
-        } else {
-            disconnect()
-        }
-    }
+    func want(_ w: Bool) { runner.send(.want(w), to: id) }
 
     /// Disconnects for good (daemon exit).
     func stop() { want(false) }
 
-    private func disconnect() {
-        if let retry { loop.cancelTimer(retry) }
-        retry = nil
-        bus?.close()
-        bus = nil
-        decoder = SystemdUnitDecoder()
+    private func perform(_ effect: SystemdWatchMachine.Effect) {
+        switch effect {
+        case .connect: connect()
+        case .disconnect: disconnect()
+        case .armRetry(let at):
+            retry = loop.addTimer(at: at, name: "systemd bus retry") { [unowned self] in
+                self.retry = nil
+                self.runner.send(.retryDue, to: self.id)
+            }
+        case .cancelRetry:
+            if let retry { loop.cancelTimer(retry) }
+            retry = nil
+        case .log(let level, let message): logger.log(level: level, "\(message)")
+        case .event(let event): onEvent(event)
+        }
     }
 
+    private func disconnect() {
+        if let bus { loop.closeBus(bus) }
+        bus = nil
+        subscribe = nil
+    }
+
+    /// Tries systemd's endpoints in turn and reports how it went.
     private func connect() {
-        retry = nil
-        guard wanted, bus == nil else { return }
-        guard let endpoints = endpoints() else {
-            unused("systemd is not the init system here")
-            return
-        }
+        guard let endpoints = endpoints() else { return runner.send(.unavailable, to: id) }
         var failures: [String] = []
         for endpoint in endpoints {
             do {
-                bus = try open(endpoint)
-                return
+                try open(endpoint)
+                return runner.send(.connected(endpoint), to: id)
             } catch {
+                disconnect()
                 failures.append("\(endpoint): \(error)")
             }
         }
-        unused("cannot connect to \(failures.joined(separator: ", "))")
-        scheduleRetry()
+        runner.send(.connectFailed(failures), to: id)
     }
 
     /// Connects to `endpoint`, installs the matches and sends `Subscribe` (all answered on the loop).
-    private func open(_ endpoint: SystemdBus.Endpoint) throws(Errno) -> SystemdBus {
-        let b = try SystemdBus(endpoint)
-        try b.attach(to: loop) { [weak self] error in self?.lost("the connection to \(endpoint) ended: \(error)") }
+    private func open(_ endpoint: BusEndpoint) throws(Errno) {
+        let b = try loop.openBus(endpoint, name: "systemd bus") { [unowned self] in self.received($0, endpoint) }
+        bus = b
         // On the private socket messages carry no sender (it is a direct connection to systemd); on a bus
         // only systemd's own signals are wanted.
-        let sender = endpoint == .systemdPrivate ? "" : "sender='\(Self.destination)',"
+        let sender = endpoint == .systemdPrivate ? "" : "sender='\(SystemdSignals.destination)',"
         let rules = [
-            "type='signal',\(sender)path='\(Self.managerPath)',interface='\(Self.managerInterface)',member='JobRemoved'",
+            "type='signal',\(sender)path='\(SystemdSignals.managerPath)',interface='\(SystemdSignals.managerInterface)',member='JobRemoved'",
             "type='signal',\(sender)path_namespace='\(SystemdUnitDecoder.unitPathPrefix.dropLast())',"
                 + "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'",
         ]
-        for rule in rules {
-            try b.match(rule) { [weak self] message in self?.received(message) }
+        for rule in rules { try loop.addBusMatch(b, rule: rule) }
+        subscribe = try loop.callBus(
+            b, BusMethodCall(destination: SystemdSignals.destination, path: SystemdSignals.managerPath,
+                             interface: SystemdSignals.managerInterface, member: "Subscribe"))
+    }
+
+    /// What the bus delivered, as the machine's input.
+    private func received(_ delivery: BusDelivery, _ endpoint: BusEndpoint) {
+        switch delivery {
+        case .signal(let message):
+            runner.send(.signal(message), to: id)
+        case .reply(let serial, let result):
+            guard serial == subscribe else { return }
+            subscribe = nil
+            switch result {
+            case .success: runner.send(.subscribed, to: id)
+            case .failure(let error): runner.send(.subscribeRefused(error), to: id)
+            }
+        case .closed(let error):
+            bus = nil
+            subscribe = nil
+            runner.send(.lost("the connection to \(endpoint) ended: \(error)"), to: id)
         }
-        try b.call(destination: Self.destination, path: Self.managerPath, interface: Self.managerInterface, member: "Subscribe") {
-            [weak self] result in self?.subscribed(result, endpoint)
-        }
-        return b
-    }
-
-    private func subscribed(_ result: Result<SystemdBus.Message, SystemdBus.CallError>, _ endpoint: SystemdBus.Endpoint) {
-        switch result {
-        case .success:
-            backoff.reset()
-            toldUnused = false
-            logger.info("Watching the promoters' systemd units over \(endpoint): failed services are started again at once.")
-        case .failure(let error):
-            lost("systemd refused Subscribe on \(endpoint): \(error)")
-        }
-    }
-
-    private func received(_ message: SystemdBus.Message) {
-        if let event = decoder.decode(message) { onEvent(event) }
-    }
-
-    /// The connection is gone or useless: drop it and try again later.
-    private func lost(_ why: String) {
-        bus?.close()
-        bus = nil
-        decoder = SystemdUnitDecoder()
-        guard wanted else { return }
-        logger.warning("Not watching the promoters' systemd units any more (\(why)); their 20 s check goes on, connecting again in \(backoff.current).")
-        toldUnused = true
-        scheduleRetry()
-    }
-
-    /// Says once why the bus is not used.
-    private func unused(_ why: String) {
-        guard !toldUnused else { return }
-        toldUnused = true
-        logger.info("Not watching the promoters' systemd units over D-Bus (\(why)); promoters check their targets every 20 s.")
-    }
-
-    private func scheduleRetry() {
-        guard retry == nil else { return }
-        retry = loop.addTimer(at: loop.now + backoff.next(), name: "systemd bus retry") { [weak self] in self?.connect() }
     }
 }

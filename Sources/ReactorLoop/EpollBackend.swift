@@ -12,6 +12,8 @@ public final class EpollBackend: LoopBackend {
     private var armedDeadline: Instant?
     private static let timerToken: UInt64 = 0
     private var signalFDs: [Int32: SignalFD] = [:]
+    /// The open D-Bus connections, by their socket's number (see EpollBackend+Bus).
+    var buses: [Int32: SystemdBus] = [:]
 
     public init() throws(Errno) {
         epoll = try Epoll()

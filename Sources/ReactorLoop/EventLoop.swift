@@ -19,7 +19,7 @@ import ReactorSystem
 /// Every registration gets a fresh token that is never reused, so a late event for a removed source is
 /// dropped even if the kernel reused the fd number. A handler that throws has its source disabled and
 /// the error logged; the loop and the daemon keep running.
-public final class EventLoop: EventSources {
+public final class EventLoop {
     /// Identifies a registration (io, timer, signal or child); never reused.
     public typealias SourceID = ReactorSystem.SourceID
 
@@ -69,6 +69,8 @@ public final class EventLoop: EventSources {
     private var signalSource: FileDescriptor?
     private var signalHandlers: [Signal: (Signal) throws -> Void] = [:]
     var children: [UInt64: ChildWatch] = [:]
+    /// The open bus connections, by their io source's token (see EventLoop+Bus).
+    var buses: [UInt64: BusSource] = [:]
     private var watchdog: Watchdog?
 
     /// The time of the current iteration (the backend's clock), updated after every wait.

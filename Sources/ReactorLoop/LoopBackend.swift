@@ -25,7 +25,8 @@ import ReactorSystem
 /// gathering:from:)`, `loop.close(fd)`, `loop.listen(address)`, `loop.accept(listener)`,
 /// `loop.connect(address)`, `loop.connectionError(fd)`, `loop.localAddress(fd)`, `loop.setNoDelay(fd)`,
 /// `loop.wallNanoseconds`, plus the sources: `addIO(_:events:priority:name:handler:)`, timers, `spawn`
-/// (returns a `SpawnedChild`), `handleSignals`, `enableWatchdog(period:ping:)`.
+/// (returns a `SpawnedChild`), `handleSignals`, `enableWatchdog(period:ping:)`, and bus connections
+/// (`openBus`, `addBusMatch`, `callBus`, `closeBus`: sd-bus on epoll, `VirtualBus` on virtual time).
 ///
 /// Contract of `wait`: it returns the ready registrations (level-triggered, like epoll: an fd that is
 /// still ready is reported again next time), and returns with an empty list once `deadline` has passed.
@@ -118,6 +119,26 @@ public protocol LoopBackend: AnyObject {
     func createDirectories(_ path: String) throws(Errno)
     /// chmod(2).
     func setMode(_ path: String, _ mode: UInt32) throws(Errno)
+
+    // MARK: bus
+
+    /// Where this process reaches systemd over D-Bus, best first; nil when there is no systemd to talk
+    /// to (not the init system, as in containers).
+    func busEndpoints() -> [BusEndpoint]?
+    /// Opens a D-Bus connection to `endpoint` (fails at once when nothing listens or access is denied).
+    /// The handle is an fd the loop watches for what `busInterest` names; it is closed with `busClose`.
+    func busOpen(_ endpoint: BusEndpoint) throws(Errno) -> FileDescriptor
+    /// Installs a match rule: the signals it matches come out of `busProcess`.
+    func busAddMatch(_ bus: FileDescriptor, rule: String) throws(Errno)
+    /// Sends a method call; its reply comes out of `busProcess` under the returned serial.
+    func busCall(_ bus: FileDescriptor, _ call: BusMethodCall) throws(Errno) -> UInt64
+    /// Sends what is queued and reads what arrived: the deliveries in order, `.closed` last when the
+    /// connection ended (nothing more comes; unwatch the fd and call `busClose`).
+    func busProcess(_ bus: FileDescriptor) -> [BusDelivery]
+    /// What to wait for before the next `busProcess`: fd events, and a deadline (call timeouts).
+    func busInterest(_ bus: FileDescriptor) throws(Errno) -> (events: IOEvents, deadline: Instant?)
+    /// Closes a connection (unwatch its fd first); unknown handles are ignored.
+    func busClose(_ bus: FileDescriptor)
 }
 
 /// A child started by a `LoopBackend`: its pid, the pidfd that becomes readable when it exits, and

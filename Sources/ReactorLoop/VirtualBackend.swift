@@ -35,11 +35,13 @@ public final class VirtualBackend: LoopBackend {
     public private(set) var spawnLog: [[String]] = []
     /// Signals raised while no signal source covered them (a real process would have died).
     public private(set) var unhandledSignals: [Signal] = []
+    /// The virtual host's D-Bus with systemd on it (see VirtualBackend+Bus).
+    public private(set) lazy var bus = VirtualBus(backend: self)
 
     private var nextNumber: Int32 = 1 << 30
     private var nextPid: Int32 = 1000
     private var nextPort: UInt16 = 40000
-    private var files: [Int32: VirtualFile] = [:]
+    private(set) var files: [Int32: VirtualFile] = [:]
     private var watches: [Int32: (token: UInt64, events: IOEvents)] = [:]
     private var programs: [String: Program] = [:]
     private var schedule = Heap<Scheduled>()
@@ -288,6 +290,8 @@ public final class VirtualBackend: LoopBackend {
         case .listener(let address, let pending):
             listeners.removeValue(forKey: address)
             for p in pending.items { close(FileDescriptor.borrowing(p)) }
+        case .bus(let connection):
+            bus.detach(connection)
         case .signals, .pidfd, .refused:
             break
         }
@@ -365,7 +369,7 @@ public final class VirtualBackend: LoopBackend {
 
     // MARK: files
 
-    private func open(_ kind: VirtualFile.Kind) -> FileDescriptor {
+    func open(_ kind: VirtualFile.Kind) -> FileDescriptor {
         nextNumber += 1
         files[nextNumber] = VirtualFile(kind: kind)
         return FileDescriptor.borrowing(nextNumber)

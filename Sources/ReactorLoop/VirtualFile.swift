@@ -35,6 +35,8 @@ final class VirtualFile {
         case pidfd(VirtualChild)
         /// A connect that found no listener: its error is reported as SO_ERROR and on every use.
         case refused(Errno)
+        /// A connection to the virtual bus: readable while something waits in its inbox.
+        case bus(VirtualBusConnection)
     }
 
     let kind: Kind
@@ -69,6 +71,8 @@ final class VirtualFile {
             return child.exit == nil ? [] : .readable
         case .refused:
             return [.writable, .error, .hangup]
+        case .bus(let connection):
+            return connection.inbox.isEmpty ? [] : .readable
         }
     }
 }

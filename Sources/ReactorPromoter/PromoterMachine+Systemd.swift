@@ -57,7 +57,9 @@ extension PromoterMachine {
                 observations.bus[name, default: .init()].unitFailures[unit, default: 0] += 1
                 observations.bus[name, default: .init()].lastUnitFailure = what
                 effects.append(.log(.warning, "systemd: unit failed: \(what)", resource: name))
-            } else if active == "inactive" && unit != r.script.target && Self.runningStates.contains(previous ?? "") {
+            } else if active == "inactive" && unit != r.script.target && Self.runningStates.contains(previous ?? "")
+                && !targetGoingDown(r.script.target)
+            {
                 effects.append(.log(.warning, "systemd: '\(unit)' stopped (\(result ?? sub))", resource: name))
             } else {
                 return []
@@ -65,6 +67,15 @@ extension PromoterMachine {
             guard !stopping, r.isIdle, !r.frozen, !maintenance.current.covers(name) else { return effects }
             return effects + scheduleRepair(name, now: now)
         }
+    }
+
+    /// Whether the bus last said that `target` is stopping or stopped: its units stopping then is the
+    /// target's stop (ours, or the operator's: for the ticker), not a unit that went down under it.
+    /// systemd stops a target before the units it is ordered after, so its change comes first; but the
+    /// promoter may only hear it after its own stop job ended (the child's exit comes first in a turn).
+    func targetGoingDown(_ target: String) -> Bool {
+        guard let state = unitStates[target] else { return false }
+        return state != "active" && state != "activating" && state != "reloading"
     }
 
     /// Arms the resource's repair timer (unless one is armed) with the next backoff delay.

@@ -1,7 +1,7 @@
 import ReactorCore
 
-/// What systemd said about a unit over the bus (`SystemdBus` reads it; promoters react to it). Plain
-/// values, so the promoter machine is tested with them without a bus.
+/// What systemd said about a unit over the bus (the daemon's systemd watch decodes it; promoters react
+/// to it). Plain values, so the promoter machine is tested with them without a bus.
 public enum SystemdUnitEvent: Hashable, Sendable {
     /// A job of `unit` ended (the manager's `JobRemoved` signal); `result` is systemd's word for how:
     /// `done`, `canceled`, `timeout`, `failed`, `dependency` or `skipped`.

@@ -2,42 +2,26 @@ import CSystemd
 import Glibc
 import ReactorCore
 
-/// Design note: a D-Bus connection through libsystemd's sd-bus(3), driven only by the daemon's loop.
+/// Design note: a D-Bus connection through libsystemd's sd-bus(3), driven by the loop through its
+/// backend (`EpollBackend`'s bus section), never blocking.
 ///
-/// sd-bus owns the socket; the loop watches `sd_bus_get_fd` for the events `sd_bus_get_events` asks for
-/// and wakes at `sd_bus_get_timeout` (call timeouts, an absolute CLOCK_MONOTONIC time like the loop's),
-/// and every wake-up runs `sd_bus_process` until it returns 0. Calls are asynchronous only
-/// (`sd_bus_call_async`, `sd_bus_add_match_async`): nothing here waits on the bus (no `sd_bus_call`, no
-/// `sd_bus_wait`). Swift cannot call sd-bus's variadic functions, so messages are built with
-/// `sd_bus_message_append_basic` and read generically into `BusValue` trees; what the values mean
-/// (systemd's signals) is decided above this layer, in plain Swift.
+/// sd-bus owns the socket; the loop watches `fd` for the events `interest` names (`sd_bus_get_events`)
+/// and wakes at its deadline (`sd_bus_get_timeout`: call timeouts, an absolute CLOCK_MONOTONIC time like
+/// the loop's), and calls `process()`, which runs `sd_bus_process` until it returns 0 and hands back what
+/// arrived as plain values (`BusDelivery`). Calls are asynchronous only (`sd_bus_call_async`,
+/// `sd_bus_add_match_async`): nothing here waits on the bus (no `sd_bus_call`, no `sd_bus_wait`). Swift
+/// cannot call sd-bus's variadic functions, so messages are built with `sd_bus_message_append_basic` and
+/// read generically into `BusValue` trees; what the values mean (systemd's signals) is decided above this
+/// layer, in plain Swift, the same for the virtual bus of the tests.
 ///
-/// Ownership: the connection is this object's until `close()`. Each handler is boxed and retained by
-/// its sd-bus slot, which releases it from the slot's destroy callback (after an async reply, or when
-/// the connection closes). Handlers run inside `sd_bus_process`; calls they make are queued and sent
-/// when processing ends, so processing never recurses.
+/// Ownership: the connection is this object's until `close()`. Each slot's box (a match, or a pending
+/// reply) is retained by its sd-bus slot, which releases it from the slot's destroy callback (after an
+/// async reply, or when the connection closes). The boxes only append to the connection's inbox, which
+/// `process()` empties: no callback runs outside it and none reaches the layers above directly.
 public final class SystemdBus {
-    /// Where to connect.
-    public enum Endpoint: Hashable, Sendable, CustomStringConvertible {
-        /// The system bus (`sd_bus_open_system`): systemd answers through dbus-daemon or dbus-broker.
-        case system
-        /// systemd's private socket (root only; works without a bus daemon): a direct connection to
-        /// PID 1, no `Hello`, no bus names.
-        case systemdPrivate
-        /// A bus daemon at this D-Bus address (`unix:path=...`), as a bus client (tests).
-        case bus(String)
-
-        public var description: String {
-            switch self {
-            case .system: "the system bus"
-            case .systemdPrivate: "systemd's private socket \(SystemdBus.systemdPrivatePath)"
-            case .bus(let address): "the bus at '\(address)'"
-            }
-        }
-    }
-
-    /// The path of systemd's private socket.
-    public static let systemdPrivatePath = "/run/systemd/private"
+    /// The variable that points the daemon at another bus (`unix:path=...`, as a bus client): tests with
+    /// a bus daemon of their own.
+    public static let busVariable = "DRBD_REACTOR_SYSTEMD_BUS"
 
     /// Whether systemd is the init system (sd_booted(3): `/run/systemd/system/` exists). Without it there
     /// is no manager to talk to, whatever bus may exist.
@@ -45,53 +29,37 @@ public final class SystemdBus {
 
     /// Where to reach systemd, best first: its private socket when we may use it (root, socket present:
     /// no bus daemon in between, works before it runs), then the system bus.
-    public static func systemdEndpoints() -> [Endpoint] {
-        geteuid() == 0 && access(systemdPrivatePath, F_OK) == 0 ? [.systemdPrivate, .system] : [.system]
+    public static func systemdEndpoints() -> [BusEndpoint] {
+        geteuid() == 0 && access(BusEndpoint.systemdPrivatePath, F_OK) == 0 ? [.systemdPrivate, .system] : [.system]
     }
 
-    /// A signal or method reply, decoded.
-    public struct Message: Hashable, Sendable {
-        public var path: String?
-        public var interface: String?
-        public var member: String?
-        public var arguments: [BusValue]
-
-        public init(path: String?, interface: String?, member: String?, arguments: [BusValue]) {
-            self.path = path
-            self.interface = interface
-            self.member = member
-            self.arguments = arguments
-        }
+    /// Where systemd is reached in this process: `DRBD_REACTOR_SYSTEMD_BUS` if set, else nil unless
+    /// systemd is the init system.
+    public static func currentEndpoints() -> [BusEndpoint]? {
+        if let address = ProcessEnvironment.get(busVariable), !address.isEmpty { return [.bus(address)] }
+        return isSystemdBooted ? systemdEndpoints() : nil
     }
 
-    /// A method error reply.
-    public struct CallError: Error, Hashable, Sendable, CustomStringConvertible {
-        public var name: String
-        public var message: String
-        public var description: String { message.isEmpty ? name : "\(name): \(message)" }
+    /// What arrived while sd-bus processed, shared by the slots' boxes and the connection.
+    private final class Inbox {
+        var deliveries: [BusDelivery] = []
     }
 
-    /// A handler's box, the slot's userdata.
+    /// A slot's box, its userdata: what to do with a message for it.
     private final class Handler {
         let onMessage: (OpaquePointer) -> Void
         init(_ onMessage: @escaping (OpaquePointer) -> Void) { self.onMessage = onMessage }
     }
 
-    public let endpoint: Endpoint
+    public let endpoint: BusEndpoint
     private var bus: OpaquePointer?
-    private weak var loop: (any EventSources)?
-    private var ioSource: SourceID?
-    private var timer: SourceID?
-    private var timerDeadline: UInt64 = .max
-    private var watchedEvents: IOEvents = []
-    private var processing = false
-    /// Called once when the connection ends (the peer closed it, or a fatal error); not after `close()`.
-    private var onClosed: ((Errno) -> Void)?
+    private let inbox = Inbox()
+    private var nextSerial: UInt64 = 0
 
     /// Opens the connection (sd_bus_open_system, or sd_bus_new + sd_bus_set_address + sd_bus_start).
     /// Connecting to a unix socket completes at once or fails here (ENOENT, ECONNREFUSED, EACCES); the
     /// authentication and `Hello` go on from the loop.
-    public init(_ endpoint: Endpoint) throws(Errno) {
+    public init(_ endpoint: BusEndpoint) throws(Errno) {
         self.endpoint = endpoint
         var b: OpaquePointer?
         switch endpoint {
@@ -105,7 +73,7 @@ public final class SystemdBus {
                     try Self.check(sd_bus_set_address(b, address))
                     try Self.check(sd_bus_set_bus_client(b, 1))
                 default:
-                    try Self.check(sd_bus_set_address(b, "unix:path=\(Self.systemdPrivatePath)"))
+                    try Self.check(sd_bus_set_address(b, "unix:path=\(BusEndpoint.systemdPrivatePath)"))
                 }
                 try Self.check(sd_bus_start(b))
             } catch {
@@ -122,32 +90,22 @@ public final class SystemdBus {
         if rc < 0 { throw Errno(-rc) }
     }
 
-    /// Registers the connection with `loop`; `onClosed` learns (once) when the connection ends.
-    public func attach(to loop: any EventSources, onClosed: @escaping (Errno) -> Void) throws(Errno) {
+    /// The connection's socket, for the loop to watch (sd-bus keeps owning it: unwatch before `close`).
+    public func fd() throws(Errno) -> FileDescriptor {
         guard let bus else { throw Errno(ENOTCONN) }
-        self.loop = loop
-        self.onClosed = onClosed
         let fd = sd_bus_get_fd(bus)
         try Self.check(fd)
-        // sd-bus keeps owning the fd; the loop only watches it (removed in `close` before sd-bus closes it).
-        ioSource = try loop.addIO(.borrowing(fd), events: .readable, name: "sd-bus") { [unowned self] _ in self.process() }
-        watchedEvents = .readable
-        process()
+        return .borrowing(fd)
     }
 
-    /// Closes the connection; handlers of pending replies and matches are dropped without being called.
-    /// Not flushed (sd_bus_flush would wait for the socket): what is still queued is dropped. Safe inside
-    /// a handler (sd_bus_process holds its own reference until it returns). Idempotent.
+    /// Closes the connection; pending replies and matches are dropped. Not flushed (sd_bus_flush would
+    /// wait for the socket): what is still queued is dropped. Idempotent.
     public func close() {
-        if let ioSource { loop?.removeIO(ioSource) }
-        if let timer { loop?.cancelTimer(timer) }
-        ioSource = nil
-        timer = nil
-        onClosed = nil
         if let b = bus {
             bus = nil
             sd_bus_close_unref(b)
         }
+        inbox.deliveries.removeAll()
     }
 
     /// Whether the connection is open.
@@ -155,40 +113,41 @@ public final class SystemdBus {
 
     // MARK: calls and matches
 
-    /// Calls `member` with string arguments; `reply` gets the decoded reply or the error exactly once,
-    /// from the loop (never from inside this call), unless the connection is closed first.
+    /// Sends `call`; its reply (or error) arrives later from `process()` as `.reply` with the serial
+    /// returned here, unless the connection closes first.
     /// sd_bus_message_new_method_call, sd_bus_message_append_basic, sd_bus_call_async.
-    public func call(
-        destination: String, path: String, interface: String, member: String, arguments: [String] = [],
-        reply: @escaping (Result<Message, CallError>) -> Void
-    ) throws(Errno) {
+    public func call(_ call: BusMethodCall) throws(Errno) -> UInt64 {
         guard let bus else { throw Errno(ENOTCONN) }
         var m: OpaquePointer?
-        try Self.check(sd_bus_message_new_method_call(bus, &m, destination, path, interface, member))
+        try Self.check(sd_bus_message_new_method_call(bus, &m, call.destination, call.path, call.interface, call.member))
         defer { sd_bus_message_unref(m) }
-        for a in arguments {
+        for a in call.arguments {
             try Self.check(a.withCString { sd_bus_message_append_basic(m, CChar(UInt8(ascii: "s")), $0) })
         }
+        nextSerial += 1
+        let serial = nextSerial
+        let inbox = inbox
         let handler = Handler { message in
             if sd_bus_message_is_method_error(message, nil) > 0, let e = sd_bus_message_get_error(message) {
                 let name = e.pointee.name.map { String(cString: $0) } ?? ""
-                reply(.failure(CallError(name: name, message: e.pointee.message.map { String(cString: $0) } ?? "")))
+                let error = BusCallError(name: name, message: e.pointee.message.map { String(cString: $0) } ?? "")
+                inbox.deliveries.append(.reply(serial: serial, .failure(error)))
             } else {
-                reply(.success(Self.decode(message)))
+                inbox.deliveries.append(.reply(serial: serial, .success(Self.decode(message))))
             }
         }
         try install(handler) { slot, userdata in sd_bus_call_async(bus, slot, m, Self.trampoline, userdata, 0) }
-        afterRequest()
+        return serial
     }
 
-    /// Delivers every message matching `rule` (D-Bus match rule syntax) to `handler` until the
+    /// Delivers every signal matching `rule` (D-Bus match rule syntax) from `process()` until the
     /// connection closes. sd_bus_add_match_async: on a bus the rule is installed without waiting for
     /// the bus daemon's reply; on the private socket it only filters locally.
-    public func match(_ rule: String, handler: @escaping (Message) -> Void) throws(Errno) {
+    public func match(_ rule: String) throws(Errno) {
         guard let bus else { throw Errno(ENOTCONN) }
-        let box = Handler { handler(Self.decode($0)) }
+        let inbox = inbox
+        let box = Handler { inbox.deliveries.append(.signal(Self.decode($0))) }
         try install(box) { slot, userdata in sd_bus_add_match_async(bus, slot, rule, Self.trampoline, nil, userdata) }
-        afterRequest()
     }
 
     /// Hands `handler` to a new floating slot: the slot keeps it retained and releases it when it goes.
@@ -219,72 +178,48 @@ public final class SystemdBus {
         return 0
     }
 
-    /// A request was queued: outside processing, send it and update the watched events now.
-    private func afterRequest() {
-        if !processing { process() }
-    }
-
     // MARK: driving
 
-    /// sd_bus_process until it has nothing more to do, then the loop is told what to wait for.
-    private func process() {
-        guard let bus, !processing else { return }
-        processing = true
+    /// sd_bus_process until it has nothing more to do (sending what is queued, reading what came): what
+    /// arrived, in order. When the connection ended, the last delivery is `.closed`: the owner unwatches
+    /// the fd and closes the connection (sd-bus closes the fd then).
+    public func process() -> [BusDelivery] {
+        guard let bus else { return [] }
         var failure: Int32 = 0
-        while self.bus != nil {  // a handler may close us
+        while true {
             let r = sd_bus_process(bus, nil)
             if r < 0 { failure = -r }
             if r <= 0 { break }
         }
-        processing = false
-        guard self.bus != nil else { return }
         if failure == 0 && sd_bus_is_open(bus) <= 0 { failure = ECONNRESET }
-        if failure != 0 {
-            closed(Errno(failure))
-        } else {
-            rearm(bus)
-        }
+        var out = inbox.deliveries
+        inbox.deliveries.removeAll()
+        if failure != 0 { out.append(.closed(Errno(failure))) }
+        return out
     }
 
-    /// Watches the events sd-bus wants and arms the timer for its next timeout.
-    private func rearm(_ bus: OpaquePointer) {
-        guard let loop, let ioSource else { return }
+    /// What the loop waits for: the fd events sd-bus wants (sd_bus_get_events) and its next timeout
+    /// (sd_bus_get_timeout; nil: none).
+    public func interest() throws(Errno) -> (events: IOEvents, deadline: Instant?) {
+        guard let bus else { throw Errno(ENOTCONN) }
         let wanted = sd_bus_get_events(bus)
-        guard wanted >= 0 else { return closed(Errno(-wanted)) }
+        try Self.check(wanted)
         var events: IOEvents = []
         if wanted & Int32(POLLIN) != 0 { events.insert(.readable) }
         if wanted & Int32(POLLOUT) != 0 { events.insert(.writable) }
-        if events != watchedEvents {
-            do { try loop.modifyIO(ioSource, events: events) } catch { return closed(error) }
-            watchedEvents = events
-        }
         var usec: UInt64 = .max
         if sd_bus_get_timeout(bus, &usec) < 0 { usec = .max }
-        guard usec != timerDeadline else { return }
-        if let timer { loop.cancelTimer(timer) }
-        timer = nil
-        timerDeadline = usec
-        guard usec != .max else { return }
+        guard usec != .max else { return (events, nil) }
         let (ns, overflow) = usec.multipliedReportingOverflow(by: 1000)
-        timer = loop.addTimer(at: Instant(nanoseconds: overflow ? .max : ns), name: "sd-bus timeout") { [unowned self] in
-            self.timer = nil
-            self.timerDeadline = .max
-            self.process()
-        }
-    }
-
-    /// The connection ended: let go of it and tell the owner once.
-    private func closed(_ error: Errno) {
-        let report = onClosed
-        close()
-        report?(error)
+        return (events, Instant(nanoseconds: overflow ? .max : ns))
     }
 
     // MARK: decoding
 
     /// Every argument of `message`, with its header fields.
-    private static func decode(_ message: OpaquePointer) -> Message {
-        Message(
+    private static func decode(_ message: OpaquePointer) -> BusMessage {
+        BusMessage(
+            sender: sd_bus_message_get_sender(message).map { String(cString: $0) },
             path: sd_bus_message_get_path(message).map { String(cString: $0) },
             interface: sd_bus_message_get_interface(message).map { String(cString: $0) },
             member: sd_bus_message_get_member(message).map { String(cString: $0) },

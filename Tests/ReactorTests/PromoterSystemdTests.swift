@@ -91,6 +91,19 @@ import Testing
         #expect(d.machine.report(now: d.now)[0].bus.unitFailures.isEmpty)
     }
 
+    @Test func servicesStoppingWithTheirTargetAreNotADownfall() {
+        // Our own stop (or the operator's): the target goes first, its services follow, possibly heard only
+        // after the stop job ended (the resource idle again): no warning, no repair.
+        var d = Self.running()
+        #expect(d.observe(.unitState(unit: Self.target, activeState: "inactive", subState: "dead", result: nil)).isEmpty)
+        #expect(d.observe(.unitState(unit: "a.service", activeState: "inactive", subState: "dead", result: "success")).isEmpty)
+        // Running again, a service that stops on its own is a downfall again.
+        d.observe(.unitState(unit: Self.target, activeState: "active", subState: "active", result: nil))
+        d.observe(.unitState(unit: "a.service", activeState: "active", subState: "running", result: nil))
+        let out = d.observe(.unitState(unit: "a.service", activeState: "inactive", subState: "dead", result: "success"))
+        #expect(Self.repairDelay(out, d) == .seconds(1))
+    }
+
     @Test func changesThatAreNotADownfallAreIgnored() {
         var d = Self.running()
         // The target stopping (our stop, or the operator's) is for the ticker; a unit seen inactive for the

@@ -1,8 +1,7 @@
-import ReactorCore
-
-/// A D-Bus value as `SystemdBus` reads it: the basic types the daemon uses, and containers as lists
-/// (a dictionary `a{sv}` is an array of two-element structures). Plain Swift, so what systemd's messages
-/// mean is decided and tested above the System layer.
+/// A D-Bus value as a bus connection reads it (sd-bus's `SystemdBus`, or the virtual bus's plain values):
+/// the basic types the daemon uses, and containers as lists (a dictionary `a{sv}` is an array of
+/// two-element structures). Plain Swift, so what systemd's messages mean is decided and tested above the
+/// System layer, the same for both backends.
 public indirect enum BusValue: Hashable, Sendable {
     /// `s`, `o` (object path) and `g` (signature).
     case string(String)
