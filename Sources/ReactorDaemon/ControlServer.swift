@@ -34,7 +34,9 @@ public final class ControlServer {
     /// Re-reads the maintenance state.
     private let rereadMaintenance: () -> Void
     private var listener: (fd: FileDescriptor, source: EventLoop.SourceID)?
-    private var clients: [ConnectionID: Client] = [:]
+    private var clients: [ConnectionID: Client] = [:] {
+        didSet { hasWatchers = clients.values.contains { $0.watching } }
+    }
     /// The client sockets: reads, writes, closes (`IOEffect`/`IOInput`).
     private let executor: IOExecutor<[UInt8]>
 
@@ -48,8 +50,9 @@ public final class ControlServer {
         executor.onInput = { [unowned self] in self.handle($0) }
     }
 
-    /// Whether anybody watches (so the daemon builds no watch lines for nobody).
-    public var hasWatchers: Bool { clients.values.contains { $0.watching } }
+    /// Whether anybody watches (so the daemon builds no watch lines for nobody). Kept up to date when a
+    /// client comes, goes or starts watching, so the per-line check is one load.
+    public private(set) var hasWatchers = false
 
     /// Binds the socket (its directory is created, a stale socket replaced) and makes it root-only.
     public func start() throws {

@@ -185,7 +185,9 @@ public final class Daemon {
         let updates = world.apply(record)
         host.deliver(updates)
         control?.publish(updates)
-        if record.object == .endOfInitialState { feed(.initialState(counts)) }
+        // A case match, not `==`: comparing with the derived equality copies the whole object (a
+        // cross-module call and an outlined copy per line).
+        if case .endOfInitialState = record.object { feed(.initialState(counts)) }
         return true
     }
 

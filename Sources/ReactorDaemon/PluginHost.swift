@@ -119,8 +119,10 @@ public final class PluginHost<Key: Hashable> {
     /// Delivers diffs, in order, to every running instance.
     public func deliver(_ updates: [StateUpdate]) {
         guard !updates.isEmpty else { return }
+        // One `send` per update, the input built in place from it: through a lazy map (`send(contentsOf:)`)
+        // each update was copied twice and destroyed twice per instance.
         for instance in instances where !instance.stopping {
-            runner.send(contentsOf: updates.lazy.map { .plugin(.update($0)) }, to: instance.id)
+            for u in updates { runner.send(.plugin(.update(u)), to: instance.id) }
         }
     }
 

@@ -122,7 +122,7 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
         draining = true
         defer { draining = false }
         run(input, for: id, slot(id))
-        drainQueue()
+        if head < queue.count { drainQueue() }  // usually empty: no call (it is not always inlined)
     }
 
     /// Sends each of `inputs` to `id` in order, exactly as that many `send`s would (what an input's

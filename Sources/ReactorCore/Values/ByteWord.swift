@@ -9,7 +9,7 @@
 public enum ByteWord {
     /// The bytes `span[offset ..< offset + 8]` packed little-endian (byte `offset` is the lowest byte);
     /// positions at or past the end of the span read as 0. `offset` must be in `0...span.count`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func load(_ span: Span<UInt8>, at offset: Int) -> UInt64 {
         precondition(offset >= 0 && offset <= span.count, "ByteWord.load out of bounds")
         if offset &+ 8 <= span.count {
@@ -29,13 +29,13 @@ public enum ByteWord {
 
     /// The first `count` bytes at `offset` (at most 8, zero-padded), e.g. a short token to compare with
     /// a packed spelling.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func load(_ span: Span<UInt8>, at offset: Int, count: Int) -> UInt64 {
         load(span, at: offset) & mask(count)
     }
 
     /// A mask keeping the low `count` bytes of a word (all of them for 8 or more, none for 0 or less).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func mask(_ count: Int) -> UInt64 {
         count >= 8 ? ~0 : count <= 0 ? 0 : (1 &<< UInt64(count &* 8)) &- 1
     }
@@ -43,24 +43,25 @@ public enum ByteWord {
     /// Flags (sets the high bit of) every byte of `word` equal to `byte`. Every match is flagged and the
     /// lowest flag is always a true match; flags above a match may be false positives (borrows), so a
     /// scanner checks each flag it acts on, or only trusts the lowest.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func flags(_ word: UInt64, equalTo byte: UInt8) -> UInt64 {
         let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
         return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 
     /// Flags every byte of `word` below `limit` (at most 0x80), with the same exactness as `flags(_:equalTo:)`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func flags(_ word: UInt64, below limit: UInt8) -> UInt64 {
         (word &- 0x0101_0101_0101_0101 &* UInt64(limit)) & ~word & 0x8080_8080_8080_8080
     }
 
     /// The byte index within a word of its lowest flag (see `flags`); `flagged` must be non-zero.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func firstFlagged(_ flagged: UInt64) -> Int { flagged.trailingZeroBitCount &>> 3 }
 
     /// The index of the first `byte` in `span[start...]`, or nil: eight bytes per step.
-    /// `@inlinable`: the loop's line splitter (another module) calls it for every line it hands out.
+    /// `@inlinable`, as are the word helpers it uses: the loop's line splitter (another module) calls it
+    /// for every line it hands out, and a call per eight bytes cost more than the scan itself.
     @inlinable
     public static func firstIndex(of byte: UInt8, in span: Span<UInt8>, from start: Int) -> Int? {
         var i = start
