@@ -113,7 +113,7 @@ public final class PluginHost<Key: Hashable> {
         byID[instance.id] = instance
         l.info("Started \(machine.kind) plugin.")
         runner.send(.plugin(.start), to: instance.id)
-        runner.send(contentsOf: replay.lazy.map { .plugin(.update($0)) }, to: instance.id)
+        for u in replay { runner.send(.plugin(.update(u)), to: instance.id) }
     }
 
     /// Delivers diffs, in order, to every running instance.

@@ -103,36 +103,6 @@ import Testing
         #expect(h.runner.droppedEffects == 1)
     }
 
-    /// `send(contentsOf:)` is that many `send`s: what each input's effects cause is handled before the
-    /// next input, and once the instance stops the rest of the batch is dropped and counted.
-    @Test func aBatchOfInputsIsHandledAsSeparateSends() {
-        let batched = Harness(), single = Harness()
-        let a = batched.add(), b = single.add()
-        batched.runner.send(contentsOf: [Input.go(1), .go(2), .stop, .go(3)], to: a)
-        for input in [Input.go(1), .go(2), .stop, .go(3)] { single.runner.send(input, to: b) }
-        #expect(batched.effects == single.effects)
-        #expect(batched.effects == [
-            .spawn(1), .spawn(101), .note("failed 1"), .note("failed 101"),
-            .spawn(2), .spawn(102), .note("failed 2"), .note("failed 102"), .stopped,
-        ])
-        #expect(batched.runner.droppedInputs == 1)
-        #expect(batched.runner.droppedEffects == 1)
-    }
-
-    /// A batch sent while effects run waits in the queue behind what was queued before it.
-    @Test func aBatchSentDuringEffectsWaitsItsTurn() {
-        let h = Harness()
-        let a = h.add(failSpawns: false)
-        var b: EffectRunner<Input, Effect>.InstanceID!
-        b = h.runner.add(handle: { _, _ in [.note("b")] }) { [unowned h] _ in
-            h.runner.send(.go(7), to: a)
-            h.runner.send(contentsOf: [Input.go(8), .go(9)], to: a)
-            #expect(h.effects.isEmpty, "nothing runs re-entrantly")
-        }
-        h.runner.send(.go(0), to: b)
-        #expect(h.effects == [.spawn(7), .spawn(107), .spawn(8), .spawn(108), .spawn(9), .spawn(109)])
-    }
-
     @Test func machinesSeeTheInjectedClock() {
         var seen: [Instant] = []
         var t = Instant(nanoseconds: 1)

@@ -125,29 +125,6 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
         if head < queue.count { drainQueue() }  // usually empty: no call (it is not always inlined)
     }
 
-    /// Sends each of `inputs` to `id` in order, exactly as that many `send`s would (what an input's
-    /// effects send to others is handled before the next one), looking the instance up once rather
-    /// than once per input: the plugin host hands every instance each line's updates this way.
-    @inlinable
-    public func send<S: Sequence<Input>>(contentsOf inputs: S, to id: InstanceID) {
-        if draining {
-            for input in inputs { queue.append(Pending(id: id, input: input)) }
-            return
-        }
-        draining = true
-        defer { draining = false }
-        var slot = slot(id)
-        var seen = removals
-        for input in inputs {
-            if removals != seen {  // an instance went away: this one may be among them
-                slot = self.slot(id)
-                seen = removals
-            }
-            run(input, for: id, slot)
-            if head < queue.count { drainQueue() }
-        }
-    }
-
     /// Handles what effects queued, in order, then empties the queue (keeping its storage).
     @inlinable
     func drainQueue() {
