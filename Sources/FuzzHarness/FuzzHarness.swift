@@ -26,8 +26,7 @@ public enum FuzzHarness {
     public static func events2(_ bytes: [UInt8]) {
         var world = World()
         for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: true) {
-            guard let record = try? Events2Parser.parse(line) else { continue }
-            _ = world.apply(record)
+            _ = try? world.apply(line: line)
         }
         _ = world.replay()
         _ = world.removeAll()

@@ -78,7 +78,7 @@ public final class Events2Watch: RoleWatch {
         lines.append(chunk)
         lines.consumeLines { line in
             if line.elementsEqual("exists -".utf8) { dumped = true }
-            if let record = try? Events2Parser.parse(line) { _ = world.apply(record) }
+            _ = try? world.apply(line: line)
         }
         guard dumped else { return nil }
         let now = PrimaryNode.of(world.resources[resource], nodeName: nodeName)

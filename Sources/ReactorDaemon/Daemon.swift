@@ -175,19 +175,16 @@ public final class Daemon {
     /// One events2 line: parsed, applied to the World, delivered. Returns whether it was parsed; the
     /// events2 source counts lines and unparsed ones per read chunk (its machine's `.count` effects).
     private func ingest(_ line: ArraySlice<UInt8>) -> Bool {
-        let record: Events2Record
+        let applied: (updates: [StateUpdate], endOfInitialState: Bool)
         do {
-            record = try Events2Parser.parse(line)
+            applied = try world.apply(line: line)
         } catch {
             garbageLog.log(logger, now: loop.now, "Ignoring events2 line: \(error): '\(Self.excerpt(line))'")
             return false
         }
-        let updates = world.apply(record)
-        host.deliver(updates)
-        control?.publish(updates)
-        // A case match, not `==`: comparing with the derived equality copies the whole object (a
-        // cross-module call and an outlined copy per line).
-        if case .endOfInitialState = record.object { feed(.initialState(counts)) }
+        host.deliver(applied.updates)
+        control?.publish(applied.updates)
+        if applied.endOfInitialState { feed(.initialState(counts)) }
         return true
     }
 

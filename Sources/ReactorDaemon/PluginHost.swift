@@ -29,7 +29,9 @@ public final class PluginHost<Key: Hashable> {
     /// One running plugin instance.
     final class Instance {
         let key: Key
-        var machine: any ChangePlugin
+        /// Unchecked exclusivity: it is modified only while its own input is handled, by a pure machine
+        /// that cannot reach back into the host, so the dynamic check per input guards nothing.
+        @exclusivity(unchecked) var machine: any ChangePlugin
         let logger: Logger
         /// Set by `start` right after the runner assigned it, before any input: never read unset.
         var id: Runner.InstanceID!
@@ -121,8 +123,10 @@ public final class PluginHost<Key: Hashable> {
         guard !updates.isEmpty else { return }
         // One `send` per update, the input built in place from it: through a lazy map (`send(contentsOf:)`)
         // each update was copied twice and destroyed twice per instance.
+        // The clock read once: every diff of this read is of the same loop turn.
+        let now = loop.now
         for instance in instances where !instance.stopping {
-            for u in updates { runner.send(.plugin(.update(u)), to: instance.id) }
+            for u in updates { runner.send(.plugin(.update(u)), to: instance.id, at: now) }
         }
     }
 

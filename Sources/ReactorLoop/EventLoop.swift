@@ -74,7 +74,9 @@ public final class EventLoop {
     private var watchdog: Watchdog?
 
     /// The time of the current iteration (the backend's clock), updated after every wait.
-    public private(set) var now: Instant
+    /// Unchecked exclusivity: every machine runner reads it once per input, and the loop is one thread
+    /// whose only writes are plain stores between handlers, so no access can overlap another.
+    @exclusivity(unchecked) public private(set) var now: Instant
     /// Set by `requestExit`; `run()` returns at the end of the iteration.
     public private(set) var exitRequested = false
     /// Called after each iteration with the time its handlers, timers and deferred work took (not the

@@ -42,11 +42,11 @@ for path in CommandLine.arguments.dropFirst() {
     let apply = measure(all) { ls in
         var world = World()
         var updates = 0
-        for l in ls { if let r = try? Events2Parser.parse(l) { updates += world.apply(r).count } }
+        for l in ls { if let applied = try? world.apply(line: l[...]) { updates += applied.updates.count } }
         return updates
     }
     var world = World()
-    for l in all { if let r = try? Events2Parser.parse(l) { _ = world.apply(r) } }
+    for l in all { _ = try? world.apply(line: l[...]) }
     let renderer = MetricsRenderer(enums: true)
     let snapshotNs = measure([[]]) { _ in renderer.snapshot(resources: world.resources, versions: .unknown).byteCount }
     let snapshot = renderer.snapshot(resources: world.resources, versions: .unknown)

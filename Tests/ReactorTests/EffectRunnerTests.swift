@@ -113,4 +113,29 @@ import Testing
         runner.send(.go(0), to: id)
         #expect(seen == [Instant(nanoseconds: 1), Instant(nanoseconds: 42)])
     }
+
+    /// A time passed by the sender is used when the input is handled at once, instead of the clock; an
+    /// input that has to wait in the queue (sent by an effect) reads the clock at its turn.
+    @Test func aTimeGivenBySenderIsUsedOnlyWhenHandledAtOnce() {
+        var seen: [(Input, Instant)] = []
+        var t = Instant(nanoseconds: 1)
+        let runner = EffectRunner<Input, Effect>(clock: { t })
+        var id: EffectRunner<Input, Effect>.InstanceID!
+        id = runner.add(
+            handle: { input, now in
+                seen.append((input, now))
+                if case .go(let n) = input { return [.spawn(n)] }
+                return []
+            },
+            perform: { effect in
+                // The effect moves the clock on and sends: that input waits for the list to finish.
+                if case .spawn(let n) = effect {
+                    t = Instant(nanoseconds: 50)
+                    runner.send(.failed(n), to: id, at: Instant(nanoseconds: 99))
+                }
+            })
+        runner.send(.go(3), to: id, at: Instant(nanoseconds: 20))
+        #expect(seen.map(\.0) == [.go(3), .failed(3)])
+        #expect(seen.map(\.1) == [Instant(nanoseconds: 20), Instant(nanoseconds: 50)])
+    }
 }

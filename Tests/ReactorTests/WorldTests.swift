@@ -213,6 +213,23 @@ private let pathR1 = "create path name:r peer-node-id:1 conn-name:p local:ipv4:1
         #expect(d.world.generation == g)
     }
 
+    /// The daemon's per-line step: the bytes of a line parsed and applied in one call, the end marker
+    /// told apart, garbage refused with the parser's error and the World left as it was.
+    @Test func applyLineParsesAppliesAndFlagsTheEndMarker() throws {
+        var world = World()
+        func bytes(_ s: String) -> ArraySlice<UInt8> { Array(s.utf8)[...] }
+        let created = try world.apply(line: bytes(resR))
+        #expect(created.updates.map(updateLabel) == ["Create resource r"])
+        #expect(!created.endOfInitialState)
+        let marker = try world.apply(line: bytes("exists -"))
+        #expect(marker.updates.isEmpty)
+        #expect(marker.endOfInitialState)
+        let g = world.generation
+        #expect(throws: Events2ParseError.self) { try world.apply(line: bytes("create nonsense name:r")) }
+        #expect(world.generation == g)
+        #expect(world.resources["r"]?.role == .secondary)
+    }
+
     // MARK: destroying
 
     @Test func destroyYieldsOldStateAndRemoves() throws {

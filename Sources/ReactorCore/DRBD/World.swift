@@ -29,6 +29,16 @@ public struct World: Sendable {
 
     public init() {}
 
+    /// Parses one events2 line and applies it: the daemon's step per line. One call, so that the parsed
+    /// record stays inside this module (returned across it, it is copied once more per line). Returns
+    /// the updates for change plugins, in order, and whether the line was the end-of-initial-state marker.
+    public mutating func apply(line: ArraySlice<UInt8>) throws(Events2ParseError) -> (updates: [StateUpdate], endOfInitialState: Bool) {
+        let record = try Events2Parser.parse(line)
+        // A case match, not `==`: the derived equality would copy the whole object.
+        if case .endOfInitialState = record.object { return (apply(record), true) }
+        return (apply(record), false)
+    }
+
     /// Applies one parsed line; returns the updates for change plugins, in order.
     public mutating func apply(_ record: Events2Record) -> [StateUpdate] {
         if record.verb == .rename, case .resource(let r) = record.object { return rename(r) }

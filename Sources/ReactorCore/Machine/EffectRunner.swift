@@ -12,7 +12,7 @@ import Logging
 ///   every later input for the instance are dropped, counted and logged at debug level; the same
 ///   for an instance removed with `remove` (its owner is gone).
 /// - Time: `now` is read once per input from the injected clock, so a machine sees the loop's (or a
-///   test's virtual) time.
+///   test's virtual) time; a sender of many inputs in one turn may pass the time it read instead.
 ///
 /// The runner owns no loop sources; whoever registers an instance carries out its effects in
 /// `perform` and sends the inputs the loop produces back through `send`, naming the instance by its
@@ -20,7 +20,10 @@ import Logging
 ///
 /// Performance: `send` and what it calls are `@inlinable`, so each client module gets them specialized
 /// for its input and effect types (a generic queue of tuples otherwise costs runtime metadata lookups
-/// on every input, a third of the daemon's time on an events2 burst through two plugins).
+/// on every input, a third of the daemon's time on an events2 burst through two plugins). The state
+/// `send` touches per input is `@exclusivity(unchecked)`: a runner lives on one thread, and each of
+/// those accesses is a short read or store that never spans a call into a machine or an effect, so
+/// they cannot overlap; the dynamic checks cost five calls into the runtime per input.
 public final class EffectRunner<Input, Effect: MachineEffect> {
     /// Names one registered instance; never reused within a runner.
     public struct InstanceID: Hashable, Sendable, CustomStringConvertible {
@@ -60,13 +63,13 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
     @usableFromInline let clock: () -> Instant
     @usableFromInline let logger: Logger?
     /// By id (ids count up from 1 and are never reused, so an array: no hashing per input); nil once gone.
-    @usableFromInline var slots: [Slot?] = []
+    @usableFromInline @exclusivity(unchecked) var slots: [Slot?] = []
     private var nextID: UInt64 = 0
-    @usableFromInline var queue: [Pending] = []
-    @usableFromInline var head = 0
-    @usableFromInline var draining = false
+    @usableFromInline @exclusivity(unchecked) var queue: [Pending] = []
+    @usableFromInline @exclusivity(unchecked) var head = 0
+    @usableFromInline @exclusivity(unchecked) var draining = false
     /// Bumped whenever an instance goes away, so the effect loop looks its instance up again only then.
-    @usableFromInline var removals: UInt64 = 0
+    @usableFromInline @exclusivity(unchecked) var removals: UInt64 = 0
     @usableFromInline var inputsDropped: UInt64 = 0
     @usableFromInline var effectsDropped: UInt64 = 0
 
@@ -114,14 +117,20 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
 
     /// Queues `input` for `id`; handles the queue now unless a drain is already running.
     @inlinable
-    public func send(_ input: Input, to id: InstanceID) {
+    public func send(_ input: Input, to id: InstanceID) { send(input, to: id, at: nil) }
+
+    /// `send` for a sender that has read the clock already: several inputs of one loop turn (the
+    /// diffs of one events2 line for every plugin), for which the clock says the same each time.
+    /// `now` is used only if the input is handled at once; a queued one reads the clock at its turn.
+    @inlinable
+    public func send(_ input: Input, to id: InstanceID, at now: Instant?) {
         if draining {
             queue.append(Pending(id: id, input: input))
             return
         }
         draining = true
         defer { draining = false }
-        run(input, for: id, slot(id))
+        run(input, for: id, slot(id), at: now ?? clock())
         if head < queue.count { drainQueue() }  // usually empty: no call (it is not always inlined)
     }
 
@@ -131,7 +140,7 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
         while head < queue.count {
             let next = queue[head]
             head += 1
-            run(next.input, for: next.id, slot(next.id))
+            run(next.input, for: next.id, slot(next.id), at: clock())
         }
         if head > 0 {
             queue.removeAll(keepingCapacity: true)
@@ -139,14 +148,14 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
         }
     }
 
-    /// Handles one input with `id`'s slot as looked up by the caller (nil: gone).
+    /// Handles one input at `now` with `id`'s slot as looked up by the caller (nil: gone).
     @inlinable
-    func run(_ input: Input, for id: InstanceID, _ slot: Slot?) {
+    func run(_ input: Input, for id: InstanceID, _ slot: Slot?, at now: Instant) {
         guard let slot else {
             drop(.input, id)
             return
         }
-        let effects = slot.handle(input, clock())
+        let effects = slot.handle(input, now)
         var i = 0
         while i < effects.count {
             let effect = effects[i]
