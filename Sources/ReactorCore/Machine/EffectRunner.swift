@@ -62,6 +62,8 @@ public final class EffectRunner<Input, Effect: MachineEffect> {
 
     @usableFromInline let clock: () -> Instant
     @usableFromInline let logger: Logger?
+    // The state below marked `@exclusivity(unchecked)` is touched per input; why that is safe: the type's
+    // Performance note (one thread, no access spans a call).
     /// By id (ids count up from 1 and are never reused, so an array: no hashing per input); nil once gone.
     @usableFromInline @exclusivity(unchecked) var slots: [Slot?] = []
     private var nextID: UInt64 = 0
