@@ -125,8 +125,11 @@ def test_a_broken_expectation_fails_the_run(tmp_path):
 def test_interrupted_run_stops_everything(tmp_path):
     """Ctrl-C while the nodes run: every container and the drbd-sim server are stopped, the work directory removed."""
     preconditions()
+    # SIGINT back to its default in the child: a shell started in the background (a CI job, `cmd &`)
+    # ignores it, the ignore is inherited, and bash cannot trap a signal ignored on entry.
     p = subprocess.Popen([str(LAB), str(ROOT / "Tests" / "HALab" / "scenarios" / "promote.toml")],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lab_env())
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lab_env(),
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen, deadline = "", time.monotonic() + 180
     try:
         while "nodes booted" not in seen and time.monotonic() < deadline:
