@@ -73,10 +73,12 @@ public final class EventLoop {
     var buses: [UInt64: BusSource] = [:]
     private var watchdog: Watchdog?
 
-    /// The time of the current iteration (the backend's clock), updated after every wait.
-    /// Unchecked exclusivity: every machine runner reads it once per input, and the loop is one thread
-    /// whose only writes are plain stores between handlers, so no access can overlap another.
-    @exclusivity(unchecked) public private(set) var now: Instant
+    /// The time of the current iteration (the backend's clock), updated after every wait. Inlinable over
+    /// unchecked storage: every machine runner reads it once per input, from other modules, and a stored
+    /// property read there costs a call and a dynamic exclusivity check. Safe: the loop is one thread whose
+    /// only writes are plain stores between handlers, so no access can overlap another.
+    @inlinable public var now: Instant { currentTime }
+    @usableFromInline @exclusivity(unchecked) var currentTime: Instant
     /// Set by `requestExit`; `run()` returns at the end of the iteration.
     public private(set) var exitRequested = false
     /// Called after each iteration with the time its handlers, timers and deferred work took (not the
@@ -87,7 +89,7 @@ public final class EventLoop {
     public init(backend: any LoopBackend, logger: Logger) {
         self.logger = logger
         self.backend = backend
-        now = backend.now
+        currentTime = backend.now
     }
 
     /// A loop on the kernel (`EpollBackend`).
@@ -243,7 +245,7 @@ public final class EventLoop {
             deadline = min(deadline ?? limit, limit)
         }
         var ready = try backend.wait(until: deadline)
-        now = backend.now
+        currentTime = backend.now
         pingWatchdogIfDue()
         if hasPriorities && ready.count > 1 { sortByPriority(&ready) }
         for (token, events) in ready {
