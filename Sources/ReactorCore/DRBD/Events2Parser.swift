@@ -37,15 +37,12 @@ public enum Events2Parser {
         return Events2Record(verb: verb, object: parsed, unknownKeys: unknown)
     }
 
-    /// Parses one line held in (a slice of) an array, e.g. the reader's buffer. Inlinable: called from
-    /// another module per line, an outlined wrapper would copy the record once more on its way out.
-    @inlinable
+    /// Parses one line held in (a slice of) an array, e.g. the reader's buffer.
     public static func parse(_ line: ArraySlice<UInt8>) throws(Events2ParseError) -> Events2Record {
         try parse(line.span)
     }
 
     /// Parses one line held in an array.
-    @inlinable
     public static func parse(_ line: [UInt8]) throws(Events2ParseError) -> Events2Record {
         try parse(line.span)
     }
