@@ -121,9 +121,8 @@ public final class PluginHost<Key: Hashable> {
     /// Delivers diffs, in order, to every running instance.
     public func deliver(_ updates: [StateUpdate]) {
         guard !updates.isEmpty else { return }
-        // One `send` per update, the input built in place from it: through a lazy map (`send(contentsOf:)`)
-        // each update was copied twice and destroyed twice per instance.
-        // The clock read once: every diff of this read is of the same loop turn.
+        // One `send` per update with the input built in place (a lazy map over the updates copied each
+        // twice per instance), and the clock read once: every diff of this line is of the same loop turn.
         let now = loop.now
         for instance in instances where !instance.stopping {
             for u in updates { runner.send(.plugin(.update(u)), to: instance.id, at: now) }
